@@ -1,0 +1,66 @@
+"""Entry point of the ``hwsim`` command: argument parsing and error handling.
+
+Each sub-command lives in its own module of this package, exposing ``register(subparsers)``
+(which adds its parser and sets ``func``) and is listed in :data:`COMMANDS`. ``main`` turns
+errors into exit statuses: 0 ok, 2 bad input (a one-paragraph message, no traceback), 1 an
+internal error, 130 interrupted. Results go to stdout, messages and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Sequence
+
+from hwsim import __version__
+from hwsim.errors import HwsimError, InputError
+
+# Sub-command modules, in the order ``hwsim --help`` lists them.
+COMMANDS = ["info"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hwsim",
+        description="Hardware-aware performance and energy simulator for CNNs.",
+    )
+    parser.add_argument("--version", action="version", version=f"hwsim {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log more to stderr (-v info, -vv debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"hwsim.cli.{name}_cmd")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv``; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2, --help exits 0
+        return int(exc.code or 0)
+    logging.basicConfig(level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
+                        format="hwsim: %(levelname)s: %(message)s", stream=sys.stderr)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"hwsim: error: {exc}", file=sys.stderr)
+        return 2
+    except HwsimError as exc:
+        print(f"hwsim: internal error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("hwsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def console_main() -> None:
+    """The ``hwsim`` console script."""
+    sys.exit(main())
