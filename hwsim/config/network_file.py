@@ -80,6 +80,7 @@ class _Expander:
         self.pending: list[_Pending] = []
         self.instances: dict[str, int] = {}
         self.full_names: set[str] = set()
+        self.broken: set[str] = set()
 
     # --- expressions ---------------------------------------------------------------------
     def value(self, raw: Any, env: Mapping[str, Any], place: str) -> Any:
@@ -125,6 +126,10 @@ class _Expander:
             else:
                 out = self.layer(entry, here, env, prefix + name, inputs)
             if out is None:
+                # Keep the name resolvable so one bad layer does not cascade into
+                # "unknown input" reports for every layer that reads it.
+                scope.names[name] = prefix + name
+                self.broken.add(prefix + name)
                 continue
             scope.names[name] = out
             prev = out
@@ -180,9 +185,9 @@ class _Expander:
             attrs.setdefault("activation", "relu")
         if kind in L.POOL_TYPES and "kernel" not in attrs and not attrs.get("global"):
             self.problems.add(join(place, "kernel"), "missing required key (or 'global: true')")
-        if len(self.problems.problems) > before:
-            return None
         self.pending.append(_Pending(full, kind, inputs, attrs, place))
+        if len(self.problems.problems) > before:
+            self.broken.add(full)  # still resolve its inputs, to report them too
         return full
 
     def instance(self, entry: Mapping[str, Any], place: str, env: Mapping[str, Any],
@@ -278,7 +283,7 @@ class _Expander:
         out = []
         for p in self.pending:
             inputs = [self.resolve(r) for r in p.inputs]
-            if any(i is None for i in inputs):
+            if p.name in self.broken or any(i is None or i in self.broken for i in inputs):
                 continue
             out.append(LayerSpec(p.name, p.type, tuple(inputs), p.attrs, p.place))
         return out
