@@ -1,0 +1,438 @@
+"""Figures of simulation results, drawn with matplotlib (the only module family that draws).
+
+Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot`` (so no
+global state and no display backend: rendering goes through Agg for PNG and matplotlib's
+own SVG and PDF writers); :func:`save_figure` writes it as PNG, SVG or PDF, chosen by the
+file suffix, with fixed metadata so the same inputs give the same file.
+
+Readable in print and for colour-blind readers: series take the Okabe-Ito palette (Okabe &
+Ito, "Color Universal Design", 2008) *and* vary a second cue (bar hatches, line markers and
+dash styles), so a figure still reads in grey scale.
+
+The figures:
+
+* :func:`per_layer_figure`: per-layer time as bars, PE utilization as a line on a second
+  axis; one bar per series and layer (series: dataflows, accelerators or network variants;
+  the style of the SqueezeNext study's per-layer figures). Series with the same layer list
+  share one panel (grouped bars); otherwise each series gets its own panel.
+* :func:`energy_figure`: energy stacked by component (MAC, register file, inter-PE array,
+  global buffer, DRAM, leakage), per layer of one run or per run.
+* :func:`roofline_figure`: the accelerator's roofline (attained MACs per cycle cannot exceed
+  the array's peak nor DRAM bandwidth x arithmetic intensity) with every layer as a point
+  (arithmetic intensity in MACs per DRAM byte vs attained MACs per cycle), coloured and
+  marked by layer class.
+* :func:`accuracy_figure`: accuracy against latency and against energy, circle area
+  proportional to the parameter count.
+* :func:`ratio_figure`: grouped bars of ratios (speed-ups, energy reductions) with a line at 1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from hwsim.result import ENERGY_COMPONENTS
+
+# Okabe-Ito, without the yellow (too light on white paper) first: orange, sky blue, bluish
+# green, blue, vermillion, reddish purple, black, yellow.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+             "#F0E442")
+HATCHES = ("", "///", "\\\\\\", "xxx", "...", "ooo", "+++", "---")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 2)), (0, (8, 2)))
+FORMATS = ("png", "svg", "pdf")
+
+CLASS_LABELS = {"first_conv": "first conv", "conv1x1": "1x1 conv", "convFxF": "FxF conv (F>1)",
+                "depthwise": "depthwise", "fc": "fully connected", "other": "other"}
+COMPONENT_LABELS = {"mac": "MAC", "rf": "register file", "array": "inter-PE", "glb": "global buffer",
+                    "dram": "DRAM", "leakage": "leakage"}
+FONT_SMALL = 7
+FONT = 9
+
+
+def style(index: int) -> dict[str, Any]:
+    """The index-th series' colour, hatch, marker and dash style (cycling)."""
+    return {"color": OKABE_ITO[index % len(OKABE_ITO)], "hatch": HATCHES[index % len(HATCHES)],
+            "marker": MARKERS[index % len(MARKERS)], "linestyle": DASHES[index % len(DASHES)]}
+
+
+# --- data carried into figures ----------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LayerSeries:
+    """One bar series of a per-layer figure: layer names, cycles, and (optionally)
+    utilization as a fraction in [0, 1] per layer."""
+
+    label: str
+    layers: tuple[str, ...]
+    cycles: tuple[float, ...]
+    utilization: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.layers) != len(self.cycles):
+            raise ValueError(f"series {self.label!r}: {len(self.layers)} layers but "
+                             f"{len(self.cycles)} cycle values")
+        if self.utilization is not None and len(self.utilization) != len(self.layers):
+            raise ValueError(f"series {self.label!r}: utilization length differs from layers")
+
+
+def array_layers(result: Any, include_vector: bool = False) -> list[Any]:
+    """The layer results worth a bar: those with MACs (run on the PE array), plus, with
+    ``include_vector``, every other layer that takes time."""
+    return [l for l in result.layers
+            if l.macs > 0 or (include_vector and l.cycles > 0)]
+
+
+def layer_series(result: Any, label: str | None = None, include_vector: bool = False) -> LayerSeries:
+    """A :class:`LayerSeries` of a simulation result (label: network @ accelerator)."""
+    layers = array_layers(result, include_vector)
+    if label is None:
+        label = f"{result.network.name} @ {result.accelerator.name}"
+    return LayerSeries(label, tuple(l.name for l in layers), tuple(float(l.cycles) for l in layers),
+                       tuple(float(l.utilization) for l in layers))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _new_figure(width_in: float, height_in: float) -> Figure:
+    return Figure(figsize=(width_in, height_in), layout="constrained")
+
+
+def _cycles_scale(values: Sequence[float]) -> tuple[float, str]:
+    peak = max(values, default=0.0)
+    if peak >= 1e6:
+        return 1e6, "M cycles"
+    if peak >= 1e3:
+        return 1e3, "K cycles"
+    return 1.0, "cycles"
+
+
+def _plain_log_ticks(axis: Any) -> None:
+    """Log axis labelled 0.1, 1, 10, 100 rather than 10^-1 ... and no minor labels."""
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def save_figure(figure: Figure, path: str | Path, dpi: int = 150) -> Path:
+    """Write ``figure`` as PNG, SVG or PDF (by suffix) with reproducible metadata."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"{path}: unsupported figure format '{path.suffix}'; use "
+                         + ", ".join("." + f for f in FORMATS))
+    metadata = {"png": {"Software": None}, "svg": {"Date": None},
+                "pdf": {"CreationDate": None, "ModDate": None}}[fmt]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context({"svg.hashsalt": "hwsim", "svg.fonttype": "none"}):
+        figure.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
+    return path
+
+
+# --- per-layer time and utilization -------------------------------------------------------------
+
+def per_layer_figure(series: Sequence[LayerSeries], title: str = "",
+                     show_utilization: bool = True) -> Figure:
+    """Per-layer time (bars) and PE utilization (line, right axis) of one or more series."""
+    if not series:
+        raise ValueError("per_layer_figure needs at least one series")
+    shared = all(s.layers == series[0].layers for s in series)
+    groups: list[list[int]] = [list(range(len(series)))] if shared else [[i] for i in range(len(series))]
+    scale, unit = _cycles_scale([c for s in series for c in s.cycles])
+    n_layers = max(len(s.layers) for s in series)
+    width_in = min(18.0, max(6.0, 0.16 * n_layers * (len(series) if shared else 1) ** 0.5 + 2))
+    height_in = 3.2 * len(groups) + 0.6
+    figure = _new_figure(width_in, height_in)
+    axes = figure.subplots(len(groups), 1, squeeze=False, sharey=True)[:, 0]
+    utilization_axes = []
+    for ax, group in zip(axes, groups):
+        layers = series[group[0]].layers
+        bar_width = 0.8 / len(group)
+        for slot, index in enumerate(group):
+            s = series[index]
+            look = style(index)
+            xs = [i - 0.4 + bar_width * (slot + 0.5) for i in range(len(s.layers))]
+            ax.bar(xs, [c / scale for c in s.cycles], width=bar_width, color=look["color"],
+                   hatch=look["hatch"], edgecolor="black", linewidth=0.3, label=s.label)
+        ax.set_xticks(range(len(layers)))
+        ax.set_xticklabels(layers, rotation=90, fontsize=FONT_SMALL if len(layers) <= 60 else 5)
+        ax.set_xlim(-0.6, len(layers) - 0.4)
+        ax.set_ylabel(f"time ({unit})", fontsize=FONT)
+        ax.tick_params(axis="y", labelsize=FONT_SMALL)
+        ax.grid(axis="y", linewidth=0.3, alpha=0.6)
+        ax.set_axisbelow(True)
+        if not shared:
+            ax.set_title(series[group[0]].label, fontsize=FONT)
+        with_util = [i for i in group if series[i].utilization is not None]
+        if show_utilization and with_util:
+            twin = ax.twinx()
+            for index in with_util:
+                s = series[index]
+                look = style(index)
+                twin.plot(range(len(s.layers)), [100.0 * u for u in s.utilization],
+                          color=look["color"], marker=look["marker"], markersize=3,
+                          linestyle=look["linestyle"], linewidth=1.0,
+                          markeredgecolor="black", markeredgewidth=0.3,
+                          label=f"{s.label} utilization")
+            twin.set_ylim(0, 105)
+            twin.set_ylabel("PE utilization (%)", fontsize=FONT)
+            twin.tick_params(axis="y", labelsize=FONT_SMALL)
+            utilization_axes.append(twin)
+    handles = [Patch(facecolor=style(i)["color"], hatch=style(i)["hatch"], edgecolor="black",
+                     linewidth=0.3, label=s.label) for i, s in enumerate(series)]
+    if show_utilization and any(s.utilization is not None for s in series):
+        handles.append(Line2D([], [], color="gray", marker="o", markersize=3,
+                              label="PE utilization (lines, right axis)"))
+    figure.legend(handles=handles, fontsize=FONT_SMALL, loc="outside lower center",
+                  ncols=min(len(handles), 4), frameon=False)
+    if title:
+        figure.suptitle(title, fontsize=FONT + 1)
+    return figure
+
+
+# --- energy -----------------------------------------------------------------------------------
+
+def energy_figure(bars: Sequence[tuple[str, Any]], unit_label: str, title: str = "",
+                  xlabel: str = "") -> Figure:
+    """Energy stacked by component: one bar per ``(label, EnergyBreakdown)``.
+
+    Components that are zero in every bar are left out of the stack and the legend."""
+    if not bars:
+        raise ValueError("energy_figure needs at least one bar")
+    components = [c for c in ENERGY_COMPONENTS if any(getattr(e, c) for _, e in bars)]
+    peak = max(e.total for _, e in bars)
+    scale, prefix = 1.0, ""
+    for threshold, p in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if peak >= threshold:
+            scale, prefix = threshold, p
+            break
+    width_in = min(18.0, max(5.0, 0.18 * len(bars) + 2.5))
+    figure = _new_figure(width_in, 4.0)
+    ax = figure.subplots()
+    bottoms = [0.0] * len(bars)
+    for index, component in enumerate(components):
+        look = style(index)
+        values = [getattr(e, component) / scale for _, e in bars]
+        ax.bar(range(len(bars)), values, bottom=bottoms, width=0.75, color=look["color"],
+               hatch=look["hatch"], edgecolor="black", linewidth=0.3,
+               label=COMPONENT_LABELS.get(component, component))
+        bottoms = [b + v for b, v in zip(bottoms, values)]
+    ax.set_xticks(range(len(bars)))
+    ax.set_xticklabels([label for label, _ in bars], rotation=90 if len(bars) > 6 else 0,
+                       fontsize=FONT_SMALL if len(bars) <= 60 else 5)
+    ax.set_xlim(-0.6, len(bars) - 0.4)
+    ax.set_ylabel(f"energy ({prefix + ' ' if prefix else ''}{unit_label})", fontsize=FONT)
+    if xlabel:
+        ax.set_xlabel(xlabel, fontsize=FONT)
+    ax.tick_params(axis="y", labelsize=FONT_SMALL)
+    ax.grid(axis="y", linewidth=0.3, alpha=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(fontsize=FONT_SMALL, loc="upper right", framealpha=0.9)
+    if title:
+        ax.set_title(title, fontsize=FONT + 1)
+    return figure
+
+
+def share_figure(bars: Sequence[tuple[str, Mapping[str, float]]], categories: Sequence[str],
+                 labels: Mapping[str, str] | None = None, title: str = "",
+                 xlabel: str = "share (%)") -> Figure:
+    """Horizontal bars stacked by category, one per ``(label, {category: fraction})``, first
+    bar on top; fractions shown as percentages. For shares such as MACs by layer class."""
+    if not bars:
+        raise ValueError("share_figure needs at least one bar")
+    labels = labels or {}
+    figure = _new_figure(7.5, 0.32 * len(bars) + 1.4)
+    ax = figure.subplots()
+    ys = list(range(len(bars)))[::-1]
+    lefts = [0.0] * len(bars)
+    for index, category in enumerate(categories):
+        look = style(index)
+        values = [100.0 * shares.get(category, 0.0) for _, shares in bars]
+        ax.barh(ys, values, left=lefts, height=0.7, color=look["color"], hatch=look["hatch"],
+                edgecolor="black", linewidth=0.3, label=labels.get(category, category))
+        lefts = [a + b for a, b in zip(lefts, values)]
+    ax.set_yticks(ys)
+    ax.set_yticklabels([label for label, _ in bars], fontsize=FONT_SMALL)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(xlabel, fontsize=FONT)
+    ax.tick_params(axis="x", labelsize=FONT_SMALL)
+    figure.legend(fontsize=FONT_SMALL, loc="outside lower center", ncols=len(categories),
+                  frameon=False)
+    if title:
+        figure.suptitle(title, fontsize=FONT + 1)
+    return figure
+
+
+# --- roofline -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Roof:
+    """A machine's two ceilings: the PE array's peak and the DRAM bandwidth."""
+
+    label: str
+    peak_macs_per_cycle: float
+    dram_bytes_per_cycle: float
+
+    def __post_init__(self) -> None:
+        if not (self.peak_macs_per_cycle > 0 and self.dram_bytes_per_cycle > 0):
+            raise ValueError(f"roof {self.label!r}: peak and bandwidth must be positive")
+
+    @property
+    def ridge_macs_per_byte(self) -> float:
+        """Arithmetic intensity where the memory roof meets the compute roof."""
+        return self.peak_macs_per_cycle / self.dram_bytes_per_cycle
+
+    def attainable(self, macs_per_byte: float) -> float:
+        return min(self.peak_macs_per_cycle, self.dram_bytes_per_cycle * macs_per_byte)
+
+
+@dataclass(frozen=True, slots=True)
+class RooflinePoint:
+    """One layer: arithmetic intensity (MACs per DRAM byte) and attained MACs per cycle."""
+
+    name: str
+    layer_class: str
+    macs_per_byte: float
+    macs_per_cycle: float
+
+
+def roofline_points(result: Any) -> list[RooflinePoint]:
+    """Every layer with MACs, cycles and DRAM traffic of a simulation result."""
+    points = []
+    for l in result.layers:
+        if l.macs > 0 and l.cycles > 0 and l.dram_bytes > 0:
+            points.append(RooflinePoint(l.name, l.mac_class, l.macs / l.dram_bytes,
+                                        l.macs / l.cycles))
+    return points
+
+
+def roofline_figure(panels: Sequence[tuple[Roof, Sequence[RooflinePoint]]], title: str = "") -> Figure:
+    """One log-log panel per machine: its roofline and its layers as points by class."""
+    if not panels:
+        raise ValueError("roofline_figure needs at least one machine")
+    figure = _new_figure(5.5 * len(panels), 4.2)
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    classes = list(CLASS_LABELS)
+    for ax, (roof, points) in zip(axes, panels):
+        xs = [p.macs_per_byte for p in points] + [roof.ridge_macs_per_byte]
+        lo = 10 ** math.floor(math.log10(max(min(xs), 1e-3)) - 0.3)
+        hi = 10 ** math.ceil(math.log10(max(xs)) + 0.3)
+        grid = [lo * (hi / lo) ** (i / 200) for i in range(201)]
+        ax.plot(grid, [roof.attainable(x) for x in grid], color="black", linewidth=1.4,
+                label="roofline")
+        ax.axvline(roof.ridge_macs_per_byte, color="gray", linewidth=0.6, linestyle=":")
+        ax.annotate(f"peak {roof.peak_macs_per_cycle:g} MACs/cycle", xy=(hi, roof.peak_macs_per_cycle),
+                    xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=FONT_SMALL)
+        ax.annotate(f"DRAM {roof.dram_bytes_per_cycle:g} B/cycle",
+                    xy=(lo * 1.5, roof.attainable(lo * 1.5)), xytext=(4, 6),
+                    textcoords="offset points", fontsize=FONT_SMALL, rotation=0)
+        for cls in classes:
+            mine = [p for p in points if p.layer_class == cls]
+            if not mine:
+                continue
+            look = style(classes.index(cls))
+            ax.scatter([p.macs_per_byte for p in mine], [p.macs_per_cycle for p in mine],
+                       s=22, color=look["color"], marker=look["marker"], edgecolor="black",
+                       linewidth=0.4, label=CLASS_LABELS[cls], zorder=3)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _plain_log_ticks(ax.xaxis)
+        _plain_log_ticks(ax.yaxis)
+        ax.set_xlim(lo, hi)
+        ymin = min([p.macs_per_cycle for p in points] + [roof.attainable(lo)])
+        ax.set_ylim(max(ymin / 2, 1e-3), roof.peak_macs_per_cycle * 2.5)
+        ax.set_xlabel("arithmetic intensity (MACs / DRAM byte)", fontsize=FONT)
+        ax.set_ylabel("attained MACs / cycle", fontsize=FONT)
+        ax.set_title(roof.label, fontsize=FONT)
+        ax.tick_params(labelsize=FONT_SMALL)
+        ax.grid(which="both", linewidth=0.3, alpha=0.5)
+        ax.legend(fontsize=FONT_SMALL, loc="lower right", framealpha=0.9)
+    if title:
+        figure.suptitle(title, fontsize=FONT + 1)
+    return figure
+
+
+# --- accuracy trade-off ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class AccuracyPoint:
+    label: str
+    accuracy_pct: float
+    latency_ms: float
+    energy: float
+    params: int
+
+
+def accuracy_figure(points: Sequence[AccuracyPoint], energy_label: str, accuracy_label: str = "top-1",
+                    title: str = "") -> Figure:
+    """Accuracy vs latency (left) and vs energy (right); circle area ~ parameters."""
+    if not points:
+        raise ValueError("accuracy_figure needs at least one network")
+    figure = _new_figure(9.0, 3.8)
+    axes = figure.subplots(1, 2)
+    largest = max(p.params for p in points) or 1
+    for ax, attr, xlabel in ((axes[0], "latency_ms", "inference time (ms)"),
+                             (axes[1], "energy", f"energy ({energy_label})")):
+        for index, p in enumerate(points):
+            look = style(index)
+            ax.scatter([getattr(p, attr)], [p.accuracy_pct], s=40 + 900 * p.params / largest,
+                       color=look["color"], marker=look["marker"], alpha=0.8, edgecolor="black",
+                       linewidth=0.5, label=p.label, zorder=3)
+            ax.annotate(p.label, (getattr(p, attr), p.accuracy_pct), xytext=(5, 4),
+                        textcoords="offset points", fontsize=FONT_SMALL)
+        ax.set_xscale("log")
+        _plain_log_ticks(ax.xaxis)
+        ax.set_xlabel(xlabel + " (log scale)", fontsize=FONT)
+        ax.set_ylabel(f"{accuracy_label} accuracy (%)", fontsize=FONT)
+        ax.tick_params(labelsize=FONT_SMALL)
+        ax.grid(which="both", linewidth=0.3, alpha=0.5)
+        ax.margins(x=0.25, y=0.15)
+    axes[0].text(0.02, 0.02, "circle area ~ parameters", transform=axes[0].transAxes,
+                 fontsize=FONT_SMALL)
+    if title:
+        figure.suptitle(title, fontsize=FONT + 1)
+    return figure
+
+
+# --- ratios ---------------------------------------------------------------------------------------
+
+def ratio_figure(groups: Sequence[str], series: Mapping[str, Sequence[float | None]],
+                 ylabel: str, title: str = "") -> Figure:
+    """Grouped bars: one group per entry of ``groups`` (e.g. networks), one bar per series
+    (e.g. 'speed-up vs WS'); a dashed line marks 1 (no change). Missing values are skipped."""
+    if not groups or not series:
+        raise ValueError("ratio_figure needs groups and series")
+    figure = _new_figure(min(14.0, max(5.5, 0.9 * len(groups) * max(1, len(series)) ** 0.5 + 2)), 3.8)
+    ax = figure.subplots()
+    width = 0.8 / len(series)
+    for slot, (label, values) in enumerate(series.items()):
+        look = style(slot)
+        xs = [i - 0.4 + width * (slot + 0.5) for i, v in enumerate(values) if v is not None]
+        ys = [v for v in values if v is not None]
+        bars = ax.bar(xs, ys, width=width, color=look["color"], hatch=look["hatch"],
+                      edgecolor="black", linewidth=0.3, label=label)
+        ax.bar_label(bars, fmt="%.2f", fontsize=5.5, padding=1)
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(groups, rotation=20 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center",
+                       fontsize=FONT_SMALL)
+    ax.set_ylabel(ylabel, fontsize=FONT)
+    ax.tick_params(axis="y", labelsize=FONT_SMALL)
+    ax.grid(axis="y", linewidth=0.3, alpha=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(fontsize=FONT_SMALL, framealpha=0.9)
+    if title:
+        ax.set_title(title, fontsize=FONT + 1)
+    return figure
+
+
+__all__ = ["OKABE_ITO", "style", "LayerSeries", "layer_series", "array_layers", "per_layer_figure",
+           "energy_figure", "Roof", "RooflinePoint", "roofline_points", "roofline_figure",
+           "AccuracyPoint", "accuracy_figure", "ratio_figure", "share_figure", "save_figure", "FORMATS"]
