@@ -102,7 +102,7 @@ class _Expander:
         last_name = None
         for i, entry in enumerate(entries):
             here = join(place, i)
-            if not want_mapping(entry, here, self.problems):
+            if want_mapping(entry, here, self.problems) is None:  # {} is reported below
                 continue
             if "if" in entry:
                 keep = self.value(entry["if"], env, join(here, "if"))
@@ -215,7 +215,7 @@ class _Expander:
             repeat = int(repeat)
         params = _block_params(block)
         raw_args = entry.get("args", {}) or {}
-        if not want_mapping(raw_args, join(place, "args"), self.problems):
+        if want_mapping(raw_args, join(place, "args"), self.problems) is None:  # {} is valid
             return None
         for key in raw_args:
             if key not in params:
