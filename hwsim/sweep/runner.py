@@ -1,0 +1,340 @@
+"""Running a sweep: tasks to workers, rows to the CSV as they arrive, resume for free.
+
+The unit of work is a :class:`Task`: one configuration and the networks still to be run on
+it. Grouping by configuration means a worker builds (and validates) the accelerator once and
+then runs every network on it, so the cost model's per-layer cache is shared by the networks
+and identical layer shapes (the repeated blocks of SqueezeNext, the fire modules ...) are
+costed once per machine. Workers keep loaded networks for their whole life (see
+``evaluate.py``), so the YAML is parsed once per process, not once per task.
+
+An *evaluator* turns a task into one :class:`Outcome` per network: metrics, or an error of
+kind ``invalid`` (the combination is not a valid machine: reported, skipped, not retried) or
+``internal`` (something unexpected: reported, retried on the next run). The default evaluator
+is :func:`hwsim.sweep.evaluate.evaluate_task`; tests inject a stub. The evaluator must be a
+module-level function (it is pickled to the workers).
+
+Executors: ``local`` (a process pool of ``jobs`` processes; ``jobs=1`` runs in this process)
+and ``dask`` (a ``dask.distributed`` cluster at ``scheduler``, or a local one). Both keep a
+bounded number of tasks in flight and hand results back in completion order; rows are written
+and flushed one by one, so an interrupted sweep keeps everything finished, and rerunning the
+same sweep skips the (configuration, network, engine) rows already in the files.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from hwsim import __version__
+from hwsim.errors import HwsimError, InputError
+from hwsim.sweep import results as R
+from hwsim.sweep.spec import Config, NetworkRef, SweepSpec
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("analytic", "event")
+EXECUTORS = ("local", "dask")
+IN_FLIGHT_PER_WORKER = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One configuration and the networks to evaluate on it, with everything a worker
+    needs: the base accelerator file and data (so workers need not read it) and the engine."""
+
+    config: Config
+    networks: tuple[NetworkRef, ...]
+    accelerator_file: str
+    accelerator_data: Any
+    engine: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one network on one configuration: ``metrics`` (column -> value) when
+    ``kind`` is ``ok``, else ``kind`` (``invalid`` or ``internal``) and ``error``."""
+
+    network: str
+    kind: str = "ok"
+    metrics: dict[str, Any] | None = None
+    error: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("ok", R.INVALID, R.INTERNAL):
+            raise ValueError(f"Outcome.kind must be ok, invalid or internal, not {self.kind!r}")
+        if self.kind == "ok" and self.metrics is None:
+            raise ValueError("an ok Outcome needs metrics")
+
+
+Evaluator = Callable[[Task], Sequence[Outcome]]
+
+
+@dataclass
+class SweepSummary:
+    """What a run did, in rows (one row = one network on one configuration)."""
+
+    out: Path
+    errors_out: Path
+    total_rows: int = 0
+    already_done_rows: int = 0
+    ok_rows: int = 0
+    invalid_rows: int = 0
+    internal_rows: int = 0
+    elapsed_s: float = 0.0
+    dropped_partial_lines: int = 0
+    configs: int = 0
+    retried_rows: int = 0
+
+    @property
+    def evaluated_rows(self) -> int:
+        return self.ok_rows + self.invalid_rows + self.internal_rows
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.evaluated_rows / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass
+class _State:
+    spec: SweepSpec
+    engine: str
+    results: R.CsvLog
+    errors: R.CsvLog
+    summary: SweepSummary
+    progress: Callable[[int, int], None] | None
+    on_error: Callable[[Task, Outcome], None] | None
+    done: int = 0
+    seen: set = field(default_factory=set)
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def plan(spec: SweepSpec, engine: str, done: set[tuple[str, str, str]]) -> tuple[list[Task], int]:
+    """The tasks still to run, and how many of the sweep's rows are already done."""
+    tasks: list[Task] = []
+    already = 0
+    for config in spec.configs():
+        todo = tuple(n for n in spec.networks if (config.key, n.label, engine) not in done)
+        already += len(spec.networks) - len(todo)
+        if todo:
+            tasks.append(Task(config, todo, spec.accelerator_file, spec.accelerator_data, engine))
+    return tasks, already
+
+
+def run_sweep(spec: SweepSpec, out: str | Path, *, evaluate: Evaluator | None = None,
+              engine: str = "analytic", executor: str = "local", jobs: int | None = None,
+              scheduler: str | None = None,
+              progress: Callable[[int, int], None] | None = None,
+              on_error: Callable[[Task, Outcome], None] | None = None) -> SweepSummary:
+    """Run (or resume) ``spec`` writing ``out`` and ``<out>.errors.csv``.
+
+    ``evaluate`` defaults to the hwsim model (:func:`hwsim.sweep.evaluate.evaluate_task`).
+    ``jobs``: worker processes (default: all cores). ``progress(done_rows, total_rows)`` is
+    called after each task; ``on_error(task, outcome)`` for each row that failed. Returns a
+    :class:`SweepSummary`. KeyboardInterrupt propagates after the files are closed (every
+    finished row is on disk)."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r} (accepted: {', '.join(ENGINES)})")
+    if executor not in EXECUTORS:
+        raise InputError(f"unknown executor {executor!r} (accepted: {', '.join(EXECUTORS)})")
+    if scheduler and executor != "dask":
+        raise InputError("--scheduler is only used with --executor dask")
+    if evaluate is None:
+        from hwsim.sweep.evaluate import evaluate_task as evaluate
+    jobs = jobs or default_jobs()
+    if jobs < 1:
+        raise InputError(f"the number of jobs must be at least 1, got {jobs}")
+
+    out = Path(out)
+    summary = SweepSummary(out=out, errors_out=R.errors_path(out))
+    results = R.CsvLog(out, R.results_header(spec.axis_names))
+    errors = R.CsvLog(summary.errors_out, R.errors_header(spec.axis_names))
+    started = time.perf_counter()
+    try:
+        done_rows = results.open()
+        retried: list[dict[str, str]] = []
+
+        def keep_error(row: dict[str, str]) -> bool:
+            if row.get("kind") == R.INVALID:
+                return True
+            retried.append(row)
+            return False
+
+        error_rows = errors.open(keep=keep_error)
+        summary.retried_rows = len(retried)
+        summary.dropped_partial_lines = int(results.dropped_partial_line) + int(
+            errors.dropped_partial_line)
+        done = {(r["config_key"], r["network"], r["engine"]) for r in done_rows + error_rows}
+        tasks, already = plan(spec, engine, done)
+        summary.configs = spec.config_count
+        summary.total_rows = spec.config_count * len(spec.networks)
+        summary.already_done_rows = already
+        state = _State(spec, engine, results, errors, summary, progress, on_error, done=already)
+        if progress:
+            progress(state.done, summary.total_rows)
+        if tasks:
+            log.info("sweep %s: %d configurations x %d networks, %d rows already done, "
+                     "%d tasks to run with %s executor", spec.name, spec.config_count,
+                     len(spec.networks), already, len(tasks), executor)
+            if executor == "dask":
+                _run_dask(tasks, evaluate, jobs, scheduler, state)
+            elif jobs == 1 or len(tasks) == 1:
+                for task in tasks:
+                    _record(task, _call(evaluate, task), state)
+            else:
+                _run_pool(tasks, evaluate, jobs, state)
+    finally:
+        results.close()
+        errors.close()
+        summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+def _call(evaluate: Evaluator, task: Task) -> Sequence[Outcome]:
+    """Run the evaluator in this process; an exception becomes internal errors."""
+    try:
+        return evaluate(task)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug in one task must not end the sweep
+        log.debug("evaluator failed on %s", task.config.key, exc_info=True)
+        return _failed(task, exc)
+
+
+def _failed(task: Task, exc: BaseException) -> list[Outcome]:
+    message = f"{type(exc).__name__}: {exc}"
+    return [Outcome(n.label, R.INTERNAL, error=message) for n in task.networks]
+
+
+def _record(task: Task, outcomes: Sequence[Outcome], state: _State) -> None:
+    """Write one task's rows, update the counts, report errors and progress."""
+    base = {"config_key": task.config.key, "engine": task.engine, **dict(task.config.values)}
+    expected = {n.label for n in task.networks}
+    got = {o.network for o in outcomes}
+    outcomes = list(outcomes)
+    if got != expected:  # an evaluator that forgot a network must not lose it silently
+        outcomes = [o for o in outcomes if o.network in expected]
+        outcomes += [Outcome(n, R.INTERNAL, error="the evaluator returned no result")
+                     for n in sorted(expected - got)]
+    for outcome in outcomes:
+        ident = (task.config.key, outcome.network, task.engine)
+        if ident in state.seen:  # never write a row twice, whatever the evaluator returns
+            continue
+        state.seen.add(ident)
+        row = {**base, "network": outcome.network, "hwsim_version": __version__}
+        if outcome.kind == "ok":
+            state.results.write({**row, **(outcome.metrics or {})})
+            state.summary.ok_rows += 1
+        else:
+            state.errors.write({**row, "kind": outcome.kind, "error": outcome.error})
+            if outcome.kind == R.INVALID:
+                state.summary.invalid_rows += 1
+            else:
+                state.summary.internal_rows += 1
+            if state.on_error:
+                state.on_error(task, outcome)
+        state.done += 1
+    if state.progress:
+        state.progress(state.done, state.summary.total_rows)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops handing out work and closes files."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_pool(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, state: _State) -> None:
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    pending: dict[cf.Future, Task] = {}
+    queue = iter(tasks)
+    limit = jobs * IN_FLIGHT_PER_WORKER
+    try:
+        while True:
+            while len(pending) < limit:
+                task = next(queue, None)
+                if task is None:
+                    break
+                pending[pool.submit(evaluate, task)] = task
+            if not pending:
+                break
+            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                task = pending.pop(future)
+                try:
+                    outcomes = future.result()
+                except cf.process.BrokenProcessPool as exc:
+                    raise HwsimError(f"a sweep worker process died ({exc}); the rows "
+                                     "finished so far are saved, rerun to resume") from None
+                except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+                    outcomes = _failed(task, exc)
+                _record(task, outcomes, state)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_dask(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, scheduler: str | None,
+              state: _State) -> None:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise InputError("--executor dask needs dask.distributed: "
+                         "pip install 'hwsim[dask]'") from None
+    cluster = None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="15s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") \
+                from None
+    else:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+        client = Client(cluster)
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
+        limit = workers * IN_FLIGHT_PER_WORKER
+        queue = iter(tasks)
+        by_key: dict[str, Task] = {}
+        running = as_completed()
+
+        def submit_next() -> bool:
+            task = next(queue, None)
+            if task is None:
+                return False
+            future = client.submit(evaluate, task, pure=False)
+            by_key[future.key] = task
+            running.add(future)
+            return True
+
+        for _ in range(limit):
+            if not submit_next():
+                break
+        for future in running:
+            task = by_key.pop(future.key)
+            try:
+                outcomes = future.result()
+            except Exception as exc:  # noqa: BLE001 - the worker raised or was lost
+                outcomes = _failed(task, exc)
+            future.release()
+            _record(task, outcomes, state)
+            submit_next()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+__all__ = ["Task", "Outcome", "Evaluator", "SweepSummary", "run_sweep", "plan",
+           "default_jobs", "ENGINES", "EXECUTORS"]
