@@ -15,6 +15,7 @@ from hwsim.report.text import format_table, human, percent
 from hwsim.workload import layer as L
 from hwsim.workload.network import Network
 
+TABLE_COLUMNS = 100  # the table fits a 100-column terminal
 ACTIVATION_BYTES_PER_WORD = 2  # 16-bit activations, the study's data type (footprint column)
 
 
@@ -107,7 +108,11 @@ def to_table(network: Network) -> str:
         rows.append([layer.name, kind, str(layer.in_shape), str(layer.out_shape), _geometry(layer),
                      layer.groups if layer.groups > 1 else "", human(layer.params) if layer.params else "",
                      human(layer.macs) if layer.macs else "", human(layer.out_shape.elements)])
-    table = format_table(headers, rows, align="llrrlrrrr", max_widths={0: 26})
+    # The layer-name column gets what the other columns leave of 100 (long hierarchical names
+    # are shortened in the middle), at most 26 and at least 12 characters.
+    others = sum(max(len(str(r[i])) for r in rows + [headers]) + 2 for i in range(1, len(headers)))
+    name_width = max(12, min(26, TABLE_COLUMNS - others))
+    table = format_table(headers, rows, align="llrrlrrrr", max_widths={0: name_width})
     share = network.mac_share()
     lines = [
         f"{network.name}: input {network.input_shape}, {len(network.layers)} layers",
