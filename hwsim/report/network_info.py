@@ -95,7 +95,13 @@ def _geometry(layer: L.Layer) -> str:
     text += f"/{sh}" if sh == sw else f"/{sh}x{sw}"
     pads = set(layer.padding)
     if pads != {0}:
-        text += f" p{layer.padding[0]}" if len(pads) == 1 else " p" + ",".join(map(str, layer.padding))
+        top, bottom, left, right = layer.padding
+        if len(pads) == 1:
+            text += f" p{top}"
+        elif top == bottom and left == right:  # [pad_h, pad_w], as written in the YAML
+            text += f" p{top},{left}"
+        else:
+            text += " p" + ",".join(map(str, layer.padding))
     return text
 
 
