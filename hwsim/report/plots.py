@@ -34,9 +34,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import matplotlib
+from matplotlib import patheffects
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from hwsim.result import ENERGY_COMPONENTS
@@ -140,27 +139,43 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 150) -> Path:
 
 def per_layer_figure(series: Sequence[LayerSeries], title: str = "",
                      show_utilization: bool = True) -> Figure:
-    """Per-layer time (bars) and PE utilization (line, right axis) of one or more series."""
+    """Per-layer time (bars) and PE utilization (line, right axis) of one or more series.
+
+    Series with identical layer lists share one panel (grouped bars); otherwise each series
+    gets its own panel, titled with its label."""
     if not series:
         raise ValueError("per_layer_figure needs at least one series")
-    shared = all(s.layers == series[0].layers for s in series)
-    groups: list[list[int]] = [list(range(len(series)))] if shared else [[i] for i in range(len(series))]
-    scale, unit = _cycles_scale([c for s in series for c in s.cycles])
-    n_layers = max(len(s.layers) for s in series)
-    width_in = min(18.0, max(6.0, 0.16 * n_layers * (len(series) if shared else 1) ** 0.5 + 2))
-    height_in = 3.2 * len(groups) + 0.6
-    figure = _new_figure(width_in, height_in)
-    axes = figure.subplots(len(groups), 1, squeeze=False, sharey=True)[:, 0]
-    utilization_axes = []
-    for ax, group in zip(axes, groups):
-        layers = series[group[0]].layers
+    if all(s.layers == series[0].layers for s in series):
+        return per_layer_panels([("", series)], title, show_utilization)
+    return per_layer_panels([(s.label, [s]) for s in series], title, show_utilization)
+
+
+def per_layer_panels(panels: Sequence[tuple[str, Sequence[LayerSeries]]], title: str = "",
+                     show_utilization: bool = True) -> Figure:
+    """One panel per ``(panel title, series)``, stacked vertically with a shared time axis.
+    Within a panel the series share its layer list (grouped bars); the n-th series of every
+    panel has the same colour and hatch, its utilization line the same marker and dashes."""
+    if not panels or any(not group for _, group in panels):
+        raise ValueError("per_layer_panels needs panels with at least one series each")
+    for panel_title, group in panels:
+        if any(s.layers != group[0].layers for s in group):
+            raise ValueError(f"panel {panel_title!r}: series have different layer lists")
+    scale, unit = _cycles_scale([c for _, g in panels for s in g for c in s.cycles])
+    n_layers = max(len(g[0].layers) for _, g in panels)
+    n_series = max(len(g) for _, g in panels)
+    width_in = min(18.0, max(6.0, 0.16 * n_layers * n_series ** 0.5 + 2))
+    figure = _new_figure(width_in, 3.3 * len(panels) + 0.4)
+    axes = figure.subplots(len(panels), 1, squeeze=False, sharey=True)[:, 0]
+    for ax, (panel_title, group) in zip(axes, panels):
+        layers = group[0].layers
         bar_width = 0.8 / len(group)
-        for slot, index in enumerate(group):
-            s = series[index]
-            look = style(index)
-            xs = [i - 0.4 + bar_width * (slot + 0.5) for i in range(len(s.layers))]
-            ax.bar(xs, [c / scale for c in s.cycles], width=bar_width, color=look["color"],
-                   hatch=look["hatch"], edgecolor="black", linewidth=0.3, label=s.label)
+        handles = []
+        for slot, s in enumerate(group):
+            look = style(slot)
+            xs = [i - 0.4 + bar_width * (slot + 0.5) for i in range(len(layers))]
+            handles.append(ax.bar(xs, [c / scale for c in s.cycles], width=bar_width,
+                                  color=look["color"], hatch=look["hatch"], edgecolor="black",
+                                  linewidth=0.3, label=s.label))
         ax.set_xticks(range(len(layers)))
         ax.set_xticklabels(layers, rotation=90, fontsize=FONT_SMALL if len(layers) <= 60 else 5)
         ax.set_xlim(-0.6, len(layers) - 0.4)
@@ -168,30 +183,25 @@ def per_layer_figure(series: Sequence[LayerSeries], title: str = "",
         ax.tick_params(axis="y", labelsize=FONT_SMALL)
         ax.grid(axis="y", linewidth=0.3, alpha=0.6)
         ax.set_axisbelow(True)
-        if not shared:
-            ax.set_title(series[group[0]].label, fontsize=FONT)
-        with_util = [i for i in group if series[i].utilization is not None]
+        if panel_title:
+            ax.set_title(panel_title, fontsize=FONT, loc="right")
+        with_util = [(slot, s) for slot, s in enumerate(group) if s.utilization is not None]
         if show_utilization and with_util:
             twin = ax.twinx()
-            for index in with_util:
-                s = series[index]
-                look = style(index)
-                twin.plot(range(len(s.layers)), [100.0 * u for u in s.utilization],
-                          color=look["color"], marker=look["marker"], markersize=3,
-                          linestyle=look["linestyle"], linewidth=1.0,
-                          markeredgecolor="black", markeredgewidth=0.3,
-                          label=f"{s.label} utilization")
+            for slot, s in with_util:
+                look = style(slot)
+                handles.append(twin.plot(
+                    range(len(layers)), [100.0 * u for u in s.utilization], color=look["color"],
+                    marker=look["marker"], markersize=3, linestyle=look["linestyle"],
+                    linewidth=1.2, markeredgecolor="black", markeredgewidth=0.4,
+                    path_effects=[patheffects.withStroke(linewidth=2.6, foreground="white")],
+                    label=f"{s.label}: PE utilization (right axis)")[0])
             twin.set_ylim(0, 105)
             twin.set_ylabel("PE utilization (%)", fontsize=FONT)
             twin.tick_params(axis="y", labelsize=FONT_SMALL)
-            utilization_axes.append(twin)
-    handles = [Patch(facecolor=style(i)["color"], hatch=style(i)["hatch"], edgecolor="black",
-                     linewidth=0.3, label=s.label) for i, s in enumerate(series)]
-    if show_utilization and any(s.utilization is not None for s in series):
-        handles.append(Line2D([], [], color="gray", marker="o", markersize=3,
-                              label="PE utilization (lines, right axis)"))
-    figure.legend(handles=handles, fontsize=FONT_SMALL, loc="outside lower center",
-                  ncols=min(len(handles), 4), frameon=False)
+        ax.legend(handles=handles, fontsize=FONT_SMALL, loc="lower left", bbox_to_anchor=(0, 1.0),
+                  ncols=min(len(handles), 2 if len(handles) > 2 else len(handles)),
+                  frameon=False, borderaxespad=0.2)
     if title:
         figure.suptitle(title, fontsize=FONT + 1)
     return figure
@@ -304,12 +314,17 @@ class RooflinePoint:
 
 
 def roofline_points(result: Any) -> list[RooflinePoint]:
-    """Every layer with MACs, cycles and DRAM traffic of a simulation result."""
+    """Every layer with MACs, cycles and DRAM traffic of a simulation result.
+
+    The work counted is the MACs the array actually performs (``effective_macs``: fewer than
+    ``macs`` when a dataflow skips zero weights), so attained MACs/cycle stays under the
+    peak; a layer without DRAM traffic has no finite intensity and is left out."""
     points = []
     for l in result.layers:
-        if l.macs > 0 and l.cycles > 0 and l.dram_bytes > 0:
-            points.append(RooflinePoint(l.name, l.mac_class, l.macs / l.dram_bytes,
-                                        l.macs / l.cycles))
+        work = l.effective_macs or l.macs
+        if work > 0 and l.cycles > 0 and l.dram_bytes > 0:
+            points.append(RooflinePoint(l.name, l.mac_class, work / l.dram_bytes,
+                                        work / l.cycles))
     return points
 
 
@@ -433,6 +448,6 @@ def ratio_figure(groups: Sequence[str], series: Mapping[str, Sequence[float | No
     return figure
 
 
-__all__ = ["OKABE_ITO", "style", "LayerSeries", "layer_series", "array_layers", "per_layer_figure",
+__all__ = ["OKABE_ITO", "style", "LayerSeries", "layer_series", "array_layers", "per_layer_figure", "per_layer_panels",
            "energy_figure", "Roof", "RooflinePoint", "roofline_points", "roofline_figure",
            "AccuracyPoint", "accuracy_figure", "ratio_figure", "share_figure", "save_figure", "FORMATS"]

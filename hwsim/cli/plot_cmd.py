@@ -1,0 +1,231 @@
+"""``hwsim plot KIND ... --out FILE.{png,svg,pdf}``: figures of simulation results.
+
+Each kind is an entry of :data:`KINDS`: a help line, a function adding the kind's own
+arguments to its parser, and a function turning the parsed arguments into a matplotlib
+figure. To add a kind (e.g. ``sweep``), add one :class:`PlotKind` to :data:`KINDS` pointing
+at your own module; :func:`run` saves whatever figure it returns.
+
+Kinds that simulate take ``NETWORK.yaml... --accel ACCEL.yaml... [--dataflow DF...]`` and
+draw one series per combination, labelled by what varies (the accelerator and dataflow when
+there is one network, the network when there is one accelerator):
+
+* ``layers``: per-layer time (bars) and PE utilization (lines);
+* ``energy``: energy stacked by component, per layer (one run) or per run (``--by``);
+* ``roofline``: each accelerator's roofline with every layer as a point, by layer class;
+* ``timeline``: the event schedule of one run, when the scheduler's
+  ``hwsim/report/timeline_plot.py`` is installed (otherwise the kind is not offered).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from hwsim.cli.compare_cmd import add_simulation_arguments, simulate_grid
+from hwsim.errors import InputError, Problem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlotKind:
+    """One ``hwsim plot`` kind: ``add_arguments(parser)`` then ``figure(args) -> Figure``."""
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    figure: Callable[[argparse.Namespace], Any]
+
+
+# --- shared helpers -------------------------------------------------------------------------------
+
+def _grid_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("networks", nargs="+", metavar="NETWORK", help="network YAML files")
+    add_simulation_arguments(parser)
+
+
+def _results(args: argparse.Namespace) -> list[Any]:
+    return simulate_grid(args.networks, args.accel, args.dataflow, args.engine,
+                         args.input_size)
+
+
+def series_labels(results: Sequence[Any]) -> list[str]:
+    """Label each run by what varies among the runs (network, accelerator, dataflow)."""
+    nets = [r.network.name for r in results]
+    accs = [r.accelerator.name for r in results]
+    flows = [getattr(r, "dataflow", None) or "" for r in results]
+    labels = []
+    for net, acc, flow in zip(nets, accs, flows):
+        parts = []
+        if len(set(nets)) > 1:
+            parts.append(net)
+        if len(set(accs)) > 1:
+            parts.append(acc)
+        if len(set(flows)) > 1:
+            parts.append(flow)
+        labels.append(" / ".join(parts) if parts else f"{net} @ {acc}")
+    return labels
+
+
+def _title(args: argparse.Namespace, results: Sequence[Any], what: str) -> str:
+    if args.title is not None:
+        return args.title
+    nets = sorted({r.network.name for r in results})
+    accs = sorted({r.accelerator.name for r in results})
+    subject = nets[0] if len(nets) == 1 else f"{len(nets)} networks"
+    where = accs[0] if len(accs) == 1 else f"{len(accs)} accelerators"
+    return f"{what}: {subject} on {where}"
+
+
+# --- layers -----------------------------------------------------------------------------------------
+
+def _layers_arguments(parser: argparse.ArgumentParser) -> None:
+    _grid_arguments(parser)
+    parser.add_argument("--all-layers", action="store_true",
+                        help="also show layers without MACs (pooling, add, ...) that take time")
+    parser.add_argument("--no-utilization", action="store_true", help="bars only")
+
+
+def layers_figure(args: argparse.Namespace) -> Any:
+    from hwsim.report import plots
+
+    results = _results(args)
+    series = [plots.layer_series(r, label, include_vector=args.all_layers)
+              for r, label in zip(results, series_labels(results))]
+    return plots.per_layer_figure(series, title=_title(args, results, "Per-layer time"),
+                                  show_utilization=not args.no_utilization)
+
+
+# --- energy -----------------------------------------------------------------------------------------
+
+def _energy_arguments(parser: argparse.ArgumentParser) -> None:
+    _grid_arguments(parser)
+    parser.add_argument("--by", choices=("layer", "network"), default=None,
+                        help="one bar per layer (default with one run) or per run "
+                             "(default with several)")
+
+
+def energy_figure(args: argparse.Namespace) -> Any:
+    from hwsim.report import compare, plots
+
+    results = _results(args)
+    units = {getattr(r, "energy_unit", "") for r in results}
+    if len(units) > 1:
+        raise InputError([Problem("--accel", "", "these accelerators price energy in different "
+                                  f"units ({', '.join(sorted(units))}); plot them separately")])
+    unit = compare.energy_unit_label(units.pop())
+    by = args.by or ("layer" if len(results) == 1 else "network")
+    if by == "layer":
+        if len(results) > 1:
+            raise InputError([Problem("--by layer", "", "draws one run; give one network and "
+                                      "one accelerator (or use --by network)")])
+        layers = [l for l in results[0].layers if l.energy.total > 0]
+        bars = [(l.name, l.energy) for l in layers]
+        return plots.energy_figure(bars, unit, title=_title(args, results, "Energy per layer"))
+    bars = list(zip(series_labels(results), (r.energy for r in results)))
+    return plots.energy_figure(bars, unit, title=_title(args, results, "Energy"))
+
+
+# --- roofline ---------------------------------------------------------------------------------------
+
+def _roofline_arguments(parser: argparse.ArgumentParser) -> None:
+    _grid_arguments(parser)
+
+
+def roof_of(accelerator: Any) -> Any:
+    """The accelerator's roofline: peak MACs/cycle (one MAC per PE per cycle) and its
+    effective DRAM bandwidth in bytes per cycle."""
+    from hwsim.report import plots
+
+    return plots.Roof(accelerator.name, float(accelerator.pes),
+                      float(accelerator.dram_bytes_per_cycle))
+
+
+def roofline_figure(args: argparse.Namespace) -> Any:
+    from hwsim.report import plots
+
+    results = _results(args)
+    panels: dict[str, tuple[Any, list[Any]]] = {}
+    for r in results:
+        roof = roof_of(r.accelerator)
+        label = roof.label if not getattr(r, "dataflow", None) else f"{roof.label} [{r.dataflow}]"
+        if label not in panels:
+            panels[label] = (plots.Roof(label, roof.peak_macs_per_cycle, roof.dram_bytes_per_cycle), [])
+        panels[label][1].extend(plots.roofline_points(r))
+    return plots.roofline_figure(list(panels.values()), title=_title(args, results, "Roofline"))
+
+
+# --- the registry -----------------------------------------------------------------------------------
+
+KINDS: dict[str, PlotKind] = {
+    "layers": PlotKind("per-layer time (bars) and PE utilization (lines)", _layers_arguments,
+                       layers_figure),
+    "energy": PlotKind("energy stacked by component, per layer or per run", _energy_arguments,
+                       energy_figure),
+    "roofline": PlotKind("the accelerator's roofline with every layer as a point",
+                         _roofline_arguments, roofline_figure),
+}
+
+
+def _add_timeline_kind() -> None:
+    """Offer ``timeline`` only when the event scheduler's plot module exists."""
+    if importlib.util.find_spec("hwsim.report.timeline_plot") is None:
+        return
+
+    def arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("network", metavar="NETWORK", help="network YAML file")
+        parser.add_argument("--accel", required=True, metavar="ACCEL", help="accelerator YAML")
+        parser.add_argument("--dataflow", default=None, help="dataflow (default: the accelerator's)")
+        parser.add_argument("--input-size", metavar="N|HxW", help="override the input size")
+
+    def figure(args: argparse.Namespace) -> Any:
+        from hwsim.report import timeline_plot
+
+        (result,) = simulate_grid([args.network], [args.accel],
+                                  [args.dataflow] if args.dataflow else None, "event",
+                                  args.input_size)
+        return timeline_plot.timeline_figure(result, title=args.title)
+
+    KINDS["timeline"] = PlotKind("event timeline of one run (DMA, buffers, PE array)",
+                                 arguments, figure)
+
+
+_add_timeline_kind()
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("plot", help="figures: per-layer time, energy, roofline ...",
+                            description="Draw a figure of simulation results as PNG, SVG or "
+                                        "PDF (by the --out suffix).")
+    kinds = parser.add_subparsers(dest="kind", metavar="KIND")
+    kinds.required = True
+    for name, kind in KINDS.items():
+        kparser = kinds.add_parser(name, help=kind.help, description=kind.help)
+        kind.add_arguments(kparser)
+        kparser.add_argument("--out", required=True, metavar="FILE",
+                             help="output file: .png, .svg or .pdf")
+        kparser.add_argument("--title", default=None, help="figure title (default: automatic)")
+        kparser.add_argument("--dpi", type=int, default=150, help="PNG resolution (default 150)")
+        kparser.set_defaults(func=run, plot_kind=kind)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hwsim.report import plots
+
+    out = Path(args.out)
+    if out.suffix.lower().lstrip(".") not in plots.FORMATS:
+        raise InputError([Problem("--out", str(out), "unsupported figure format; use a .png, "
+                                  ".svg or .pdf file name")])
+    if args.dpi <= 0:
+        raise InputError([Problem("--dpi", str(args.dpi), "must be a positive integer")])
+    figure = args.plot_kind.figure(args)
+    try:
+        plots.save_figure(figure, out, dpi=args.dpi)
+    except OSError as exc:
+        raise InputError(f"cannot write the figure: {exc.strerror}", file=out) from None
+    print(f"hwsim: wrote {out}", file=sys.stderr)
+    return 0
