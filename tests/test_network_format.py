@@ -377,3 +377,15 @@ def test_regression_block_instance_without_args_was_silently_dropped(load):
           - {name: b, block: unit, args: {}}
     """)
     assert names(network) == ["a/conv", "b/conv"]
+
+
+def test_readme_fire_example_loads(load):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Writing a network", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    network = load("input: [3, 227, 227]\n" + example)
+    # conv1 (227-7)//2+1 = 111, pool ceil((111-3)/2)+1 = 55; fire3 concatenates 64 + 64
+    assert network.layer("fire3/concat").out_shape.as_list() == [64 + 64, 55, 55]
+    assert network.layer("fire2/squeeze1x1").params == 16 * 96 + 16
