@@ -375,6 +375,9 @@ class _Converter:
             for i in self.data_slots(node):
                 used_as_data.add(node.input[i])
         real = [i for i in candidates if i.name in used_as_data] or candidates[:1]
+        if len(real) > 1:  # e.g. Add(x, bias) with the bias a graph input: keep 4-D ones
+            four_d = [i for i in real if _dims(i.type) is None or len(_dims(i.type)) == 4]
+            real = four_d or real
         for info in candidates:
             if info not in real:
                 self.meta.add(info.name)  # a weight given as a graph input (no initializer)
@@ -433,11 +436,12 @@ class _Converter:
         handler(node)
 
     def unsupported_node(self, node: Any, message: str) -> None:
-        """Record an unsupported node; with skip_unsupported, let its first input through."""
+        """Record an unsupported node and let its first input through: with
+        skip_unsupported the import goes on; without, the rest of the graph is still read
+        so that every unsupported node is reported at once."""
         self.unsupported.append(f"{self.node_place(node)}")
         if not self.skip:
-            self.problem(node, message)
-            return
+            self.problems.add(self.node_place(node), message)
         data = self.data_inputs(node)
         if not data or data[0] not in self.producer:
             self.meta.update(node.output)

@@ -1,0 +1,582 @@
+"""ONNX import: small graphs built with onnx.helper here, checked against hand calculations,
+the hand-written SqueezeNet v1.0 file and the YAML round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from hwsim.cli.main import main  # noqa: E402
+from hwsim.config.network_file import load_network, parse_network  # noqa: E402
+from hwsim.errors import InputError  # noqa: E402
+from hwsim.importers.onnx_import import _base_name, import_onnx, load_onnx_network  # noqa: E402
+from hwsim.importers.yaml_writer import network_yaml  # noqa: E402
+from hwsim.workload.layer import TensorShape  # noqa: E402
+
+import yaml  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class Graph:
+    """A tiny ONNX graph builder that tracks channels so it can write weight shapes.
+
+    ``weights``: 'initializer' (zero-filled arrays), 'input' (graph inputs with a shape and
+    no data, like ``torch.onnx.export(export_params=False)``) or 'external' (initializers
+    whose data sits in a file that does not exist).
+    """
+
+    def __init__(self, channels, height, width, *, weights="initializer", opset=13,
+                 input_dims=None):
+        self.weights = weights
+        self.opset = opset
+        self.nodes, self.inits, self.value_info = [], [], []
+        dims = input_dims if input_dims is not None else [1, channels, height, width]
+        self.inputs = [helper.make_tensor_value_info("data", TensorProto.FLOAT, dims)]
+        self.channels = {"data": channels}
+
+    # weights and constants
+    def weight(self, name, dims):
+        if self.weights == "initializer":
+            self.inits.append(numpy_helper.from_array(np.zeros(dims, np.float32), name))
+        elif self.weights == "input":
+            self.inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, dims))
+        else:
+            tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=dims,
+                                 data_location=TensorProto.EXTERNAL)
+            entry = tensor.external_data.add()
+            entry.key, entry.value = "location", "weights_that_are_not_here.bin"
+            self.inits.append(tensor)
+        return name
+
+    def const(self, name, values, dtype=np.float32):
+        self.inits.append(numpy_helper.from_array(np.array(values, dtype), name))
+        return name
+
+    def node(self, op, name, inputs, channels, **attrs):
+        out = f"{name}:out"
+        self.nodes.append(helper.make_node(op, inputs, [out], name=name, **attrs))
+        self.channels[out] = channels
+        return out
+
+    # layers
+    def conv(self, name, x, out, k, *, stride=1, pads=None, group=1, bias=True, dilation=1,
+             auto_pad=None):
+        kh, kw = (k, k) if isinstance(k, int) else k
+        inputs = [x, self.weight(f"{name}.weight", [out, self.channels[x] // group, kh, kw])]
+        if bias:
+            inputs.append(self.weight(f"{name}.bias", [out]))
+        attrs = dict(kernel_shape=[kh, kw], strides=[stride, stride], group=group,
+                     dilations=[dilation, dilation])
+        if auto_pad:
+            attrs["auto_pad"] = auto_pad
+        else:
+            attrs["pads"] = pads if pads is not None else [0, 0, 0, 0]
+        return self.node("Conv", name, inputs, out, **attrs)
+
+    def bn(self, name, x):
+        c = self.channels[x]
+        params = [self.weight(f"{name}.{p}", [c]) for p in ("scale", "shift", "mean", "var")]
+        return self.node("BatchNormalization", name, [x] + params, c)
+
+    def relu(self, name, x):
+        return self.node("Relu", name, [x], self.channels[x])
+
+    def clip(self, name, x, low, high):
+        lo = self.const(f"{name}.min", low)
+        hi = self.const(f"{name}.max", high)
+        return self.node("Clip", name, [x, lo, hi], self.channels[x])
+
+    def maxpool(self, name, x, k, stride, *, ceil_mode=1, pads=None):
+        return self.node("MaxPool", name, [x], self.channels[x], kernel_shape=[k, k],
+                         strides=[stride, stride], ceil_mode=ceil_mode,
+                         pads=pads or [0, 0, 0, 0])
+
+    def gap(self, name, x):
+        return self.node("GlobalAveragePool", name, [x], self.channels[x])
+
+    def concat(self, name, xs):
+        return self.node("Concat", name, xs, sum(self.channels[x] for x in xs), axis=1)
+
+    def add(self, name, a, b):
+        return self.node("Add", name, [a, b], self.channels[a])
+
+    def flatten(self, name, x):
+        return self.node("Flatten", name, [x], self.channels[x], axis=1)
+
+    def gemm(self, name, x, in_features, out_features, *, bias=True):
+        inputs = [x, self.weight(f"{name}.weight", [out_features, in_features])]
+        if bias:
+            inputs.append(self.weight(f"{name}.bias", [out_features]))
+        return self.node("Gemm", name, inputs, out_features, transB=1)
+
+    def fire(self, name, x, squeeze, expand1x1, expand3x3):
+        s = self.relu(f"/{name}/squeeze1x1_relu/Relu",
+                      self.conv(f"/{name}/squeeze1x1/Conv", x, squeeze, 1))
+        e1 = self.relu(f"/{name}/expand1x1_relu/Relu",
+                       self.conv(f"/{name}/expand1x1/Conv", s, expand1x1, 1))
+        e3 = self.relu(f"/{name}/expand3x3_relu/Relu",
+                       self.conv(f"/{name}/expand3x3/Conv", s, expand3x3, 3, pads=[1, 1, 1, 1]))
+        return self.concat(f"/{name}/Concat", [e1, e3])
+
+    def model(self, outputs=()):
+        outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None)
+                for o in (outputs or [self.nodes[-1].output[0]])]
+        graph = helper.make_graph(self.nodes, "test", self.inputs, outs, self.inits,
+                                  value_info=self.value_info)
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)],
+                                 producer_name="hwsim-tests")
+
+    def save(self, path, **kwargs):
+        onnx.save(self.model(**kwargs), str(path))
+        return path
+
+
+def squeezenet_v1_0(weights="input"):
+    """SqueezeNet v1.0 as in the authors' deploy prototxt (conv10 unpadded, ceil pooling)."""
+    g = Graph(3, 227, 227, weights=weights)
+    x = g.relu("/conv1_relu/Relu", g.conv("/conv1/Conv", "data", 96, 7, stride=2))
+    x = g.maxpool("/pool1/MaxPool", x, 3, 2)
+    for name, cfg in (("fire2", (16, 64, 64)), ("fire3", (16, 64, 64)), ("fire4", (32, 128, 128))):
+        x = g.fire(name, x, *cfg)
+    x = g.maxpool("/pool4/MaxPool", x, 3, 2)
+    for name, cfg in (("fire5", (32, 128, 128)), ("fire6", (48, 192, 192)),
+                      ("fire7", (48, 192, 192)), ("fire8", (64, 256, 256))):
+        x = g.fire(name, x, *cfg)
+    x = g.maxpool("/pool8/MaxPool", x, 3, 2)
+    x = g.fire("fire9", x, 64, 256, 256)
+    x = g.node("Dropout", "/drop9/Dropout", [x], 512)
+    x = g.relu("/conv10_relu/Relu", g.conv("/conv10/Conv", x, 1000, 1))
+    x = g.gap("/pool10/GlobalAveragePool", x)
+    g.node("Softmax", "/prob/Softmax", [x], 1000, axis=1)
+    return g
+
+
+def by_name(network):
+    return {layer.name: layer for layer in network.layers}
+
+
+def round_trip(result):
+    """Import result -> YAML text -> loaded network."""
+    text = network_yaml(result.specs, result.network.input_shape, name=result.network.name)
+    return parse_network(yaml.safe_load(text), "<round trip>"), text
+
+
+# --- the four building blocks the issue names ------------------------------------------------
+
+def test_fire_module_layers_shapes_params_macs(tmp_path):
+    g = Graph(96, 55, 55)
+    g.fire("fire2", "data", 16, 64, 64)
+    net = load_onnx_network(g.save(tmp_path / "fire.onnx"))
+    assert [l.name for l in net.layers] == ["fire2.squeeze1x1", "fire2.expand1x1",
+                                             "fire2.expand3x3", "fire2.concat"]
+    s, e1, e3, cat = net.layers
+    assert s.out_shape == TensorShape(16, 55, 55)
+    assert s.params == 96 * 16 + 16 and s.macs == 16 * 55 * 55 * 96
+    assert e1.params == 16 * 64 + 64 and e1.macs == 64 * 55 * 55 * 16
+    assert e3.params == 16 * 64 * 3 * 3 + 64 and e3.macs == 64 * 55 * 55 * 16 * 3 * 3
+    assert e3.padding == (1, 1, 1, 1) and e3.inputs == ("fire2.squeeze1x1",)
+    assert all(l.activation == "relu" and l.bias for l in (s, e1, e3))  # ReLUs folded
+    assert cat.type == "concat" and cat.inputs == ("fire2.expand1x1", "fire2.expand3x3")
+    assert cat.out_shape == TensorShape(64 + 64, 55, 55)
+    assert net.params == (96 * 16 + 16) + (16 * 64 + 64) + (16 * 64 * 9 + 64)
+
+
+def test_residual_squeezenext_block(tmp_path):
+    """First block of stage 1, v1 wiring (C = 32, projection 64 -> 32): convs without bias,
+    each followed by BN + ReLU (the projection by BN only); sum, then ReLU."""
+    g = Graph(64, 55, 55)
+
+    def cbr(name, x, out, k, pads, relu=True):
+        y = g.bn(f"/block1/{name}_bn/BatchNormalization",
+                 g.conv(f"/block1/{name}/Conv", x, out, k, pads=pads, bias=False))
+        return g.relu(f"/block1/{name}_relu/Relu", y) if relu else y
+
+    x = cbr("squeeze1", "data", 16, 1, [0, 0, 0, 0])
+    x = cbr("squeeze2", x, 8, 1, [0, 0, 0, 0])
+    x = cbr("sep_a", x, 16, (3, 1), [1, 0, 1, 0])  # ONNX [h_begin, w_begin, h_end, w_end]
+    x = cbr("sep_b", x, 16, (1, 3), [0, 1, 0, 1])
+    x = cbr("expand", x, 32, 1, [0, 0, 0, 0])
+    short = cbr("shortcut", "data", 32, 1, [0, 0, 0, 0], relu=False)
+    g.relu("/block1/out_relu/Relu", g.add("/block1/Add", x, short))
+    net = load_onnx_network(g.save(tmp_path / "sqnxt_block.onnx"))
+    layers = by_name(net)
+    assert list(layers) == ["block1.squeeze1", "block1.squeeze2", "block1.sep_a", "block1.sep_b",
+                            "block1.expand", "block1.shortcut", "block1.add"]
+    expected = {  # name: (out channels, params, MACs), at 55x55
+        "block1.squeeze1": (16, 64 * 16, 16 * 55 * 55 * 64),
+        "block1.squeeze2": (8, 16 * 8, 8 * 55 * 55 * 16),
+        "block1.sep_a": (16, 8 * 16 * 3, 16 * 55 * 55 * 8 * 3),
+        "block1.sep_b": (16, 16 * 16 * 3, 16 * 55 * 55 * 16 * 3),
+        "block1.expand": (32, 16 * 32, 32 * 55 * 55 * 16),
+        "block1.shortcut": (32, 64 * 32, 32 * 55 * 55 * 64),
+    }
+    for name, (channels, params, macs) in expected.items():
+        layer = layers[name]
+        assert layer.out_shape == TensorShape(channels, 55, 55), name
+        assert (layer.params, layer.macs, layer.bn_params) == (params, macs, 2 * channels), name
+        assert layer.bn and not layer.bias
+    assert layers["block1.sep_a"].kernel == (3, 1) and layers["block1.sep_a"].padding == (1, 1, 0, 0)
+    assert layers["block1.sep_b"].kernel == (1, 3) and layers["block1.sep_b"].padding == (0, 0, 1, 1)
+    assert layers["block1.shortcut"].activation is None
+    assert layers["block1.shortcut"].inputs == ("input",)
+    add = layers["block1.add"]
+    assert add.type == "add" and add.inputs == ("block1.expand", "block1.shortcut")
+    assert add.activation == "relu" and add.out_shape == TensorShape(32, 55, 55)
+    assert net.macs == sum(m for _, _, m in expected.values())
+
+
+def test_depthwise_separable_pair_with_relu6(tmp_path):
+    g = Graph(32, 112, 112)
+    x = g.conv("/dw/Conv", "data", 32, 3, pads=[1, 1, 1, 1], group=32, bias=False)
+    x = g.clip("/dw_relu6/Clip", g.bn("/dw_bn/BatchNormalization", x), 0.0, 6.0)
+    x = g.conv("/pw/Conv", x, 64, 1, bias=False)
+    g.clip("/pw_relu6/Clip", g.bn("/pw_bn/BatchNormalization", x), 0.0, 6.0)
+    net = load_onnx_network(g.save(tmp_path / "dws.onnx"))
+    dw, pw = net.layers
+    assert (dw.name, pw.name) == ("dw", "pw")
+    assert dw.is_depthwise and dw.groups == 32 and dw.mac_class == "first_conv"
+    assert dw.macs == 32 * 112 * 112 * 1 * 3 * 3 and dw.params == 32 * 1 * 3 * 3
+    assert pw.macs == 64 * 112 * 112 * 32 and pw.params == 32 * 64
+    assert pw.mac_class == "conv1x1"
+    assert dw.activation == pw.activation == "relu6" and dw.bn and pw.bn
+    assert net.bn_params == 2 * 32 + 2 * 64
+
+
+def test_classifier_head_gemm_flatten_dissolves(tmp_path):
+    g = Graph(512, 13, 13)
+    x = g.flatten("/flatten/Flatten", g.gap("/avgpool/GlobalAveragePool", "data"))
+    x = g.gemm("/classifier/Gemm", x, 512, 1000)
+    g.node("Softmax", "/softmax/Softmax", [x], 1000, axis=1)
+    net = load_onnx_network(g.save(tmp_path / "head.onnx"))
+    assert [(l.name, l.type) for l in net.layers] == [
+        ("avgpool", "avgpool"), ("classifier", "fc"), ("softmax", "softmax")]
+    pool, fc, _ = net.layers
+    assert pool.is_global and pool.out_shape == TensorShape(512, 1, 1)
+    assert fc.in_channels == 512 and fc.out_shape == TensorShape(1000, 1, 1)
+    assert fc.params == 512 * 1000 + 1000 and fc.macs == 512 * 1000
+
+
+def test_matmul_add_relu_becomes_fc_with_bias_and_activation(tmp_path):
+    g = Graph(256, 6, 6, weights="input")
+    shape = g.const("shape", [1, -1], np.int64)
+    x = g.node("Reshape", "/Reshape", ["data", shape], 256 * 6 * 6)
+    x = g.node("Dropout", "/classifier/classifier.0/Dropout", [x], 256 * 6 * 6)
+    x = g.node("MatMul", "/classifier/classifier.1/MatMul",
+               [x, g.weight("fc6.weight", [256 * 6 * 6, 4096])], 4096)
+    x = g.node("Add", "/classifier/classifier.1/Add", [x, g.weight("fc6.bias", [4096])], 4096)
+    g.relu("/classifier/classifier.2/Relu", x)
+    net = load_onnx_network(g.save(tmp_path / "fc.onnx"))
+    assert [(l.name, l.type) for l in net.layers] == [("classifier.0", "dropout"),
+                                                       ("classifier.1", "fc")]
+    fc = net.layers[1]
+    assert fc.bias and fc.activation == "relu"
+    assert fc.params == 9216 * 4096 + 4096 and fc.macs == 9216 * 4096
+
+
+# --- SqueezeNet v1.0 against the hand-written file ------------------------------------------
+
+def test_squeezenet_v1_0_imports_to_the_hand_written_network(tmp_path):
+    path = squeezenet_v1_0().save(tmp_path / "squeezenet.onnx")
+    imported = load_onnx_network(path)
+    assert imported.params == 1_248_424  # reference networks.md
+    assert imported.macs == 832_667_936
+    assert by_name(imported)["pool1"].out_shape == TensorShape(96, 55, 55)  # ceil: 111 -> 55
+    assert by_name(imported)["conv10"].out_shape == TensorShape(1000, 13, 13)  # unpadded
+    written = load_network(REPO / "networks" / "squeezenet_v1.0.yaml")
+    assert len(imported.layers) == len(written.layers)
+    for mine, theirs in zip(imported.layers, written.layers):
+        renamed = dataclasses.replace(theirs, name=theirs.name.replace("/", "."),
+                                      inputs=tuple(i.replace("/", ".") for i in theirs.inputs))
+        assert mine == renamed
+
+
+def test_squeezenet_round_trip_through_yaml_is_identical(tmp_path):
+    result = import_onnx(squeezenet_v1_0().save(tmp_path / "squeezenet.onnx"))
+    loaded, text = round_trip(result)
+    assert loaded.layers == result.network.layers
+    assert "inputs: fire2.squeeze1x1}" in text  # the branch is spelled out ...
+    assert "{name: fire2.expand1x1, type: conv, out_channels: 64, kernel: 1, bias: true, " \
+           "activation: relu}" in text  # ... a layer reading the previous one is not
+
+
+def test_block_and_same_lower_round_trip(tmp_path):
+    g = Graph(16, 15, 15)
+    x = g.conv("/a/Conv", "data", 16, 3, stride=2, auto_pad="SAME_LOWER", group=16)
+    g.maxpool("/p/MaxPool", x, 3, 1, ceil_mode=0, pads=[0, 0, 1, 1])
+    result = import_onnx(g.save(tmp_path / "lower.onnx"))
+    a, p = result.network.layers
+    # SAME_LOWER: out ceil(15/2) = 8, total pad (8-1)*2 + 3 - 15 = 2 -> 1 before, 1 after
+    assert a.out_shape == TensorShape(16, 8, 8) and a.padding == (1, 1, 1, 1)
+    # floor((8 + 0 + 1 - 3) / 1) + 1 = 7
+    assert p.padding == (0, 1, 0, 1) and p.out_shape == TensorShape(16, 7, 7)
+    loaded, _ = round_trip(result)
+    assert loaded.layers == result.network.layers
+
+
+def test_same_lower_puts_the_odd_pixel_before(tmp_path):
+    g = Graph(8, 16, 16)
+    g.conv("/c/Conv", "data", 8, 3, stride=2, auto_pad="SAME_LOWER")
+    result = import_onnx(g.save(tmp_path / "lower.onnx"))
+    conv = result.network.layers[0]
+    # out ceil(16/2) = 8; total pad (8-1)*2 + 3 - 16 = 1: SAME_LOWER puts it at the top/left
+    assert conv.padding == (1, 0, 1, 0) and conv.out_shape == TensorShape(8, 8, 8)
+    assert result.input_size_fixed and result.notes
+    upper = Graph(8, 16, 16)
+    upper.conv("/c/Conv", "data", 8, 3, stride=2, auto_pad="SAME_UPPER")
+    conv = load_onnx_network(upper.save(tmp_path / "upper.onnx")).layers[0]
+    assert conv.padding == (0, 1, 0, 1) and conv.out_shape == TensorShape(8, 8, 8)
+
+
+# --- conventions -----------------------------------------------------------------------------
+
+def test_pad_node_folds_into_the_conv_padding(tmp_path):
+    g = Graph(4, 8, 8)
+    pads = g.const("pads", [0, 0, 0, 0, 0, 0, 1, 1], np.int64)  # [N, C, H, W] begins, ends
+    x = g.node("Pad", "/pad/Pad", ["data", pads], 4)
+    g.conv("/conv/Conv", x, 8, 3, stride=2, pads=[1, 1, 0, 0])
+    net = load_onnx_network(g.save(tmp_path / "pad.onnx"))
+    (conv,) = net.layers
+    assert conv.padding == (1, 0 + 1, 1, 0 + 1)  # conv's own top/left 1 plus Pad's bottom/right 1
+    assert conv.out_shape == TensorShape(8, (8 + 1 + 1 - 3) // 2 + 1, (8 + 1 + 1 - 3) // 2 + 1)
+
+
+def test_pool_ceil_mode_and_dilated_conv(tmp_path):
+    g = Graph(8, 112, 112)
+    g.maxpool("/floor/MaxPool", "data", 3, 2, ceil_mode=0)
+    g.maxpool("/ceil/MaxPool", "data", 3, 2, ceil_mode=1)
+    g.conv("/dil/Conv", "data", 8, 3, dilation=2, pads=[2, 2, 2, 2])
+    net = load_onnx_network(g.save(tmp_path / "pool.onnx",
+                                   outputs=["/floor/MaxPool:out", "/ceil/MaxPool:out",
+                                            "/dil/Conv:out"]))
+    layers = by_name(net)
+    assert layers["floor"].out_shape.height == (112 - 3) // 2 + 1  # 55
+    assert layers["ceil"].out_shape.height == -(-(112 - 3) // 2) + 1  # 56
+    assert layers["dil"].out_shape.height == 112 + 2 * 2 - (2 * (3 - 1) + 1) + 1  # 112
+    assert layers["dil"].macs == 8 * 112 * 112 * 8 * 3 * 3 and layers["dil"].dilation == (2, 2)
+
+
+def test_clip_with_other_bounds_stays_a_layer(tmp_path):
+    g = Graph(4, 8, 8)
+    g.clip("/clip/Clip", g.conv("/c/Conv", "data", 4, 1), -1.0, 1.0)
+    net = load_onnx_network(g.save(tmp_path / "clip.onnx"))
+    assert [(l.name, l.type) for l in net.layers] == [("c", "conv"), ("clip", "relu")]
+    assert net.layers[0].activation is None
+
+
+def test_no_fold_when_the_conv_output_has_other_readers(tmp_path):
+    g = Graph(4, 8, 8)
+    c = g.conv("/c/Conv", "data", 4, 1)
+    r = g.relu("/r/Relu", c)
+    g.add("/sum/Add", c, r)
+    net = load_onnx_network(g.save(tmp_path / "nofold.onnx"))
+    assert [(l.name, l.type) for l in net.layers] == [("c", "conv"), ("r", "relu"),
+                                                       ("sum", "add")]
+    assert net.layers[0].activation is None and net.layers[2].inputs == ("c", "r")
+
+
+def test_names_from_pytorch_style_node_names():
+    assert _base_name("/features/features.3/squeeze/Conv", "Conv") == ("features.3.squeeze", True)
+    assert _base_name("/features/features.0/Conv", "Conv") == ("features.0", True)
+    assert _base_name("Conv_0", "Conv") == ("Conv_0", False)
+    assert _base_name("/layer1/layer1.0/Add_1", "Add") == ("layer1.0", True)
+    assert _base_name("resnet:conv 1", "Conv") == ("resnet_conv_1", False)
+
+
+def test_an_operation_named_after_its_module_gets_its_type(tmp_path):
+    g = Graph(4, 8, 8)
+    a = g.conv("/layer1/layer1.0/conv1/Conv", "data", 4, 1)
+    g.add("/layer1/layer1.0/Add", a, "data")
+    g.nodes.append(helper.make_node("Relu", ["/layer1/layer1.0/Add:out"], ["y"], name=""))
+    net = load_onnx_network(g.save(tmp_path / "names.onnx", outputs=["y"]))
+    assert [l.name for l in net.layers] == ["layer1.0.conv1", "layer1.0.add"]
+    assert net.layers[1].activation == "relu"
+
+
+# --- weights are not needed ------------------------------------------------------------------
+
+@pytest.mark.parametrize("weights", ["input", "external"])
+def test_imports_without_weight_data(tmp_path, weights):
+    g = Graph(96, 55, 55, weights=weights)
+    g.fire("fire2", "data", 16, 64, 64)
+    net = load_onnx_network(g.save(tmp_path / f"{weights}.onnx"))
+    assert net.params == (96 * 16 + 16) + (16 * 64 + 64) + (16 * 64 * 9 + 64)
+    assert net.macs == 55 * 55 * (16 * 96 + 64 * 16 + 64 * 16 * 9)
+
+
+def test_output_channels_from_value_info_when_the_weight_has_no_shape(tmp_path):
+    g = Graph(3, 32, 32)
+    g.inputs.append(helper.make_tensor_value_info("w", TensorProto.FLOAT, None))
+    g.nodes.append(helper.make_node("Conv", ["data", "w"], ["y"], name="/conv/Conv",
+                                    kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+    g.value_info.append(helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 24, 32, 32]))
+    net = load_onnx_network(g.save(tmp_path / "vi.onnx"))
+    assert net.layers[0].out_shape == TensorShape(24, 32, 32)
+    assert net.layers[0].macs == 24 * 32 * 32 * 3 * 3 * 3
+
+
+def test_unknown_output_channels_is_a_clear_error(tmp_path):
+    g = Graph(3, 32, 32)
+    g.inputs.append(helper.make_tensor_value_info("w", TensorProto.FLOAT, None))
+    g.nodes.append(helper.make_node("Conv", ["data", "w"], ["y"], name="/conv/Conv",
+                                    kernel_shape=[3, 3]))
+    path = g.save(tmp_path / "nochannels.onnx")
+    with pytest.raises(InputError) as info:
+        load_onnx_network(path)
+    assert f"{path}: node '/conv/Conv' (Conv): the number of output channels is unknown" \
+        in str(info.value)
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+def test_input_size_override_and_symbolic_input(tmp_path):
+    g = Graph(3, 0, 0, input_dims=["batch", 3, "height", "width"])
+    g.conv("/conv1/Conv", "data", 96, 7, stride=2)
+    path = g.save(tmp_path / "dynamic.onnx")
+    with pytest.raises(InputError) as info:
+        load_onnx_network(path)
+    assert "input 'data'" in str(info.value) and "--input-size" in str(info.value)
+    net = load_onnx_network(path, input_size=224)
+    assert net.input_shape == TensorShape(3, 224, 224)
+    assert net.layers[0].out_shape == TensorShape(96, (224 - 7) // 2 + 1, (224 - 7) // 2 + 1)
+    net = load_network(path, input_size="200x100")  # the YAML loader's entry point
+    assert net.layers[0].out_shape == TensorShape(96, (200 - 7) // 2 + 1, (100 - 7) // 2 + 1)
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+def unsupported_graph():
+    g = Graph(8, 16, 16)
+    x = g.conv("/stem/Conv", "data", 8, 3, pads=[1, 1, 1, 1])
+    x = g.node("Sigmoid", "/gate/Sigmoid", [x], 8)
+    x = g.node("HardSwish", "/act/HardSwish", [x], 8)
+    g.conv("/head/Conv", x, 16, 1)
+    return g
+
+
+def test_unsupported_operators_are_named_with_their_node(tmp_path):
+    path = unsupported_graph().save(tmp_path / "odd.onnx")
+    with pytest.raises(InputError) as info:
+        load_onnx_network(path)
+    text = str(info.value)
+    assert f"{path}: node '/gate/Sigmoid' (Sigmoid): operator 'Sigmoid' is not supported" in text
+    assert f"{path}: node '/act/HardSwish' (HardSwish): operator 'HardSwish'" in text
+    assert "--skip-unsupported" in text
+
+
+def test_skip_unsupported_drops_them_with_a_warning(tmp_path, capsys):
+    path = unsupported_graph().save(tmp_path / "odd.onnx")
+    out = tmp_path / "odd.yaml"
+    status = main(["import", str(path), "-o", str(out), "--skip-unsupported"])
+    err = capsys.readouterr().err
+    assert status == 0
+    assert "dropped 2 unsupported node(s)" in err and "'/gate/Sigmoid' (Sigmoid)" in err
+    net = load_network(out)
+    assert [l.name for l in net.layers] == ["stem", "head"]
+    assert net.layers[1].inputs == ("stem",)
+    assert net.macs == 8 * 16 * 16 * 8 * 3 * 3 + 16 * 16 * 16 * 8
+    assert "# Dropped (unsupported" in out.read_text()
+
+
+def test_cli_exit_2_for_unsupported_and_malformed_files(tmp_path, capsys):
+    path = unsupported_graph().save(tmp_path / "odd.onnx")
+    assert main(["import", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "node '/gate/Sigmoid' (Sigmoid)" in err and "Traceback" not in err
+    garbage = tmp_path / "garbage.onnx"
+    garbage.write_bytes(b"\xff\xfe this is not a protobuf \x00\x01" * 10)
+    assert main(["info", str(garbage)]) == 2
+    err = capsys.readouterr().err
+    assert f"{garbage}: not " in err and "Traceback" not in err
+    assert main(["import", str(tmp_path / "missing.onnx")]) == 2
+    assert "missing.onnx: file not found" in capsys.readouterr().err
+
+
+def test_a_tensor_nobody_produces_is_named(tmp_path):
+    g = Graph(4, 8, 8)
+    g.nodes.append(helper.make_node("Relu", ["ghost"], ["y"], name="/act/Relu"))
+    path = g.save(tmp_path / "ghost.onnx", outputs=["y"])
+    with pytest.raises(InputError) as info:
+        load_onnx_network(path)
+    assert "node '/act/Relu' (Relu): input 'ghost' is produced by no node" in str(info.value)
+
+
+def test_pad_before_a_non_conv_is_an_error(tmp_path):
+    g = Graph(4, 8, 8)
+    pads = g.const("pads", [0, 0, 1, 1, 0, 0, 1, 1], np.int64)
+    g.relu("/act/Relu", g.node("Pad", "/pad/Pad", ["data", pads], 4))
+    path = g.save(tmp_path / "pad.onnx")
+    with pytest.raises(InputError) as info:
+        load_onnx_network(path)
+    assert "node '/act/Relu' (Relu): reads the output of node '/pad/Pad' (Pad)" in str(info.value)
+
+
+def test_shape_mismatch_names_the_layer_and_the_node(tmp_path):
+    g = Graph(4, 8, 8)
+    a = g.conv("/a/Conv", "data", 4, 1)
+    b = g.conv("/b/Conv", "data", 4, 3)  # 6x6: cannot be added to 8x8
+    g.add("/sum/Add", a, b)
+    path = g.save(tmp_path / "mismatch.onnx")
+    with pytest.raises(InputError) as info:
+        load_onnx_network(path)
+    assert f"{path}: layer 'sum' (node '/sum/Add' (Add)): add of different shapes" \
+        in str(info.value)
+
+
+def test_without_the_onnx_package_the_message_says_how_to_install(tmp_path, monkeypatch,
+                                                                   capsys):
+    path = squeezenet_v1_0().save(tmp_path / "squeezenet.onnx")
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
+    with pytest.raises(InputError) as info:
+        load_network(path)
+    assert "pip install 'hwsim[onnx]'" in str(info.value)
+    assert main(["import", str(path)]) == 2
+    assert "pip install 'hwsim[onnx]'" in capsys.readouterr().err
+
+
+# --- the command line ------------------------------------------------------------------------
+
+def test_cli_import_writes_a_loadable_yaml_and_keeps_existing_files(tmp_path, capsys):
+    path = squeezenet_v1_0().save(tmp_path / "squeezenet.onnx")
+    out = tmp_path / "networks" / "squeezenet_imported.yaml"
+    assert main(["import", str(path), "-o", str(out), "--name", "SqueezeNet v1.0 (ONNX)"]) == 0
+    err = capsys.readouterr().err
+    assert "1,248,424 parameters" in err and "832,667,936 MACs" in err
+    net = load_network(out)
+    assert net.name == "SqueezeNet v1.0 (ONNX)"
+    assert (net.params, net.macs) == (1_248_424, 832_667_936)
+    assert main(["import", str(path), "-o", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["import", str(path), "-o", str(out), "--force", "--input-size", "224"]) == 0
+    assert load_network(out).input_shape == TensorShape(3, 224, 224)
+
+
+def test_cli_import_to_stdout_and_info_json(tmp_path, capsys):
+    g = Graph(96, 55, 55)
+    g.fire("fire2", "data", 16, 64, 64)
+    path = g.save(tmp_path / "fire.onnx")
+    assert main(["import", str(path)]) == 0
+    data = yaml.safe_load(capsys.readouterr().out)
+    assert data["input"] == [96, 55, 55] and len(data["layers"]) == 4
+    assert main(["info", str(path), "--format", "json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["totals"]["macs"] == 55 * 55 * (16 * 96 + 64 * 16 + 64 * 16 * 9)
+
+
+def test_weights_that_disagree_with_the_inferred_shapes_are_reported(tmp_path, caplog):
+    g = Graph(512, 13, 13, weights="input")
+    x = g.flatten("/flatten/Flatten", g.gap("/avgpool/GlobalAveragePool", "data"))
+    g.gemm("/fc/Gemm", x, 100, 10)  # the weights say 100 input features; the graph gives 512
+    with caplog.at_level("WARNING", logger="hwsim.importers.onnx_import"):
+        net = load_onnx_network(g.save(tmp_path / "bad_fc.onnx"))
+    assert net.layers[-1].macs == 512 * 10  # hwsim counts what the graph computes ...
+    assert "layer 'fc'" in caplog.text and "512 input features, the weights have 100" \
+        in caplog.text  # ... and says the weights disagree
