@@ -13,13 +13,14 @@ checked against the front found so far with one vectorised comparison, O(n * fro
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from hwsim.errors import InputError, did_you_mean
-from hwsim.sweep.results import ID_COLUMNS, parameter_columns
+from hwsim.sweep.results import CONFIG_COLUMNS, ID_COLUMNS, parameter_columns
 
 AGGREGATES = ("sum", "mean", "max")
 
@@ -76,7 +77,8 @@ def non_dominated(values: np.ndarray) -> np.ndarray:
 
 
 def pareto_rows(rows: Sequence[Mapping[str, Any]], objectives: Sequence[Objective], *,
-                group_by: Sequence[str] = ("network",), file: str = "") -> list[dict[str, Any]]:
+                group_by: Sequence[str] = ("network",), file: str = "<results>"
+                ) -> list[dict[str, Any]]:
     """The non-dominated rows, group by group (rows of a group keep their input order).
 
     Rows with a missing or non-numeric objective are left out. InputError for an objective
@@ -89,14 +91,15 @@ def pareto_rows(rows: Sequence[Mapping[str, Any]], objectives: Sequence[Objectiv
             numeric = [c for c in columns if isinstance(rows[0].get(c), (int, float))
                        and not isinstance(rows[0].get(c), bool)]
             raise InputError(f"no column {objective.column!r}"
-                             + did_you_mean(objective.column, numeric), file=file or None)
+                             + did_you_mean(objective.column, numeric), file=file)
     for column in group_by:
         if column not in columns:
-            raise InputError(f"no column {column!r} to group by", file=file or None)
+            raise InputError(f"no column {column!r} to group by", file=file)
     groups: dict[tuple, list[Mapping[str, Any]]] = {}
     for row in rows:
         vector = [row.get(o.column) for o in objectives]
-        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in vector):
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(v)
+               for v in vector):
             continue
         groups.setdefault(tuple(row.get(c) for c in group_by), []).append(row)
     out: list[dict[str, Any]] = []
@@ -110,7 +113,8 @@ def pareto_rows(rows: Sequence[Mapping[str, Any]], objectives: Sequence[Objectiv
 
 def aggregate_by_config(rows: Sequence[Mapping[str, Any]], columns: Iterable[str],
                         how: str = "sum") -> list[dict[str, Any]]:
-    """One row per configuration: its parameters and ``columns`` combined over its networks.
+    """One row per configuration: its parameters, its own properties (the area proxies) and
+    ``columns`` combined over its networks.
 
     Only configurations that have a row for every network of the table are kept (a
     configuration invalid on one network cannot be compared fairly)."""
@@ -131,7 +135,10 @@ def aggregate_by_config(rows: Sequence[Mapping[str, Any]], columns: Iterable[str
         combined: dict[str, Any] = {"config_key": key, "network": f"{how} of {len(networks)}",
                                     "engine": engine}
         combined.update({p: members[0].get(p) for p in params})
+        combined.update({c: members[0][c] for c in CONFIG_COLUMNS if c in members[0]})
         for column in columns:
+            if column in CONFIG_COLUMNS:
+                continue
             values = [m.get(column) for m in members]
             if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
                 combined[column] = None

@@ -29,6 +29,8 @@ METRIC_COLUMNS = ("total_cycles", "latency_ms") + ENERGY_COLUMNS + (
     "energy_unit", "utilization", "total_macs", "dram_bytes", "area_pes", "area_buffer_bytes",
     "hwsim_version")
 ERROR_COLUMNS = ("kind", "error", "hwsim_version")
+# Metrics that belong to the configuration, not to a (configuration, network) pair.
+CONFIG_COLUMNS = ("area_pes", "area_buffer_bytes")
 # kinds of error rows
 INVALID = "invalid"
 INTERNAL = "internal"
@@ -171,6 +173,6 @@ def parameter_columns(columns: Iterable[str]) -> list[str]:
     return [c for c in columns if c not in known]
 
 
-__all__ = ["CsvLog", "ID_COLUMNS", "METRIC_COLUMNS", "ENERGY_COLUMNS", "ERROR_COLUMNS",
+__all__ = ["CsvLog", "ID_COLUMNS", "METRIC_COLUMNS", "CONFIG_COLUMNS", "ENERGY_COLUMNS", "ERROR_COLUMNS",
            "INVALID", "INTERNAL", "results_header", "errors_header", "errors_path",
            "format_cell", "parse_cell", "read_rows", "parameter_columns"]

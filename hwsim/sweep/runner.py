@@ -137,12 +137,14 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, evaluate: Evaluator | None = 
               engine: str = "analytic", executor: str = "local", jobs: int | None = None,
               scheduler: str | None = None,
               progress: Callable[[int, int], None] | None = None,
-              on_error: Callable[[Task, Outcome], None] | None = None) -> SweepSummary:
+              on_error: Callable[[Task, Outcome], None] | None = None,
+              connect_timeout_s: float = 15.0) -> SweepSummary:
     """Run (or resume) ``spec`` writing ``out`` and ``<out>.errors.csv``.
 
     ``evaluate`` defaults to the hwsim model (:func:`hwsim.sweep.evaluate.evaluate_task`).
     ``jobs``: worker processes (default: all cores). ``progress(done_rows, total_rows)`` is
-    called after each task; ``on_error(task, outcome)`` for each row that failed. Returns a
+    called after each task; ``on_error(task, outcome)`` for each row that failed;
+    ``connect_timeout_s``: how long to wait for a Dask scheduler. Returns a
     :class:`SweepSummary`. KeyboardInterrupt propagates after the files are closed (every
     finished row is on disk)."""
     if engine not in ENGINES:
@@ -189,7 +191,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, evaluate: Evaluator | None = 
                      "%d tasks to run with %s executor", spec.name, spec.config_count,
                      len(spec.networks), already, len(tasks), executor)
             if executor == "dask":
-                _run_dask(tasks, evaluate, jobs, scheduler, state)
+                _run_dask(tasks, evaluate, jobs, scheduler, state, connect_timeout_s)
             elif jobs == 1 or len(tasks) == 1:
                 for task in tasks:
                     _record(task, _call(evaluate, task), state)
@@ -285,7 +287,7 @@ def _run_pool(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, state: _Sta
 
 
 def _run_dask(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, scheduler: str | None,
-              state: _State) -> None:
+              state: _State, connect_timeout_s: float) -> None:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -294,13 +296,16 @@ def _run_dask(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, scheduler: 
     cluster = None
     if scheduler:
         try:
-            client = Client(scheduler, timeout="15s")
+            client = Client(scheduler, timeout=f"{connect_timeout_s}s")
         except (OSError, TimeoutError) as exc:
             raise InputError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") \
                 from None
     else:
+        # Loopback only, no dashboard; the scheduler's small HTTP server takes any free port
+        # (its default, 8787, may be taken by another cluster).
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
+                               host="127.0.0.1", dashboard_address=None,
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
         client = Client(cluster)
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
