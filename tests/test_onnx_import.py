@@ -386,7 +386,8 @@ def test_no_fold_when_the_conv_output_has_other_readers(tmp_path):
 def test_names_from_pytorch_style_node_names():
     assert _base_name("/features/features.3/squeeze/Conv", "Conv") == ("features.3.squeeze", True)
     assert _base_name("/features/features.0/Conv", "Conv") == ("features.0", True)
-    assert _base_name("Conv_0", "Conv") == ("Conv_0", False)
+    assert _base_name("Conv_0", "Conv") == ("Conv_0", False)  # old exporters: keep the index
+    assert _base_name("/Flatten", "Flatten") == ("", True)  # named by its type: 'flatten'
     assert _base_name("/layer1/layer1.0/Add_1", "Add") == ("layer1.0", True)
     assert _base_name("resnet:conv 1", "Conv") == ("resnet_conv_1", False)
 
@@ -580,3 +581,25 @@ def test_weights_that_disagree_with_the_inferred_shapes_are_reported(tmp_path, c
     assert net.layers[-1].macs == 512 * 10  # hwsim counts what the graph computes ...
     assert "layer 'fc'" in caplog.text and "512 input features, the weights have 100" \
         in caplog.text  # ... and says the weights disagree
+
+
+def test_pytorch_view_flatten_pattern_dissolves_into_the_fc(tmp_path):
+    """``x.view(x.size(0), -1)`` exports as Shape -> Gather -> Unsqueeze -> Concat -> Reshape:
+    the shape computation vanishes and the Reshape dissolves into the fc."""
+    g = Graph(512, 13, 13, weights="input")
+    x = g.gap("/features/features.12/GlobalAveragePool", "data")
+    g.nodes.append(helper.make_node("Shape", [x], ["shape"], name="/Shape"))
+    index = g.const("zero", 0, np.int64)
+    g.nodes.append(helper.make_node("Gather", ["shape", index], ["batch"], name="/Gather",
+                                    axis=0))
+    axes = g.const("axes", [0], np.int64)
+    g.nodes.append(helper.make_node("Unsqueeze", ["batch", axes], ["batch1"], name="/Unsqueeze"))
+    minus_one = g.const("minus_one", [-1], np.int64)
+    g.nodes.append(helper.make_node("Concat", ["batch1", minus_one], ["target"], name="/Concat",
+                                    axis=0))
+    x = g.node("Reshape", "/Reshape", [x, "target"], 512)
+    g.gemm("/classifier/classifier.1/Gemm", x, 512, 1000)
+    net = load_onnx_network(g.save(tmp_path / "view.onnx"))
+    assert [(l.name, l.type) for l in net.layers] == [("features.12", "avgpool"),
+                                                       ("classifier.1", "fc")]
+    assert net.macs == 512 * 1000

@@ -995,7 +995,8 @@ def _base_name(node_name: str, op_type: str) -> tuple[str, bool]:
         else:
             collapsed.append(part)
     dropped = False
-    if len(collapsed) > 1 and re.fullmatch(re.escape(op_type) + r"(_\d+)?", collapsed[-1]):
+    if (len(collapsed) > 1 and re.fullmatch(re.escape(op_type) + r"(_\d+)?", collapsed[-1])) \
+            or collapsed == [op_type]:  # '/Flatten' names nothing but its operator
         collapsed.pop()
         dropped = True
     name = ".".join(collapsed)
