@@ -162,7 +162,7 @@ def test_block_arguments(fails):
           - {name: u, block: unit, args: {width: 4, depth: 2}}
           - {name: v, block: unit}
     """, "layers[0].args.depth: block 'unit' has no parameter 'depth' (did you mean 'width'?)",
-        "blocks.unit.layers (in u)[0].out_channels: unknown name 'widht'",
+        "blocks.unit.layers[0].out_channels (in u): unknown name 'widht'",
         "layers[1].args: block 'unit' needs parameter 'width'")
 
 

@@ -40,7 +40,14 @@ def read_yaml(path: str | Path) -> Any:
 
 
 def join(place: str, key: str | int) -> str:
-    """Extend a key path: join('layers', 3) -> 'layers[3]', join('dram', 'x') -> 'dram.x'."""
+    """Extend a key path: join('layers', 3) -> 'layers[3]', join('dram', 'x') -> 'dram.x'.
+
+    A trailing context such as ' (in fire2)' (where a block was instantiated) stays at the
+    end: join('blocks.fire.layers (in fire2)', 1) -> 'blocks.fire.layers[1] (in fire2)'.
+    """
+    if place.endswith(")") and " (in " in place:
+        base, context = place.split(" (in ", 1)
+        return join(base, key) + " (in " + context
     if isinstance(key, int):
         return f"{place}[{key}]"
     return f"{place}.{key}" if place else key
