@@ -603,3 +603,31 @@ def test_pytorch_view_flatten_pattern_dissolves_into_the_fc(tmp_path):
     assert [(l.name, l.type) for l in net.layers] == [("features.12", "avgpool"),
                                                        ("classifier.1", "fc")]
     assert net.macs == 512 * 1000
+
+
+def test_nhwc_input_transposed_to_nchw_is_read_as_nchw(tmp_path):
+    """TensorFlow exports take NHWC and transpose it first: the input is 3 x 32 x 24."""
+    g = Graph(0, 0, 0, input_dims=[1, 32, 24, 3])
+    g.channels["data"] = 3
+    x = g.node("Transpose", "/to_nchw/Transpose", ["data"], 3, perm=[0, 3, 1, 2])
+    g.conv("/conv/Conv", x, 8, 3, pads=[1, 1, 1, 1])
+    net = load_onnx_network(g.save(tmp_path / "nhwc.onnx"))
+    assert net.input_shape == TensorShape(3, 32, 24)
+    (conv,) = net.layers
+    assert conv.inputs == ("input",) and conv.macs == 8 * 32 * 24 * 3 * 3 * 3
+
+
+def test_opset_9_clip_attributes_and_conv_weights_that_disagree(tmp_path, caplog):
+    g = Graph(4, 8, 8, opset=9)
+    x = g.conv("/c/Conv", "data", 4, 1)
+    g.node("Clip", "/c_relu6/Clip", [x], 4, min=0.0, max=6.0)
+    net = load_onnx_network(g.save(tmp_path / "clip9.onnx"))
+    assert [(l.name, l.activation) for l in net.layers] == [("c", "relu6")]
+    g = Graph(4, 8, 8, weights="input")
+    x = g.node("Sigmoid", "/s/Sigmoid", ["data"], 4)
+    g.weight("w", [8, 5, 1, 1])  # the weights expect 5 input channels; the graph gives 4
+    g.nodes.append(helper.make_node("Conv", [x, "w"], ["y"], name="/c/Conv", kernel_shape=[1, 1]))
+    with caplog.at_level("WARNING", logger="hwsim.importers.onnx_import"):
+        result = import_onnx(g.save(tmp_path / "odd.onnx", outputs=["y"]), skip_unsupported=True)
+    assert result.dropped == ("node '/s/Sigmoid' (Sigmoid)",)
+    assert "4 input channels per group, the weights have 5" in caplog.text

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,11 @@ _DATA_SLOTS: dict[str, Any] = {
     "Sub": _ALL_SLOTS, "Div": _ALL_SLOTS, "Max": _ALL_SLOTS, "Min": _ALL_SLOTS,
     "Mean": _ALL_SLOTS,
 }
+# Initializers up to this many elements are read (pads, shapes, bounds); larger ones are
+# weights, whose values hwsim never needs.
+MAX_CONSTANT_ELEMENTS = 4096
+_DATA_FIELDS = ("raw_data", "float_data", "int32_data", "int64_data", "double_data",
+                "uint64_data", "string_data")
 FC_OPS = ("Gemm", "MatMul")
 FLATTEN_OPS = ("Flatten", "Reshape", "Squeeze")
 POOL_OPS = ("MaxPool", "AveragePool")
@@ -112,7 +118,8 @@ class _Op:
     op_dropped: bool = False
     name: str = ""
     same_lower: bool = False
-    fc_in_features: int | None = None
+    fc_in_features: int | None = None  # from the weights' shape, when known
+    conv_in_per_group: int | None = None  # from the weights' shape, when known
 
     @property
     def place(self) -> str:
@@ -210,6 +217,7 @@ class _Converter:
         self.ops: list[_Op] = []
         self.consumers: dict[str, list[tuple[Any, int]]] = {}
         self.nodes = list(self.graph.node)  # one wrapper per node: ids stay valid
+        self.layout_nodes: set[int] = set()  # Transpose NHWC -> NCHW right after the input
         self.node_names: dict[int, str] = {}
 
     # --- helpers ---------------------------------------------------------------------------
@@ -248,8 +256,8 @@ class _Converter:
     # --- the run ---------------------------------------------------------------------------
     def run(self, name: str) -> OnnxImport:
         self.name_nodes()
-        self.collect_shapes()
         self.collect_constants()
+        self.collect_shapes()
         order = self.toposort()
         input_shape = self.find_input(order)
         self.problems.raise_if_any()
@@ -280,8 +288,7 @@ class _Converter:
             specs = self.fix_same_lower(specs, network, lowered)
             network = build_network(specs, input_shape, name=name, file=self.file,
                                     description=description, source=source)
-        if self.input_size is None:
-            self.cross_check(network)
+        self.cross_check(network, same_size=self.input_size is None)
         if self.unsupported:
             log.info("dropped %d unsupported node(s): %s", len(self.unsupported),
                      ", ".join(self.unsupported))
@@ -311,10 +318,16 @@ class _Converter:
             self.shapes[init.name] = [int(d) for d in init.dims]
 
     def collect_constants(self) -> None:
+        """Keep the values of small initializers (pads, shapes, clip bounds); drop the data
+        of the others (weights), which are never read, so shape inference stays cheap."""
         numpy_helper = self.onnx.numpy_helper
         external = self.onnx.TensorProto.EXTERNAL
         for init in self.graph.initializer:
             if init.data_location == external:
+                continue
+            if math.prod(init.dims) > MAX_CONSTANT_ELEMENTS:
+                for data_field in _DATA_FIELDS:
+                    init.ClearField(data_field)
                 continue
             try:
                 self.values[init.name] = numpy_helper.to_array(init)
@@ -398,8 +411,12 @@ class _Converter:
                                  f"{['?' if d is None else d for d in dims]}"))
             return None
         channels, height, width = dims[1], dims[2], dims[3]
+        layout = self.layout_transposes(info.name, order)
+        if layout:  # an NHWC input (TensorFlow exports) transposed to NCHW by its readers
+            self.layout_nodes = {id(n) for n in layout}
+            channels, height, width = dims[3], dims[1], dims[2]
         if channels is None:
-            self.problems.add(place, "the number of channels (dimension 1) is not given")
+            self.problems.add(place, "the number of channels is not given")
             return None
         if self.input_size is not None:
             height, width = self.input_size
@@ -410,6 +427,14 @@ class _Converter:
             return None
         self.producer[info.name] = INPUT
         return TensorShape(channels, height, width)
+
+    def layout_transposes(self, name: str, order: list[Any]) -> list[Any]:
+        """The readers of the input if all are Transpose NHWC -> NCHW, else []."""
+        readers = [n for n in order if name in n.input]
+        if readers and all(n.op_type == "Transpose"
+                           and list(self.attr(n, "perm", [])) == [0, 3, 1, 2] for n in readers):
+            return readers
+        return []
 
     # --- one node --------------------------------------------------------------------------
     def convert(self, node: Any) -> None:
@@ -425,6 +450,9 @@ class _Converter:
             self.meta.update(node.output)  # a constant computation (shapes, weights)
             if op in ALIAS_OPS and inputs and inputs[0] in self.values:
                 self.values[node.output[0]] = self.values[inputs[0]]
+            return
+        if id(node) in self.layout_nodes:
+            self.alias(node)
             return
         if node.domain not in ("", "ai.onnx") or op not in SUPPORTED_OPS:
             self.unsupported_node(node, f"operator '{op}'"
@@ -634,6 +662,8 @@ class _Converter:
         attrs["bias"] = len(node.input) > 2 and bool(node.input[2])
         op = self.add_op(node, L.CONV, [src], attrs)
         op.same_lower = self.attr(node, "auto_pad", "") == "SAME_LOWER"
+        if w_shape and len(w_shape) == 4 and w_shape[1]:
+            op.conv_in_per_group = int(w_shape[1])
 
     def op_Gemm(self, node: Any) -> None:
         if self.attr(node, "transA", 0):
@@ -930,15 +960,21 @@ class _Converter:
                           + ", ".join(sorted(names)))
         return out
 
-    def cross_check(self, network: Network) -> None:
-        """Compare hwsim's shapes with ONNX's (they differ only if a convention differs)."""
+    def cross_check(self, network: Network, *, same_size: bool) -> None:
+        """Warn where hwsim's shapes differ from the weights' or ONNX's: a dropped operator
+        or a convention that differs. Sizes are compared only at the model's own input size."""
         for op in self.ops:
             layer = network.layer(op.name)
-            dims = self.shape(op.out_tensor)
-            if op.type == L.FC and op.fc_in_features and layer.in_channels != op.fc_in_features:
+            dims = self.shape(op.out_tensor) if same_size else None
+            if same_size and op.type == L.FC and op.fc_in_features \
+                    and layer.in_channels != op.fc_in_features:
                 log.warning("%s: layer '%s' (%s): hwsim gives %d input features, the weights "
                             "have %d", self.file, op.name, op.place, layer.in_channels,
                             op.fc_in_features)
+            if op.conv_in_per_group and layer.in_channels // layer.groups != op.conv_in_per_group:
+                log.warning("%s: layer '%s' (%s): hwsim gives %d input channels per group, the "
+                            "weights have %d", self.file, op.name, op.place,
+                            layer.in_channels // layer.groups, op.conv_in_per_group)
             if not dims or None in dims[1:]:
                 continue
             out = layer.out_shape
