@@ -29,7 +29,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from hwsim import __version__
 from hwsim.errors import HwsimError, InputError
@@ -46,13 +46,16 @@ IN_FLIGHT_PER_WORKER = 4
 @dataclass(frozen=True, slots=True)
 class Task:
     """One configuration and the networks to evaluate on it, with everything a worker
-    needs: the base accelerator file and data (so workers need not read it) and the engine."""
+    needs: the base accelerator's data (so workers need not read files), the files that
+    wrote its keys and the sweep file (for messages), and the engine."""
 
     config: Config
     networks: tuple[NetworkRef, ...]
     accelerator_file: str
     accelerator_data: Any
     engine: str
+    accelerator_origins: Mapping[str, str] = field(default_factory=dict)
+    sweep_file: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +132,8 @@ def plan(spec: SweepSpec, engine: str, done: set[tuple[str, str, str]]) -> tuple
         todo = tuple(n for n in spec.networks if (config.key, n.label, engine) not in done)
         already += len(spec.networks) - len(todo)
         if todo:
-            tasks.append(Task(config, todo, spec.accelerator_file, spec.accelerator_data, engine))
+            tasks.append(Task(config, todo, spec.accelerator_file, spec.accelerator_data, engine,
+                              spec.accelerator_origins, spec.file))
     return tasks, already
 
 

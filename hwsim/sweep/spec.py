@@ -2,22 +2,24 @@
 
 A sweep file names a base accelerator file, the networks, and *axes*. An axis sets one
 accelerator parameter, addressed by its key path in the accelerator YAML (``pe_array.rows``,
-``buffers.glb.size_kib``, ``pe_array[0].x`` for list items), to each of a list of values. An
-axis whose ``path`` is a list of paths sets all of them to the same value (a square array:
-``path: [pe_array.rows, pe_array.cols]``); a ``zip`` group moves several axes together, value
-by value, instead of crossing them. The names in :data:`RUN_OPTIONS` (``dataflow``) are not
-accelerator keys but arguments of the simulation.
+``buffer.global_kib``, ``dataflow``, ``sparsity.zero_weight_fraction``; ``a[0].b`` for list
+items), to each of a list of values. An axis whose ``path`` is a list of paths sets all of
+them to the same value (a square array: ``path: [pe_array.rows, pe_array.cols]``); a ``zip``
+group moves several axes together, value by value, instead of crossing them.
 
 A *configuration* is one choice of value per axis. The design space is the cross product of
 the axes (a zip group counts as one axis); ``mode: grid`` visits every point, ``mode: random``
 draws ``samples`` distinct points with ``seed`` (a point is a number in mixed radix, so even a
 huge space is sampled without listing it). Each configuration has a stable ``key``: a hash of
-the canonical JSON of the base accelerator data with the overrides applied, plus the run
-options, so the same machine always gets the same key whatever the sweep file looks like.
+the canonical JSON of the base accelerator data (its ``base:`` chain merged) with the
+overrides applied, so the same machine always gets the same key whatever the sweep file
+looks like.
 
-Paths in the sweep file resolve against the sweep file. This module reads and checks data
-only; whether a configuration is a valid machine is decided later, one configuration at a
-time, by the accelerator loader (invalid ones are reported and skipped, not fatal).
+Paths in the sweep file resolve against the sweep file. The networks' YAML is read here and
+travels with the tasks, so workers (a Dask cluster's included) need not see the files. This
+module reads and checks data only; whether a configuration is a valid machine is decided
+later, one configuration at a time, by the accelerator loader (invalid ones are reported and
+skipped, not fatal).
 """
 
 from __future__ import annotations
@@ -40,8 +42,6 @@ TOP_KEYS = {"name", "description", "accelerator", "networks", "axes", "mode", "s
 AXIS_KEYS = {"name", "path", "values", "range"}
 NETWORK_KEYS = {"file", "name", "input_size"}
 MODES = ("grid", "random")
-# Axis paths that are simulation arguments rather than keys of the accelerator file.
-RUN_OPTIONS = ("dataflow",)
 # Columns every results row has besides the axes (see runner.py); axis names must differ.
 RESERVED_COLUMNS = {"config_key", "network", "engine", "kind", "error"}
 
@@ -107,11 +107,10 @@ def set_path(data: Any, path: str, value: Any) -> None:
 
 
 def apply_overrides(data: Any, overrides: Sequence[tuple[str, Any]]) -> Any:
-    """A deep copy of ``data`` with each (path, value) set; run options are left out."""
+    """A deep copy of ``data`` with each (path, value) set."""
     out = copy.deepcopy(data)
     for path, value in overrides:
-        if path not in RUN_OPTIONS:
-            set_path(out, path, value)
+        set_path(out, path, value)
     return out
 
 
@@ -120,10 +119,16 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def config_key(accelerator_data: Any, run_options: Mapping[str, Any]) -> str:
-    """The stable key of a configuration: 16 hex digits of SHA-256 of its canonical form."""
-    text = canonical_json({"accelerator": accelerator_data, "run": dict(run_options)})
+def config_key(accelerator_data: Any) -> str:
+    """The stable key of a configuration: 16 hex digits of SHA-256 of the canonical JSON of
+    its accelerator data."""
+    text = canonical_json(accelerator_data)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def digest(value: Any) -> str:
+    """A short content hash of YAML data (to cache parsed networks by content)."""
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- records
@@ -150,12 +155,15 @@ class AxisGroup:
 
 @dataclass(frozen=True, slots=True)
 class NetworkRef:
-    """A network of the sweep: its ``label`` (the results' ``network`` column), file and
-    optional input-size override."""
+    """A network of the sweep: its ``label`` (the results' ``network`` column), file,
+    optional input-size override, and the file's parsed YAML (``data``, with its ``digest``;
+    None for formats read from the file itself, such as ONNX)."""
 
     label: str
     file: str
     input_size: Any = None
+    data: Any = None
+    digest: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +171,8 @@ class Config:
     """One point of the design space.
 
     ``values``: (axis name, value) per axis, the results' parameter columns.
-    ``overrides``: (key path, value) per path set, run options included.
-    ``key``: stable hash of the resulting machine and run options (see :func:`config_key`).
+    ``overrides``: (key path, value) per path set.
+    ``key``: stable hash of the resulting machine (see :func:`config_key`).
     """
 
     index: int
@@ -172,23 +180,23 @@ class Config:
     values: tuple[tuple[str, Any], ...]
     overrides: tuple[tuple[str, Any], ...]
 
-    @property
-    def run_options(self) -> dict[str, Any]:
-        return {p: v for p, v in self.overrides if p in RUN_OPTIONS}
-
     def describe(self) -> str:
         return ", ".join(f"{name}={value}" for name, value in self.values)
 
 
 @dataclass(frozen=True, slots=True)
 class SweepSpec:
-    """A checked sweep description (see the module docstring)."""
+    """A checked sweep description (see the module docstring).
+
+    ``accelerator_data`` is the base accelerator's YAML with its ``base:`` chain merged;
+    ``accelerator_origins`` maps key paths to the file that wrote them (for messages)."""
 
     file: str
     name: str
     description: str
     accelerator_file: str
     accelerator_data: Any
+    accelerator_origins: Mapping[str, str]
     networks: tuple[NetworkRef, ...]
     groups: tuple[AxisGroup, ...]
     mode: str = "grid"
@@ -240,8 +248,7 @@ class SweepSpec:
                 values.append((axis.name, value))
                 overrides.extend((path, value) for path in axis.paths)
         data = apply_overrides(self.accelerator_data, overrides)
-        run = {p: v for p, v in overrides if p in RUN_OPTIONS}
-        return Config(index, config_key(data, run), tuple(values), tuple(overrides))
+        return Config(index, config_key(data), tuple(values), tuple(overrides))
 
     def configs(self) -> Iterator[Config]:
         """Every configuration this sweep visits, in grid order."""
@@ -266,7 +273,8 @@ def parse_sweep(data: Any, file: str = "<sweep>", base_dir: str | Path | None = 
         problems.raise_if_any()
     check_keys(data, "", problems, allowed=TOP_KEYS, required=("accelerator", "networks", "axes"))
 
-    accelerator_file, accelerator_data = _accelerator(data.get("accelerator"), base, problems)
+    accelerator_file, accelerator_data, origins = _accelerator(data.get("accelerator"), base,
+                                                               problems)
     networks = _networks(data.get("networks"), base, problems) if "networks" in data else ()
     groups = _axes(data.get("axes"), accelerator_data, accelerator_file, problems) \
         if "axes" in data else ()
@@ -290,6 +298,7 @@ def parse_sweep(data: Any, file: str = "<sweep>", base_dir: str | Path | None = 
     return SweepSpec(file=file, name=str(name),
                      description=str(data.get("description", "") or "").strip(),
                      accelerator_file=accelerator_file, accelerator_data=accelerator_data,
+                     accelerator_origins=origins,
                      networks=tuple(networks), groups=tuple(groups), mode=mode,
                      samples=samples, seed=int(seed))
 
@@ -299,25 +308,32 @@ def _resolve(raw: str, base: Path) -> Path:
     return path if path.is_absolute() else (base / path)
 
 
-def _accelerator(raw: Any, base: Path, problems: ProblemCollector) -> tuple[str, Any]:
+def _accelerator(raw: Any, base: Path,
+                 problems: ProblemCollector) -> tuple[str, Any, dict[str, str]]:
     if raw is None:
-        return "", {}
+        return "", {}, {}
     if not isinstance(raw, str):
         problems.add("accelerator", "expected the path of the base accelerator YAML file")
-        return "", {}
+        return "", {}, {}
     path = _resolve(raw, base)
     if not path.is_file():
         problems.add("accelerator", f"file not found: {raw} (looked for {path})")
-        return "", {}
+        return "", {}, {}
     try:
-        data = yamlio.read_yaml(path)
+        data, origins = read_accelerator_data(path)
     except InputError as exc:
         problems.add("accelerator", str(exc))
-        return "", {}
-    if not isinstance(data, Mapping):
-        problems.add("accelerator", f"{raw}: expected a mapping at the top of the file")
-        return "", {}
-    return str(path.resolve()), data
+        return "", {}, {}
+    return str(path.resolve()), data, origins
+
+
+def read_accelerator_data(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """An accelerator file's YAML with its ``base:`` chain merged, and key path -> the file
+    that wrote it: the accelerator loader's own reading, before validation."""
+    from hwsim.hardware import loader
+
+    merged, origins = loader._load_merged(path, (str(path.resolve()),))
+    return merged, dict(origins)
 
 
 def _networks(raw: Any, base: Path, problems: ProblemCollector) -> list[NetworkRef]:
@@ -349,7 +365,15 @@ def _networks(raw: Any, base: Path, problems: ProblemCollector) -> list[NetworkR
             problems.add(join(place, "name"), f"network name {label!r} is used twice "
                          "(give one of them another 'name')")
             continue
-        refs.append(NetworkRef(label, str(path.resolve()), entry.get("input_size")))
+        data = None
+        if path.suffix.lower() in (".yaml", ".yml"):
+            try:
+                data = yamlio.read_yaml(path)
+            except InputError as exc:
+                problems.add(join(place, "file"), str(exc))
+                continue
+        refs.append(NetworkRef(label, str(path.resolve()), entry.get("input_size"), data,
+                               digest(data) if data is not None else ""))
     return refs
 
 
@@ -409,8 +433,6 @@ def _axis(entry: Any, place: str, accelerator: Any, accelerator_file: str,
         problems.add(join(place, "path"), "expected a key path or a list of key paths")
     for j, path in enumerate(paths):
         where = join(join(place, "path"), j) if isinstance(raw_paths, list) else join(place, "path")
-        if path in RUN_OPTIONS:
-            continue
         try:
             resolve_parent(accelerator, path)
         except ValueError as exc:
@@ -490,6 +512,6 @@ def _range(raw: Any, place: str, problems: ProblemCollector) -> list | None:
     return values
 
 
-__all__ = ["Axis", "AxisGroup", "Config", "NetworkRef", "SweepSpec", "RUN_OPTIONS",
-           "load_sweep", "parse_sweep", "split_path", "set_path", "apply_overrides",
-           "config_key", "canonical_json"]
+__all__ = ["Axis", "AxisGroup", "Config", "NetworkRef", "SweepSpec", "load_sweep",
+           "parse_sweep", "split_path", "set_path", "apply_overrides", "config_key",
+           "canonical_json", "digest", "read_accelerator_data"]

@@ -1,0 +1,181 @@
+"""``hwsim sweep SPEC.yaml --out results.csv [-j N] [--engine E] [--executor local|dask]``.
+
+Runs (or resumes) a design-space sweep: every configuration of the sweep file on every
+network, rows appended to ``--out`` as they finish, invalid combinations to
+``<out>.errors.csv``; a progress bar on stderr. Also the glue of ``hwsim plot sweep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from hwsim.errors import InputError
+from hwsim.sweep.runner import ENGINES, EXECUTORS, Outcome, Task, default_jobs, run_sweep
+from hwsim.sweep.spec import load_sweep
+
+MAX_ERROR_LINES = 20
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "sweep", help="design-space sweep: many configurations x networks into a CSV",
+        description="Run every configuration of a sweep file on every network and append "
+                    "one row per (configuration, network) to --out as results arrive. Rerun "
+                    "the same command to resume an interrupted sweep.")
+    parser.add_argument("spec", metavar="SPEC.yaml", help="sweep description (see README)")
+    parser.add_argument("--out", required=True, metavar="CSV", help="results file (appended to)")
+    parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                        help=f"worker processes (default: all cores, here {default_jobs()})")
+    parser.add_argument("--engine", choices=ENGINES, default="analytic",
+                        help="simulation engine (default: analytic)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="local processes or a Dask cluster (default: local)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with "
+                             "--executor dask: a local cluster of --jobs workers)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="list the configurations as CSV on stdout and stop")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = load_sweep(args.spec)
+    if args.dry_run:
+        return _dry_run(spec)
+    from hwsim.sweep.evaluate import evaluate_task, preflight
+    from hwsim.sweep.progress import ProgressBar
+
+    preflight(spec)
+    bar = None if args.no_progress else ProgressBar(sys.stderr, label=spec.name)
+    shown: set[tuple[str, str]] = set()
+    hidden = 0
+
+    def say(text: str) -> None:
+        if bar:
+            bar.message(text)
+        else:
+            print(text, file=sys.stderr)
+
+    def on_error(task: Task, outcome: Outcome) -> None:
+        nonlocal hidden
+        # A configuration the loader rejects fails the same way on every network: say it once.
+        ident = (task.config.key, outcome.error)
+        if ident in shown:
+            return
+        if len(shown) >= MAX_ERROR_LINES:
+            hidden += 1
+            return
+        shown.add(ident)
+        say(f"hwsim: skipped ({task.config.describe()}) on {outcome.network}: "
+            f"[{outcome.kind}] {outcome.error}")
+
+    print(f"hwsim: sweep {spec.name}: {spec.config_count} configurations x "
+          f"{len(spec.networks)} networks = {spec.config_count * len(spec.networks)} rows, "
+          f"{args.engine} engine, {args.executor} executor", file=sys.stderr)
+    try:
+        summary = run_sweep(spec, args.out, evaluate=evaluate_task, engine=args.engine,
+                            executor=args.executor, jobs=args.jobs, scheduler=args.scheduler,
+                            progress=bar, on_error=on_error)
+    except KeyboardInterrupt:
+        if bar:
+            bar.close()
+        print(f"hwsim: interrupted; finished rows are saved in {args.out}: rerun the same "
+              "command to resume", file=sys.stderr)
+        raise
+    if bar:
+        bar.close()
+    if hidden:
+        print(f"hwsim: ... and {hidden} more skipped rows", file=sys.stderr)
+    parts = [f"{summary.ok_rows} new rows"]
+    if summary.already_done_rows:
+        parts.append(f"{summary.already_done_rows} already done")
+    if summary.invalid_rows:
+        parts.append(f"{summary.invalid_rows} invalid")
+    if summary.internal_rows:
+        parts.append(f"{summary.internal_rows} failed (internal errors)")
+    if summary.dropped_partial_lines:
+        parts.append("a partly written last line dropped")
+    rate = f" ({summary.rows_per_s:.1f} rows/s)" if summary.evaluated_rows else ""
+    print(f"hwsim: {', '.join(parts)} in {summary.elapsed_s:.1f} s{rate}; results in "
+          f"{summary.out}" + (f", skipped rows in {summary.errors_out}"
+                              if summary.invalid_rows or summary.internal_rows else ""),
+          file=sys.stderr)
+    return 1 if summary.internal_rows else 0
+
+
+def _dry_run(spec: Any) -> int:
+    import csv
+
+    from hwsim.sweep.results import format_cell
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["config_key", *spec.axis_names])
+    for config in spec.configs():
+        writer.writerow([config.key, *(format_cell(v) for _, v in config.values)])
+    print(f"hwsim: {spec.config_count} configurations (of {spec.grid_size} grid points) x "
+          f"{len(spec.networks)} networks: {', '.join(n.label for n in spec.networks)}",
+          file=sys.stderr)
+    return 0
+
+
+# --- ``hwsim plot sweep`` ---------------------------------------------------------------------
+
+def add_plot_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of the ``sweep`` plot kind."""
+    parser.add_argument("results", metavar="RESULTS.csv", help="results of hwsim sweep")
+    parser.add_argument("--x", default="latency_ms", help="x objective (default latency_ms)")
+    parser.add_argument("--y", default="energy_total", help="y objective (default energy_total)")
+    parser.add_argument("--color", default=None, metavar="PARAM",
+                        help="colour points by this parameter (default: the first one)")
+    parser.add_argument("--maximize", default="", metavar="COLS",
+                        help="objectives to maximise for the front, comma-separated")
+    parser.add_argument("--log", action="store_true", help="logarithmic axes")
+    parser.add_argument("--heatmap", nargs=2, metavar=("PARAM_X", "PARAM_Y"), default=None,
+                        help="draw VALUE over two parameters instead of a scatter")
+    parser.add_argument("--value", default="latency_ms",
+                        help="heat-map value (default latency_ms)")
+    parser.add_argument("--reduce", choices=("min", "mean", "max"), default="min",
+                        help="heat map: how to combine the other parameters (default min)")
+    parser.add_argument("--network", action="append", default=None, metavar="NAME",
+                        help="only these networks (repeat; default: all, one panel each)")
+    parser.add_argument("--engine", default=None, help="only rows of this engine")
+
+
+def plot_figure(args: argparse.Namespace) -> Any:
+    """The ``sweep`` plot kind's figure."""
+    from hwsim.report import sweep_plot
+    from hwsim.sweep.results import parameter_columns, read_rows
+
+    rows = read_rows(args.results)
+    if args.engine:
+        rows = [r for r in rows if r.get("engine") == args.engine]
+    if args.network:
+        known = sorted({str(r["network"]) for r in rows})
+        unknown = [n for n in args.network if n not in known]
+        if unknown:
+            raise InputError(f"--network {unknown[0]}: no such network in the results "
+                             f"(has: {', '.join(known)})", file=args.results)
+        rows = [r for r in rows if str(r["network"]) in args.network]
+    if not rows:
+        raise InputError("no results rows to plot", file=args.results)
+    columns = list(rows[0])
+    params = parameter_columns(columns)
+    needed = [args.value, *args.heatmap] if args.heatmap else [args.x, args.y]
+    if args.color:
+        needed.append(args.color)
+    for column in needed:
+        if column not in columns:
+            from hwsim.errors import did_you_mean
+
+            raise InputError(f"no column {column!r}" + did_you_mean(column, columns),
+                             file=args.results)
+    if args.heatmap:
+        return sweep_plot.heatmap_figure(rows, args.heatmap[0], args.heatmap[1], args.value,
+                                         reduce=args.reduce, title=args.title or "")
+    color = args.color or (params[0] if params else None)
+    maximize = [c.strip() for c in args.maximize.split(",") if c.strip()]
+    return sweep_plot.scatter_figure(rows, args.x, args.y, color_by=color, maximize=maximize,
+                                     log_x=args.log, log_y=args.log, title=args.title or "")

@@ -1,0 +1,141 @@
+"""The default sweep evaluation: build one configuration's machine, run its networks on it.
+
+A worker applies the configuration's overrides to the base accelerator data and validates
+the result with the accelerator loader (``parse_accelerator``); a rejected combination (a
+dataflow the microarchitecture lacks, a non-positive size, ...) becomes an ``invalid``
+outcome for every network, with the loader's message (the overridden keys are attributed to
+the sweep file). Each network is then simulated with ``hwsim.simulate``; a model error about
+the input (a buffer too small for any tile, ...) is ``invalid`` for that network, anything
+else unexpected is ``internal`` (retried on the next run).
+
+Speed: networks are parsed once per process and kept (cached by their content digest), and
+one task runs all networks of one configuration back to back, so the cost model's per-layer
+cache serves every network on that machine (identical layer shapes are costed once).
+
+The metrics of a row (see ``results.METRIC_COLUMNS``): total cycles, latency in ms, energy
+and its components in the accelerator's energy unit, average PE utilization, MACs, DRAM
+bytes, and an area proxy: ``area_pes`` (rows x cols) and ``area_buffer_bytes`` (on-chip
+storage: global, preload and broadcast buffers plus every PE's register file, one data word
+per entry).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping, Sequence
+
+from hwsim.errors import InputError
+from hwsim.sweep import results as R
+from hwsim.sweep.runner import Outcome, Task
+from hwsim.sweep.spec import NetworkRef, SweepSpec, apply_overrides
+
+log = logging.getLogger(__name__)
+
+# Per-process cache of parsed networks: (file, digest, input size) -> Network. Lives as long
+# as the worker process, so every task after the first finds its networks parsed.
+_NETWORKS: dict[tuple[str, str, str], Any] = {}
+
+
+def load_network_ref(ref: NetworkRef) -> Any:
+    """The Network of ``ref``, parsed once per process."""
+    key = (ref.file, ref.digest, repr(ref.input_size))
+    network = _NETWORKS.get(key)
+    if network is None:
+        from hwsim.config.network_file import load_network, parse_network
+
+        if ref.data is not None:
+            network = parse_network(ref.data, ref.file, input_size=ref.input_size)
+        else:
+            network = load_network(ref.file, input_size=ref.input_size)
+        _NETWORKS[key] = network
+    return network
+
+
+def build_accelerator(task: Task) -> Any:
+    """The configuration's validated Accelerator; InputError if the combination is invalid."""
+    from hwsim.hardware.loader import parse_accelerator
+
+    data = apply_overrides(task.accelerator_data, task.config.overrides)
+    origins = dict(task.accelerator_origins)
+    for path, _value in task.config.overrides:
+        origins[path] = f"{task.sweep_file or 'sweep'} ({task.config.describe()})"
+    return parse_accelerator(data, task.accelerator_file, origins)
+
+
+def area_buffer_bytes(accelerator: Any) -> int:
+    """On-chip storage in bytes: global + preload + broadcast buffers + register files."""
+    buffer = accelerator.buffer
+    kib = buffer.global_kib + buffer.preload_kib + buffer.broadcast_kib
+    rf_bytes = accelerator.pes * accelerator.pe_array.rf_entries_per_pe * accelerator.word_bytes
+    return int(round(kib * 1024)) + rf_bytes
+
+
+def metrics(result: Any, accelerator: Any) -> dict[str, Any]:
+    """The metric columns of one results row."""
+    energy = result.energy
+    row: dict[str, Any] = {
+        "total_cycles": result.total_cycles,
+        "latency_ms": result.latency_ms,
+        "energy_unit": accelerator.energy.unit,
+        "utilization": result.utilization,
+        "total_macs": result.total_macs,
+        "dram_bytes": result.dram_bytes,
+        "area_pes": accelerator.pes,
+        "area_buffer_bytes": area_buffer_bytes(accelerator),
+    }
+    for name, value in energy.to_dict().items():
+        row[f"energy_{name}"] = value
+    return row
+
+
+def evaluate_task(task: Task) -> list[Outcome]:
+    """Run every network of ``task`` on its configuration (see the module docstring)."""
+    import hwsim
+
+    try:
+        accelerator = build_accelerator(task)
+    except InputError as exc:
+        return [Outcome(n.label, R.INVALID, error=str(exc)) for n in task.networks]
+    outcomes = []
+    for ref in task.networks:
+        try:
+            network = load_network_ref(ref)
+            result = hwsim.simulate(network, accelerator, engine=task.engine)
+            outcomes.append(Outcome(ref.label, metrics=metrics(result, accelerator)))
+        except InputError as exc:
+            outcomes.append(Outcome(ref.label, R.INVALID, error=str(exc)))
+        except Exception as exc:  # noqa: BLE001 - recorded as an internal error, retried
+            log.debug("simulation failed: %s on %s", ref.label, task.config.key, exc_info=True)
+            outcomes.append(Outcome(ref.label, R.INTERNAL, error=f"{type(exc).__name__}: {exc}"))
+    return outcomes
+
+
+def preflight(spec: SweepSpec) -> None:
+    """Check, before a sweep starts, what would make every configuration fail: networks
+    that do not load and axis paths the accelerator format does not know. One InputError
+    (naming the sweep file and the axis) lists every such problem."""
+    from hwsim.errors import Problem
+    from hwsim.hardware.loader import parse_accelerator
+
+    problems: list[Problem] = []
+    for ref in spec.networks:
+        try:
+            load_network_ref(ref)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    for axis in spec.axes:
+        for path in axis.paths:
+            # one value is enough to know whether the format has the key
+            data = apply_overrides(spec.accelerator_data, [(path, axis.values[0])])
+            try:
+                parse_accelerator(data, spec.accelerator_file, {path: spec.file})
+            except InputError as exc:
+                problems.extend(Problem(spec.file, f"axis {axis.name!r}", f"{path}: {p.message}")
+                                for p in exc.problems
+                                if p.place == path and p.message.startswith("unknown key"))
+    if problems:
+        raise InputError(problems)
+
+
+__all__ = ["evaluate_task", "preflight", "metrics", "area_buffer_bytes", "build_accelerator",
+           "load_network_ref"]
