@@ -268,8 +268,9 @@ class _Converter:
         for node in order:
             self.convert(node)
         if self.unsupported and not self.skip:
-            self.problems.add("", "use 'hwsim import --skip-unsupported' to import the rest "
-                                  "of the model without these operators")
+            self.problems.add("", "hwsim imports " + ", ".join(sorted(LAYER_OPS)) + "; use "
+                                  "'hwsim import --skip-unsupported' to import the rest of the "
+                                  "model without the other operators")
         self.problems.raise_if_any()
         if not self.ops:
             raise InputError("no layer left to import (every node is a constant or was "
@@ -457,8 +458,7 @@ class _Converter:
         if node.domain not in ("", "ai.onnx") or op not in SUPPORTED_OPS:
             self.unsupported_node(node, f"operator '{op}'"
                                   + (f" of domain '{node.domain}'" if node.domain else "")
-                                  + " is not supported (supported: "
-                                  + ", ".join(sorted(SUPPORTED_OPS)) + ")")
+                                  + " is not supported")
             return
         handler = getattr(self, "op_" + op)
         handler(node)
