@@ -1,0 +1,156 @@
+"""A Gantt chart of an event schedule: one row per resource, one bar per tile or run of tiles.
+
+:func:`plot_timeline` takes a :class:`~hwsim.sim.schedule.Schedule`, a Chrome trace-event
+object (as :func:`hwsim.sim.trace.chrome_trace` builds it) or the path of such a JSON file,
+and writes a PNG, SVG or PDF. Rows, top to bottom: the layers, the DMA channel, the prefetch
+stream, the PE array, the write-back path and the vector unit; below them, the global-buffer
+occupancy in bytes. Bars are coloured by layer (Okabe-Ito colours, neighbouring layers
+differ); a bar that stands for a coalesced run of tiles is drawn lighter in proportion to the
+time the resource was idle inside it (busy cycles / duration). The longest layers are named
+on the layer row. Time is in cycles (from a trace written by hwsim: the cycle numbers in each
+event's ``args``; from another trace: microseconds).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+
+from hwsim.report.plots import OKABE_ITO, save_figure
+from hwsim.sim.schedule import TRACK_LAYERS, TRACKS, Schedule
+
+
+@dataclass(frozen=True, slots=True)
+class _Bar:
+    track: str
+    layer: str
+    start: float
+    duration: float
+    busy_fraction: float
+
+
+def _from_schedule(schedule: Schedule) -> tuple[list[_Bar], list[tuple[float, float]], str]:
+    bars = [_Bar(s.track, s.layer, s.start_cycle, s.duration_cycles,
+                 (s.busy_cycles / s.duration_cycles) if s.duration_cycles > 0 else 1.0)
+            for s in schedule.slices]
+    occupancy = [(float(t), float(level)) for t, level in schedule.glb_occupancy]
+    return bars, occupancy, "cycles"
+
+
+def _from_trace(trace: Mapping[str, Any]) -> tuple[list[_Bar], list[tuple[float, float]], str]:
+    events = trace.get("traceEvents", [])
+    names = {e.get("tid"): e.get("args", {}).get("name") for e in events
+             if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    slices = [e for e in events if e.get("ph") == "X"]
+    in_cycles = bool(slices) and all("start_cycle" in e.get("args", {}) for e in slices)
+    bars = []
+    for e in slices:
+        args = e.get("args", {})
+        if in_cycles:
+            start, duration = float(args["start_cycle"]), float(args["duration_cycles"])
+            busy = float(args.get("busy_cycles", duration))
+        else:
+            start, duration = float(e.get("ts", 0.0)), float(e.get("dur", 0.0))
+            busy = duration
+        track = names.get(e.get("tid")) or e.get("cat") or str(e.get("tid"))
+        bars.append(_Bar(track, str(args.get("layer", e.get("name", ""))), start, duration,
+                         busy / duration if duration > 0 else 1.0))
+    occupancy = []
+    clock = trace.get("otherData", {}).get("clock_mhz")
+    for e in events:
+        if e.get("ph") == "C":
+            value = next(iter(e.get("args", {}).values()), 0.0)
+            ts = float(e.get("ts", 0.0))
+            occupancy.append((ts * clock if (in_cycles and clock) else ts, float(value)))
+    return bars, occupancy, "cycles" if in_cycles else "us"
+
+
+def _load(source: Any) -> tuple[list[_Bar], list[tuple[float, float]], str]:
+    if isinstance(source, Schedule):
+        return _from_schedule(source)
+    if isinstance(source, (str, Path)):
+        source = json.loads(Path(source).read_text(encoding="utf-8"))
+    if isinstance(source, Mapping):
+        return _from_trace(source)
+    raise TypeError("plot_timeline needs a Schedule, a trace-event object or a trace file path")
+
+
+def _scale(peak: float, unit: str) -> tuple[float, str]:
+    if unit != "cycles":
+        return 1.0, unit
+    if peak >= 1e6:
+        return 1e6, "M cycles"
+    if peak >= 1e3:
+        return 1e3, "K cycles"
+    return 1.0, "cycles"
+
+
+def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12) -> Figure:
+    """The Gantt chart of ``source`` (Schedule, trace object or trace path) as a Figure."""
+    bars, occupancy, unit = _load(source)
+    known = [t for t in TRACKS if any(b.track == t for b in bars)]
+    others = sorted({b.track for b in bars} - set(known))
+    tracks = known + others
+    peak = max((b.start + b.duration for b in bars), default=1.0)
+    factor, label = _scale(peak, unit)
+
+    layer_order: dict[str, int] = {}
+    for bar in sorted(bars, key=lambda b: b.start):
+        layer_order.setdefault(bar.layer, len(layer_order))
+
+    figure = Figure(figsize=(11.0, 1.2 + 0.45 * len(tracks) + (1.1 if occupancy else 0.0)),
+                    layout="constrained")
+    if occupancy:
+        grid = figure.add_gridspec(2, 1, height_ratios=[max(len(tracks), 1) * 0.45, 1.0])
+        ax = figure.add_subplot(grid[0])
+        ax_buf = figure.add_subplot(grid[1], sharex=ax)
+    else:
+        ax = figure.add_subplot(1, 1, 1)
+        ax_buf = None
+    rows = {track: len(tracks) - 1 - i for i, track in enumerate(tracks)}
+    for track in tracks:
+        mine = [b for b in bars if b.track == track and b.duration > 0]
+        if not mine:
+            continue
+        spans = [(b.start / factor, b.duration / factor) for b in mine]
+        colours = [to_rgba(OKABE_ITO[layer_order[b.layer] % len(OKABE_ITO)],
+                           0.3 + 0.7 * min(max(b.busy_fraction, 0.0), 1.0)) for b in mine]
+        ax.broken_barh(spans, (rows[track] - 0.4, 0.8), facecolors=colours, linewidth=0)
+    if TRACK_LAYERS in rows:
+        layer_bars = sorted((b for b in bars if b.track == TRACK_LAYERS),
+                            key=lambda b: -b.duration)[:max_labels]
+        for bar in layer_bars:
+            if bar.duration / peak < 0.02:
+                continue
+            ax.text((bar.start + bar.duration / 2) / factor, rows[TRACK_LAYERS], bar.layer,
+                    ha="center", va="center", fontsize=7, rotation=90 if
+                    bar.duration / peak < 0.08 else 0, clip_on=True)
+    ax.set_yticks([rows[t] for t in tracks], labels=tracks, fontsize=8)
+    ax.set_ylim(-0.6, len(tracks) - 0.4)
+    ax.set_xlim(0, peak / factor)
+    ax.grid(axis="x", linewidth=0.4, alpha=0.5)
+    if title:
+        ax.set_title(title, fontsize=10)
+    if ax_buf is not None:
+        xs = [t / factor for t, _ in occupancy] + [peak / factor]
+        ys = [v / 1024 for _, v in occupancy]
+        ys.append(ys[-1] if ys else 0.0)
+        ax_buf.step(xs, ys, where="post", color=OKABE_ITO[3], linewidth=1.0)
+        ax_buf.set_ylabel("buffer KiB", fontsize=8)
+        ax_buf.set_xlabel(label, fontsize=8)
+        ax_buf.tick_params(labelsize=7)
+        ax.tick_params(axis="x", labelbottom=False)
+    else:
+        ax.set_xlabel(label, fontsize=8)
+    return figure
+
+
+def plot_timeline(schedule_or_trace: Any, path: str | Path, *, title: str = "") -> Path:
+    """Draw the Gantt chart of a Schedule, trace object or trace file into ``path``
+    (.png, .svg or .pdf); returns the path."""
+    return save_figure(timeline_figure(schedule_or_trace, title=title), path)

@@ -1,0 +1,492 @@
+"""The event engine: a SimPy model of tiles moving through DMA, global buffer and compute units.
+
+**The machine.** One DMA engine moves data between DRAM and the global buffer over one
+channel shared by every transfer (loads and stores, of every layer). The global buffer holds
+the live tiles (``slots`` at a time: two with double buffering, else one) within its capacity
+(a SimPy ``Container`` of bytes). The PE array computes one tile at a time and then writes
+its results back to the global buffer (the OS write-back, on the array: the array is busy);
+the vector unit does the same for pooling, element-wise and similar layers.
+
+**The rules** (all times in cycles):
+
+1. Layers run one after another, in the given topological order: a layer starts when the
+   previous one has ended (all its tiles computed and stored), so every dependency has ended.
+2. A transfer of ``b`` bytes occupies the channel for ``b / dram_bytes_per_cycle`` cycles;
+   transfers never overlap.
+3. DRAM latency is paid once per layer: the engine knows its whole program and issues
+   requests ahead, so no byte of the layer moves before ``start + dram_latency_cycles`` and
+   from then on transfers follow each other back to back. A transfer of 0 bytes is instant.
+4. The DMA engine runs its commands strictly in program order (see :mod:`hwsim.sim.plan`):
+   load the next tile if it fits the buffer (a free slot and enough free bytes), otherwise
+   store the oldest live tile as soon as it is computed, then free its space. A tile is live
+   from the start of its load until its store ends.
+5. The compute unit takes tiles in order; a tile starts when its load has ended and the
+   previous tile (with its write-back) is done.
+6. Weight prefetch (``SimMachine.weight_prefetch``): during a layer, the next layer's leading
+   loads (at most its ``prefetch_bytes``, only for the tiles it admits at its start, only
+   into buffer space the current layer never uses) move at the lowest priority: only while
+   the current layer leaves the channel idle, after the prefetch's own DRAM latency, giving
+   the channel back at once when the current layer needs it. The current layer's schedule is
+   therefore exactly what it is without prefetch; the next layer no longer loads those bytes.
+
+**Why the analytic bounds hold by construction.** Let C be a layer's compute plus
+write-back cycles, B the bytes it moves in its own span, M = latency + B / bandwidth
+(0 if B = 0) and T = end - start. (a) The unit does all C cycles inside the span, one tile
+at a time: T >= C. (b) All B bytes cross the channel inside the span, none before
+start + latency: T >= M. (c) After start + latency, at every instant until the layer ends,
+the unit or the channel works for the layer: if the channel is idle, the engine is at a
+store waiting for that tile's computation (a load never waits, rule 4); every load before
+that store has ended, so the earliest unfinished tile can compute and the unit is busy.
+Hence T <= latency + C + B / bandwidth = C + M. Without double buffering every load waits
+for the previous store, so T = C + M exactly. Prefetch only removes bytes from B (the
+program does not change, and times are maxima and sums of durations), so with prefetch
+max(C, M_own) <= T <= C + M_analytic, and no layer gets longer. :func:`run_schedule` checks
+these bounds for every layer and raises :class:`~hwsim.errors.ModelError` if one fails.
+
+**Coalescing.** The steady middle of a run of identical tiles is one closed-form block
+(:mod:`hwsim.sim.plan`), so the number of events grows with the number of runs, not tiles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from typing import Any, Iterable, Sequence
+
+import simpy
+
+from hwsim.cost.tiles import TileRun
+from hwsim.errors import ModelError
+from hwsim.sim.items import ScheduleItem, SimMachine
+from hwsim.sim.plan import Block, Compute, ComputeBlock, Load, Plan, Store, make_plan
+from hwsim.sim.schedule import (TRACK_ARRAY, TRACK_DMA, TRACK_LAYERS, TRACK_PREFETCH,
+                                TRACK_VECTOR, TRACK_WRITEBACK, LayerSchedule, Schedule,
+                                TraceSlice)
+
+log = logging.getLogger(__name__)
+
+_INF = float("inf")
+
+
+def run_schedule(items: Sequence[ScheduleItem], machine: SimMachine, *, coalesce: bool = True,
+                 check_bounds: bool = True) -> Schedule:
+    """Simulate ``items`` (one per layer, in a topological order) on ``machine``.
+
+    ``coalesce=False`` simulates every tile on its own (slow; for checking the closed form).
+    Raises ValueError for inconsistent items (unknown or later dependency, duplicate name,
+    a tile larger than the global buffer) and ModelError if a layer breaks the analytic bounds.
+    """
+    items = tuple(items)
+    _validate(items, machine)
+    env = simpy.Environment()
+    net = _NetworkRun(env, items, machine, coalesce)
+    env.process(net.run())
+    events = 0
+    while env.peek() < _INF:
+        env.step()
+        events += 1
+    if len(net.layers) != len(items):
+        raise ModelError(f"event schedule stopped after {len(net.layers)} of {len(items)} "
+                         "layers (deadlock in the tile pipeline)")
+    if check_bounds:
+        for item, layer in zip(items, net.layers):
+            check_layer_bounds(item, layer, machine)
+    slices = sorted(net.slices, key=lambda s: (s.start_cycle, s.track))
+    return Schedule(machine=machine, layers=tuple(net.layers), slices=tuple(slices),
+                    glb_occupancy=tuple(net.glb_samples), events=events, coalesced=coalesce)
+
+
+def _tolerance(value: float) -> float:
+    return 1e-6 + 1e-9 * abs(value)
+
+
+def check_layer_bounds(item: ScheduleItem, layer: LayerSchedule, machine: SimMachine) -> None:
+    """Raise ModelError unless max(C, M_own) <= T <= C + M for this layer (see the module
+    docstring), and unless the tiles agree with the analytic compute and memory cycles."""
+    compute, memory = layer.analytic_compute_cycles, layer.analytic_memory_cycles
+    tiles_compute = float(item.tile_compute_cycles)
+    tiles_memory = machine.memory_cycles(item.load_bytes + item.store_bytes)
+    problems = []
+    if abs(tiles_compute - compute) > _tolerance(compute):
+        problems.append(f"its tiles compute for {tiles_compute:g} cycles but the analytic "
+                        f"model says {compute:g}")
+    if abs(tiles_memory - memory) > _tolerance(memory):
+        problems.append(f"its tiles move data for {tiles_memory:g} cycles (latency + bytes / "
+                        f"bandwidth) but the analytic model says {memory:g}")
+    own_memory = machine.memory_cycles(layer.dram_read_bytes + layer.dram_write_bytes)
+    lower = max(tiles_compute, own_memory)
+    upper = compute + memory
+    cycles = layer.cycles
+    if cycles < lower - _tolerance(lower):
+        problems.append(f"scheduled in {cycles:g} cycles, below max(compute, memory) = "
+                        f"{lower:g}")
+    if cycles > upper + _tolerance(upper):
+        problems.append(f"scheduled in {cycles:g} cycles, above compute + memory = {upper:g}")
+    parts = (layer.compute_busy_cycles + layer.stall_data_cycles + layer.stall_buffer_cycles
+             + layer.drain_cycles)
+    if abs(parts - cycles) > _tolerance(cycles):
+        problems.append(f"busy + stall cycles ({parts:g}) do not add up to its span ({cycles:g})")
+    if problems:
+        raise ModelError(f"event schedule of layer {layer.name!r}: " + "; ".join(problems))
+
+
+def _validate(items: tuple[ScheduleItem, ...], machine: SimMachine) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item.name in seen:
+            raise ValueError(f"schedule item {item.name!r} appears twice")
+        for dep in item.deps:
+            if dep not in seen:
+                raise ValueError(f"schedule item {item.name!r} depends on {dep!r}, which does "
+                                 "not come before it")
+        for run in item.tiles:
+            if run.buffer_bytes > machine.glb_bytes:
+                raise ValueError(f"schedule item {item.name!r}: a tile needs {run.buffer_bytes} "
+                                 f"bytes of global buffer but the buffer has "
+                                 f"{machine.glb_bytes}")
+        seen.add(item.name)
+
+
+def strip_leading_loads(runs: tuple[TileRun, ...], num_bytes: float) -> tuple[TileRun, ...]:
+    """``runs`` with their first ``num_bytes`` of loads removed (already on chip), tile by
+    tile from the first; a partly affected run is split."""
+    out: list[TileRun] = []
+    left = num_bytes
+    for run in runs:
+        while left > 0 and run is not None:
+            take = min(run.load_bytes, left)
+            left -= take
+            out.append(dataclasses.replace(run, count=1, load_bytes=run.load_bytes - take))
+            run = dataclasses.replace(run, count=run.count - 1) if run.count > 1 else None
+        if run is not None:
+            out.append(run)
+    return tuple(out)
+
+
+def _initial_load_bytes(runs: tuple[TileRun, ...], plan: Plan) -> int:
+    """Load bytes of the tiles a layer admits at its start (before its first store)."""
+    total = 0
+    left = plan.initial_loads
+    for run in runs:
+        if left <= 0:
+            break
+        n = min(run.count, left)
+        total += n * run.load_bytes
+        left -= n
+    return total
+
+
+class _NetworkRun:
+    """Runs the layers one after another and collects what they record."""
+
+    def __init__(self, env: simpy.Environment, items: tuple[ScheduleItem, ...],
+                 machine: SimMachine, coalesce: bool):
+        self.env = env
+        self.items = items
+        self.machine = machine
+        self.coalesce = coalesce
+        self.glb = simpy.Container(env, capacity=machine.glb_bytes, init=0)
+        self.glb_samples: list[tuple[float, int]] = [(0.0, 0)]
+        self.slices: list[TraceSlice] = []
+        self.layers: list[LayerSchedule] = []
+
+    def glb_change(self, delta: int) -> None:
+        level = self.glb_samples[-1][1] + delta
+        if not 0 <= level <= self.machine.glb_bytes:
+            raise ModelError(f"global buffer would hold {level} bytes (capacity "
+                             f"{self.machine.glb_bytes})")
+        now = float(self.env.now)
+        if level == self.glb_samples[-1][1]:
+            return
+        if self.glb_samples[-1][0] == now:
+            self.glb_samples[-1] = (now, level)
+        else:
+            self.glb_samples.append((now, level))
+
+    def run(self):
+        machine, env = self.machine, self.env
+        fetched = 0.0  # bytes of the current layer fetched during the previous one
+        fetched_cycles = 0.0
+        reserved = 0
+        for index, item in enumerate(self.items):
+            if reserved:  # the prefetched bytes now belong to this layer's first tiles
+                yield self.glb.get(reserved)
+                self.glb_change(-reserved)
+                reserved = 0
+            runs = strip_leading_loads(item.tiles, fetched) if fetched else item.tiles
+            plan = make_plan(runs, slots=machine.slots, glb_bytes=machine.glb_bytes,
+                             coalesce=self.coalesce)
+            start = float(env.now)
+            own_bytes = sum(r.total_load_bytes + r.total_store_bytes for r in runs)
+            channel_ready = start + machine.dram_latency_cycles if own_bytes > 0 else start
+
+            following = self.items[index + 1] if index + 1 < len(self.items) else None
+            if machine.weight_prefetch and following is not None and following.prefetch_bytes:
+                next_plan = make_plan(following.tiles, slots=machine.slots,
+                                      glb_bytes=machine.glb_bytes, coalesce=True)
+                reserved = int(min(following.prefetch_bytes,
+                                   _initial_load_bytes(following.tiles, next_plan),
+                                   machine.glb_bytes - plan.peak_buffer_bytes))
+                reserved = max(reserved, 0)
+                if reserved:
+                    yield self.glb.put(reserved)
+                    self.glb_change(reserved)
+
+            layer = _LayerRun(self, item, plan, start, channel_ready)
+            yield env.process(layer.dma()) & env.process(layer.compute())
+            end = float(env.now)
+
+            next_fetched, next_cycles = 0.0, 0.0
+            if reserved:
+                next_fetched, next_cycles = self._prefetch(layer, following.name, reserved,
+                                                           start + machine.dram_latency_cycles,
+                                                           end)
+            self.slices.append(TraceSlice(TRACK_LAYERS, item.name, item.name, start,
+                                          end - start, plan.num_tiles, end - start))
+            compute_c, memory_c = item.bounds(machine)
+            self.layers.append(LayerSchedule(
+                name=item.name, unit=item.unit, start_cycle=start, end_cycle=end,
+                compute_busy_cycles=layer.compute_busy, dma_busy_cycles=layer.dma_busy,
+                stall_data_cycles=layer.stall_data, stall_buffer_cycles=layer.stall_buffer,
+                drain_cycles=end - layer.compute_end,
+                dram_read_bytes=float(sum(r.total_load_bytes for r in runs)),
+                dram_write_bytes=float(sum(r.total_store_bytes for r in runs)),
+                prefetched_bytes=fetched, prefetch_busy_cycles=fetched_cycles,
+                num_tiles=plan.num_tiles, peak_buffer_bytes=plan.peak_buffer_bytes,
+                analytic_compute_cycles=compute_c, analytic_memory_cycles=memory_c))
+            fetched, fetched_cycles = next_fetched, next_cycles
+
+    def _prefetch(self, layer: "_LayerRun", target: str, reserved: int, ready: float,
+                  end: float) -> tuple[float, float]:
+        """Walk the channel's idle time in [ready, end] (rule 6): returns (bytes fetched,
+        channel cycles used) and records the prefetch slices."""
+        bw = self.machine.dram_bytes_per_cycle
+        need = reserved / bw
+        left = need
+        t = ready
+
+        for begin, finish, pattern in layer.busy:
+            if left <= 0:
+                break
+            if begin > t:  # idle gap before this busy stretch
+                use = min(left, begin - t)
+                self._prefetch_slice(target, t, use, use, 1)
+                left -= use
+            if pattern is not None and left > 0:
+                period, busy, steps = pattern
+                gap = period - busy
+                if gap > 0 and steps > 1:
+                    first_gap = begin + busy
+                    needed = math.ceil(left / gap - 1e-12)
+                    n = min(steps - 1, max(needed, 1))
+                    use = min(left, n * gap)
+                    stop = first_gap + (n - 1) * period + (use - (n - 1) * gap)
+                    self._prefetch_slice(target, first_gap, stop - first_gap, use, n)
+                    left -= use
+            t = max(t, finish)
+        if left > 0 and end > t:
+            use = min(left, end - t)
+            self._prefetch_slice(target, t, use, use, 1)
+            left -= use
+        used = need - max(left, 0.0)
+        if left <= 1e-9 * need:
+            return float(reserved), need
+        return float(math.floor(used * bw + 1e-6)), used  # whole bytes, robust to rounding
+
+    def _prefetch_slice(self, target: str, start: float, duration: float, busy: float,
+                        gaps: int) -> None:
+        if duration <= 0:
+            return
+        self.slices.append(TraceSlice(TRACK_PREFETCH, f"prefetch {target}", target, start,
+                                      duration, 1, busy,
+                                      {"gaps": gaps} if gaps > 1 else {}))
+
+
+class _LayerRun:
+    """One layer's DMA engine and compute unit as two SimPy processes."""
+
+    def __init__(self, net: _NetworkRun, item: ScheduleItem, plan: Plan, start: float,
+                 channel_ready: float):
+        self.net = net
+        self.env = net.env
+        self.item = item
+        self.plan = plan
+        self.start = start
+        self.channel_ready = channel_ready
+        self.bw = net.machine.dram_bytes_per_cycle
+        self.unit_track = TRACK_ARRAY if item.unit == "array" else TRACK_VECTOR
+        self.loaded: dict[int, simpy.Event] = {}
+        self.computed: dict[int, simpy.Event] = {}
+        self.block_done: dict[int, simpy.Event] = {}
+        self.block_start: dict[int, tuple[float, float]] = {}  # first compute -> (m, unit start)
+        self.store_end: dict[int, float] = {}
+        # channel busy stretches: (start, end, None) or (start, end, (period, busy, steps))
+        self.busy: list[tuple[float, float, tuple[float, float, int] | None]] = []
+        self.dma_busy = 0.0
+        self.compute_busy = 0.0
+        self.stall_data = 0.0
+        self.stall_buffer = 0.0
+        self.compute_end = start
+
+    def _event(self, table: dict[int, simpy.Event], key: int) -> simpy.Event:
+        event = table.get(key)
+        if event is None:
+            event = table[key] = self.env.event()
+        return event
+
+    def _slice(self, track: str, name: str, start: float, duration: float, tiles: int = 1,
+               busy: float | None = None, args: dict[str, Any] | None = None) -> None:
+        self.net.slices.append(TraceSlice(track, name, self.item.name, start, duration, tiles,
+                                          duration if busy is None else busy, args or {}))
+
+    def _transfer(self, kind: str, tile: int, num_bytes: int):
+        """One transfer on the channel (rules 2 and 3)."""
+        env = self.env
+        if num_bytes <= 0:
+            return
+        if env.now < self.channel_ready:
+            yield env.timeout(self.channel_ready - env.now)
+        begin = float(env.now)
+        duration = num_bytes / self.bw
+        yield env.timeout(duration)
+        self.dma_busy += duration
+        self.busy.append((begin, float(env.now), None))
+        self._slice(TRACK_DMA, f"{kind} {self.item.name} #{tile}", begin, duration,
+                    args={"bytes": num_bytes, "tile": tile})
+
+    # -- the DMA engine -------------------------------------------------------------------
+    def dma(self):
+        env, plan, net = self.env, self.plan, self.net
+        for cmd in plan.dma:
+            kind = type(cmd)
+            if kind is Load:
+                tile = plan.tile(cmd.tile)
+                if tile.buffer_bytes:
+                    yield net.glb.put(tile.buffer_bytes)  # level = bytes held
+                    net.glb_change(tile.buffer_bytes)
+                yield from self._transfer("load", cmd.tile, tile.load_bytes)
+                self._event(self.loaded, cmd.tile).succeed()
+            elif kind is Store:
+                tile = plan.tile(cmd.tile)
+                yield self._event(self.computed, cmd.tile)
+                yield from self._transfer("store", cmd.tile, tile.store_bytes)
+                self.store_end[cmd.tile] = float(env.now)
+                if tile.buffer_bytes:
+                    yield net.glb.get(tile.buffer_bytes)
+                    net.glb_change(-tile.buffer_bytes)
+            else:
+                yield from self._block(cmd)
+
+    def _block(self, block: Block):
+        """k steady steps in closed form (see hwsim.sim.plan)."""
+        env = self.env
+        yield self._event(self.computed, block.first_store)
+        m = float(env.now)  # max(end of the previous command, end of the tile's computation)
+        tile = block.tile
+        a = tile.load_bytes / self.bw
+        d = tile.store_bytes / self.bw
+        c = float(tile.compute_cycles + tile.writeback_cycles)
+        k = block.steps
+        if block.lag == 2:
+            period = max(c, a + d)
+            unit_start, unit_end = m, m + (k - 1) * period + c
+        else:
+            period = a + c + d
+            unit_start, unit_end = m + d + a, m + k * period
+        dma_end = m + (k - 1) * period + d + a
+        self.store_end[block.first_store] = m + d
+        self.store_end[block.last_store] = m + (k - 1) * period + d
+        self.block_start[block.first_compute] = (m, unit_start)
+        done = self._event(self.block_done, block.first_compute)
+        env.timeout(unit_end - m).callbacks.append(lambda _event: done.succeed())
+        if dma_end > m:
+            yield env.timeout(dma_end - m)
+        busy = k * (a + d)
+        self.dma_busy += busy
+        if a + d > 0:
+            self.busy.append((m, dma_end, (period, a + d, k)))
+        first, last = block.first_store, block.last_load
+        self._slice(TRACK_DMA, f"store+load {self.item.name} #{first}-{last}", m, dma_end - m,
+                    tiles=k, busy=busy,
+                    args={"steps": k, "store_bytes_per_tile": tile.store_bytes,
+                          "load_bytes_per_tile": tile.load_bytes, "period_cycles": period})
+        self._event(self.loaded, block.last_load).succeed()
+
+    # -- the compute unit (PE array with write-back, or vector unit) ----------------------
+    def _idle(self, idle_from: float, busy_from: float, after_store: int | None) -> None:
+        """Attribute the unit's wait [idle_from, busy_from] to buffer space or data."""
+        idle = busy_from - idle_from
+        if idle <= 0:
+            return
+        ready = self.store_end[after_store] if after_store is not None else self.start
+        buffer = min(max(min(ready, busy_from) - idle_from, 0.0), idle)
+        self.stall_buffer += buffer
+        self.stall_data += idle - buffer
+
+    def compute(self):
+        env, plan = self.env, self.plan
+        name = self.item.name
+        last_end = self.start
+        for entry in plan.compute:
+            if type(entry) is Compute:
+                j = entry.tile
+                tile = plan.tile(j)
+                yield self._event(self.loaded, j)
+                begin = float(env.now)
+                self._idle(last_end, begin, entry.after_store)
+                work = tile.compute_cycles + tile.writeback_cycles
+                if work > 0:
+                    yield env.timeout(work)
+                    self.compute_busy += work
+                    if tile.compute_cycles:
+                        self._slice(self.unit_track, f"{name} #{j}", begin, tile.compute_cycles)
+                    if tile.writeback_cycles:
+                        self._slice(TRACK_WRITEBACK, f"write-back {name} #{j}",
+                                    begin + tile.compute_cycles, tile.writeback_cycles)
+                last_end = float(env.now)
+                self._event(self.computed, j).succeed()
+            else:
+                yield from self._compute_block(entry, last_end)
+                last_end = float(env.now)
+        self.compute_end = last_end
+
+    def _compute_block(self, entry: ComputeBlock, last_end: float):
+        block = entry.block
+        yield self._event(self.block_done, block.first_compute)
+        m, unit_start = self.block_start[block.first_compute]
+        tile = block.tile
+        a = tile.load_bytes / self.bw
+        d = tile.store_bytes / self.bw
+        c = float(tile.compute_cycles + tile.writeback_cycles)
+        k = block.steps
+        self._idle(last_end, unit_start, entry.after_store)
+        if block.lag == 2:  # later waits: (p - c) each, of which max(0, d - c) for space
+            period = max(c, a + d)
+            buffer = max(0.0, d - c)
+            data = period - c - buffer
+        else:  # later waits: store (space) then load (data)
+            buffer, data = d, a
+        self.stall_buffer += (k - 1) * buffer
+        self.stall_data += (k - 1) * data
+        self.compute_busy += k * c
+        end = float(self.env.now)
+        first, last = block.first_compute, block.last_compute
+        if tile.compute_cycles:
+            self._slice(self.unit_track, f"{self.item.name} #{first}-{last}", unit_start,
+                        end - unit_start - tile.writeback_cycles, tiles=k,
+                        busy=k * tile.compute_cycles,
+                        args={"tiles": k, "compute_cycles_per_tile": tile.compute_cycles})
+        if tile.writeback_cycles:
+            self._slice(TRACK_WRITEBACK, f"write-back {self.item.name} #{first}-{last}",
+                        unit_start + tile.compute_cycles, end - unit_start - tile.compute_cycles,
+                        tiles=k, busy=k * tile.writeback_cycles,
+                        args={"tiles": k, "writeback_cycles_per_tile": tile.writeback_cycles})
+        self._event(self.computed, block.last_compute).succeed()
+
+
+def items_summary(items: Iterable[ScheduleItem]) -> dict[str, int]:
+    """Counts that say how big a schedule is (for logs and benchmarks)."""
+    items = tuple(items)
+    return {"layers": len(items), "runs": sum(len(i.tiles) for i in items),
+            "tiles": sum(i.num_tiles for i in items)}
