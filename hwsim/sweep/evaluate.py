@@ -130,11 +130,17 @@ def preflight(spec: SweepSpec) -> None:
             try:
                 parse_accelerator(data, spec.accelerator_file, {path: spec.file})
             except InputError as exc:
-                problems.extend(Problem(spec.file, f"axis {axis.name!r}", f"{path}: {p.message}")
+                problems.extend(Problem(spec.file, f"axis {axis.name!r}",
+                                        f"{p.place}: {p.message}")
                                 for p in exc.problems
-                                if p.place == path and p.message.startswith("unknown key"))
+                                if _within(p.place, path) and p.message.startswith("unknown key"))
     if problems:
         raise InputError(problems)
+
+
+def _within(place: str, path: str) -> bool:
+    """Whether a problem at key path ``place`` concerns ``path`` (itself or an ancestor)."""
+    return place == path or path.startswith(place + ".") or path.startswith(place + "[")
 
 
 __all__ = ["evaluate_task", "preflight", "metrics", "area_buffer_bytes", "build_accelerator",

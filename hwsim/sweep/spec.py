@@ -36,7 +36,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from hwsim.config import yamlio
 from hwsim.config.yamlio import check_keys, join, want_choice, want_mapping, want_number
-from hwsim.errors import InputError, ProblemCollector, did_you_mean
+from hwsim.errors import InputError, ProblemCollector
 
 TOP_KEYS = {"name", "description", "accelerator", "networks", "axes", "mode", "samples", "seed"}
 AXIS_KEYS = {"name", "path", "values", "range"}
@@ -67,20 +67,30 @@ def split_path(path: str) -> list[str | int]:
     return keys
 
 
-def resolve_parent(data: Any, path: str) -> tuple[Any, str | int]:
-    """The container holding ``path``'s last key, and that key; ValueError naming the first
-    missing or mistyped key along the way."""
+def resolve_parent(data: Any, path: str, create: bool = False) -> tuple[Any, str | int]:
+    """The container holding ``path``'s last key, and that key.
+
+    Missing keys along the way are created as empty mappings when ``create`` (so a sweep
+    can set a key the base file leaves to its default; the accelerator loader then rejects
+    unknown ones); otherwise the walk stops quietly at the first missing key, returning
+    (None, key). ValueError for a path running into a value that is not a mapping, or a list
+    index out of range."""
     keys = split_path(path)
     node = data
     done = ""
     for key in keys[:-1]:
+        if isinstance(key, str) and isinstance(node, Mapping) and key not in node:
+            if not create:
+                return None, keys[-1]
+            node[key] = {}  # type: ignore[index]
         node = _step(node, key, done)
         done = join(done, key)
     last = keys[-1]
     if isinstance(last, int) and not (isinstance(node, list) and last < len(node)):
         raise ValueError(f"{join(done, last)}: no such list item")
     if isinstance(last, str) and not isinstance(node, Mapping):
-        raise ValueError(f"{done or 'the top level'} is not a mapping, cannot set {last!r}")
+        raise ValueError(f"{done or 'the top level'} is {_kind(node)}, not a mapping: "
+                         f"cannot set {last!r} in it")
     return node, last
 
 
@@ -89,20 +99,21 @@ def _step(node: Any, key: str | int, done: str) -> Any:
         if isinstance(node, list) and key < len(node):
             return node[key]
         raise ValueError(f"{join(done, key)}: no such list item")
-    if isinstance(node, Mapping) and key in node:
-        return node[key]
     if isinstance(node, Mapping):
-        return _raise_missing(join(done, key), key, node.keys())
-    raise ValueError(f"{done or 'the top level'} is not a mapping, it has no key {key!r}")
+        return node[key]
+    raise ValueError(f"{done or 'the top level'} is {_kind(node)}, not a mapping: "
+                     f"it has no key {key!r}")
 
 
-def _raise_missing(place: str, key: str, choices: Any) -> Any:
-    raise ValueError(f"{place}: no such key{did_you_mean(key, [str(c) for c in choices])}")
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return f"the value {value!r}"
 
 
 def set_path(data: Any, path: str, value: Any) -> None:
-    """Set ``path`` in nested mappings/lists ``data`` (in place); the last key may be new."""
-    parent, last = resolve_parent(data, path)
+    """Set ``path`` in nested mappings/lists ``data`` (in place), creating missing mappings."""
+    parent, last = resolve_parent(data, path, create=True)
     parent[last] = value
 
 
@@ -368,13 +379,21 @@ def _networks(raw: Any, base: Path, problems: ProblemCollector) -> list[NetworkR
         data = None
         if path.suffix.lower() in (".yaml", ".yml"):
             try:
-                data = yamlio.read_yaml(path)
+                data = read_network_data(path)
             except InputError as exc:
                 problems.add(join(place, "file"), str(exc))
                 continue
         refs.append(NetworkRef(label, str(path.resolve()), entry.get("input_size"), data,
                                digest(data) if data is not None else ""))
     return refs
+
+
+def read_network_data(path: Path) -> Any:
+    """A network file's YAML with its ``base:`` chain merged: the network loader's own
+    reading, before validation (``parse_network`` builds the Network from it)."""
+    from hwsim.config import network_file
+
+    return network_file._with_base(yamlio.read_yaml(path), path, ())
 
 
 def _axes(raw: Any, accelerator: Any, accelerator_file: str,
@@ -434,11 +453,13 @@ def _axis(entry: Any, place: str, accelerator: Any, accelerator_file: str,
     for j, path in enumerate(paths):
         where = join(join(place, "path"), j) if isinstance(raw_paths, list) else join(place, "path")
         try:
-            resolve_parent(accelerator, path)
+            split_path(path)
+            if accelerator_file:  # else the missing file is the problem to report
+                resolve_parent(accelerator, path)
         except ValueError as exc:
             if raw_paths is not None:
-                name = Path(accelerator_file).name if accelerator_file else "the accelerator"
-                problems.add(where, f"{exc} (in {name})")
+                problems.add(where, f"{exc} (in {Path(accelerator_file).name})"
+                             if accelerator_file else str(exc))
             ok = False
     values = _values(entry, place, problems)
     name = entry.get("name", "=".join(str(p) for p in paths))
@@ -514,4 +535,4 @@ def _range(raw: Any, place: str, problems: ProblemCollector) -> list | None:
 
 __all__ = ["Axis", "AxisGroup", "Config", "NetworkRef", "SweepSpec", "load_sweep",
            "parse_sweep", "split_path", "set_path", "apply_overrides", "config_key",
-           "canonical_json", "digest", "read_accelerator_data"]
+           "canonical_json", "digest", "read_accelerator_data", "read_network_data"]
