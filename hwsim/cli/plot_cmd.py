@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from hwsim.cli import sweep_cmd
 from hwsim.cli.compare_cmd import add_simulation_arguments, simulate_grid
 from hwsim.errors import InputError, Problem
 
@@ -169,6 +170,10 @@ KINDS: dict[str, PlotKind] = {
     "roofline": PlotKind("the accelerator's roofline with every layer as a point",
                          _roofline_arguments, roofline_figure),
 }
+
+# A sweep's results (hwsim sweep): objectives with the Pareto front, or a parameter heat map.
+KINDS["sweep"] = PlotKind("sweep results: two objectives with the Pareto front, or a heat map",
+                          sweep_cmd.add_plot_arguments, sweep_cmd.plot_figure)
 
 
 def _add_timeline_kind() -> None:

@@ -40,7 +40,7 @@ class ProgressBar:
     def text(self, done: int, total: int, now: float) -> str:
         """The bar for ``done`` of ``total`` rows at time ``now``."""
         fraction = done / total if total else 1.0
-        filled = int(round(self.width * fraction))
+        filled = int(self.width * fraction)  # a cell fills when complete
         bar = "#" * filled + "." * (self.width - filled)
         elapsed = now - (self._start if self._start is not None else now)
         new = done - self._start_done

@@ -1,0 +1,144 @@
+"""The sweep's reports: ``hwsim pareto``, ``hwsim plot sweep`` figures, the progress bar."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from hwsim.cli.main import main
+from hwsim.report.sweep_plot import heatmap_figure, heatmap_table, scatter_figure
+from hwsim.sweep.progress import ProgressBar, format_duration
+from hwsim.sweep.results import results_header
+
+HEADER = results_header(["array", "glb_kib"])
+
+
+def _row(key, network, array, glb, latency, energy):
+    row = dict.fromkeys(HEADER, "")
+    row.update(config_key=key, network=network, engine="analytic", array=array, glb_kib=glb,
+               latency_ms=latency, energy_total=energy, area_pes=array * array,
+               energy_unit="mac")
+    return row
+
+
+# Hand-made table. Net n1, (latency, energy): a (4, 10), b (2, 12), c (2.5, 15), d (3, 11)
+# -> c is beaten by b; front a, d, b. Net n2: a (9, 20), b (3, 21), c (1, 30), d (3, 25)
+# -> d is beaten by b (same latency, less energy); front a, b, c.
+TABLE = [_row("a", "n1", 8, 64, 4.0, 10.0), _row("b", "n1", 16, 64, 2.0, 12.0),
+         _row("c", "n1", 32, 64, 2.5, 15.0), _row("d", "n1", 16, 128, 3.0, 11.0),
+         _row("a", "n2", 8, 64, 9.0, 20.0), _row("b", "n2", 16, 64, 3.0, 21.0),
+         _row("c", "n2", 32, 64, 1.0, 30.0), _row("d", "n2", 16, 128, 3.0, 25.0)]
+
+
+@pytest.fixture
+def results_csv(tmp_path):
+    path = tmp_path / "r.csv"
+    lines = [",".join(HEADER)] + [",".join(str(r[c]) for c in HEADER) for r in TABLE]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_pareto_command_lists_the_front_per_network(results_csv, capsys):
+    assert main(["pareto", str(results_csv), "--objectives", "latency_ms,energy_total",
+                 "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "network,array,glb_kib,latency_ms,energy_total,config_key"
+    # sorted by network, then by the first objective
+    assert [line.split(",")[-1] for line in out[1:]] == ["b", "d", "a", "c", "b", "a"]
+
+
+def test_pareto_command_aggregated_over_networks(results_csv, capsys):
+    assert main(["pareto", str(results_csv), "--objectives", "latency_ms,energy_total",
+                 "--aggregate", "sum", "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    # sums: a (13, 30), b (5, 33), c (3.5, 45), d (6, 36) -> d is beaten by b
+    keys = [line.split(",")[-1] for line in out[1:]]
+    assert keys == ["c", "b", "a"]
+    assert out[1].split(",")[3:5] == [str(2.5 + 1.0), str(15.0 + 30.0)]
+
+
+def test_pareto_command_table_and_bad_objective(results_csv, capsys):
+    assert main(["pareto", str(results_csv)]) == 0
+    table = capsys.readouterr().out
+    assert table.splitlines()[0].split() == ["network", "array", "glb_kib", "latency_ms",
+                                             "energy_total", "area_pes", "config_key"]
+    assert main(["pareto", str(results_csv), "--objectives", "latency,energy_total"]) == 2
+    assert "r.csv: no column 'latency' (did you mean 'latency_ms'?)" in capsys.readouterr().err
+
+
+def test_pareto_command_on_a_file_that_is_not_sweep_results(tmp_path, capsys):
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n")
+    assert main(["pareto", str(path)]) == 2
+    assert "other.csv: not a sweep results file" in capsys.readouterr().err
+
+
+def test_scatter_draws_the_front_as_a_staircase():
+    rows = [r for r in TABLE if r["network"] == "n1"]
+    figure = scatter_figure(rows, "latency_ms", "energy_total", color_by="array")
+    ax = figure.axes[0]
+    (front_line,) = ax.lines
+    # front n1 sorted by latency: b (2, 12), d (3, 11), a (4, 10)
+    assert list(front_line.get_xdata()) == [2.0, 3.0, 4.0]
+    assert list(front_line.get_ydata()) == [12.0, 11.0, 10.0]
+    # one point series per array size (8, 16, 32) plus the ringed front
+    assert len(ax.collections) == 3 + 1
+
+
+def test_scatter_has_one_panel_per_network():
+    figure = scatter_figure(TABLE, "latency_ms", "energy_total")
+    titles = [ax.get_title() for ax in figure.axes if ax.get_visible()]
+    assert titles == ["n1", "n2"]
+
+
+def test_heatmap_cells_take_the_best_over_other_parameters():
+    rows = [r for r in TABLE if r["network"] == "n2"]
+    xs, ys, matrix = heatmap_table(rows, "array", "glb_kib", "latency_ms")
+    assert xs == [8, 16, 32] and ys == [64, 128]
+    expected = np.array([[9.0, 3.0, 1.0], [np.nan, 3.0, np.nan]])
+    assert np.array_equal(matrix, expected, equal_nan=True)
+    figure = heatmap_figure(TABLE, "array", "glb_kib", "energy_total")
+    assert [ax.get_title() for ax in figure.axes[:2]] == ["n1", "n2"]
+
+
+def test_plot_sweep_command_writes_a_png(results_csv, tmp_path, capsys):
+    out = tmp_path / "fig.png"
+    assert main(["plot", "sweep", str(results_csv), "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    heat = tmp_path / "heat.svg"
+    assert main(["plot", "sweep", str(results_csv), "--heatmap", "array", "glb_kib",
+                 "--network", "n1", "--out", str(heat)]) == 0
+    assert heat.read_text().lstrip().startswith("<?xml")
+    assert main(["plot", "sweep", str(results_csv), "--x", "latncy_ms",
+                 "--out", str(out)]) == 2
+    assert "no column 'latncy_ms' (did you mean 'latency_ms'?)" in capsys.readouterr().err
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_progress_bar_shows_rate_and_time_left():
+    stream, clock = io.StringIO(), Clock()
+    bar = ProgressBar(stream, label="s", width=10, min_interval_s=0, clock=clock)
+    bar(20, 120)  # 20 rows were already done (a resumed sweep): not counted in the rate
+    clock.now += 5
+    bar(30, 120)  # 10 new rows in 5 s = 2 rows/s; 90 left -> 45 s
+    last = stream.getvalue().split("\r")[-1]
+    # 25 % of 10 cells: two full cells
+    assert last == "s [##........] 30/120 (25%) 2.0 rows/s, 0:45 left, 0:05 elapsed"
+    bar.message("skipped one")  # on its own line, the bar redrawn below it
+    assert stream.getvalue().endswith("\rskipped one\n" + last)
+    bar.close()
+    assert stream.getvalue().endswith("\n")
+
+
+def test_format_duration():
+    assert format_duration(75) == "1:15"
+    assert format_duration(3600 + 2 * 60 + 5) == "1:02:05"
