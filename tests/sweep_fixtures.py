@@ -45,6 +45,9 @@ def stub_evaluate(task: Task) -> list[Outcome]:
     glb = values.get("glb_kib", 128)
     out = []
     for net in task.networks:
+        if net.data is None or net.data.get("name") != net.label:  # the YAML travels with it
+            out.append(Outcome(net.label, "internal", error="network data missing"))
+            continue
         if rows == 32 and glb == 64:
             out.append(Outcome(net.label, "invalid", error=f"glb: {glb} KiB is too small\n"
                                                            "for a 32x32 tile"))

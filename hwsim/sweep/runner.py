@@ -23,6 +23,7 @@ same sweep skips the (configuration, network, engine) rows already in the files.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import logging
 import os
 import signal
@@ -256,13 +257,35 @@ def _record(task: Task, outcomes: Sequence[Outcome], state: _State) -> None:
         state.progress(state.done, state.summary.total_rows)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops handing out work and closes files."""
+# Networks a pool worker received once at start-up, by (file, digest): tasks sent to it then
+# carry only the references, not the networks' YAML (which is most of a task's bytes).
+_PRELOADED: dict[tuple[str, str], NetworkRef] = {}
+
+
+def _init_worker(networks: Sequence[NetworkRef]) -> None:
+    """Pool worker start-up: leave Ctrl-C to the parent (which stops handing out work and
+    closes the files) and keep the sweep's networks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _PRELOADED.update({(n.file, n.digest): n for n in networks})
+
+
+def _light(task: Task) -> Task:
+    """The task without its networks' data (the workers have it)."""
+    return dataclasses.replace(task, networks=tuple(
+        dataclasses.replace(n, data=None) if n.digest else n for n in task.networks))
+
+
+def _run_light(evaluate: Evaluator, task: Task) -> Sequence[Outcome]:
+    """In a pool worker: put the preloaded networks back into ``task`` and evaluate it."""
+    networks = tuple(_PRELOADED.get((n.file, n.digest), n) if n.data is None else n
+                     for n in task.networks)
+    return evaluate(dataclasses.replace(task, networks=networks))
 
 
 def _run_pool(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, state: _State) -> None:
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    networks = {(n.file, n.digest): n for t in tasks for n in t.networks if n.digest}
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                  initargs=(tuple(networks.values()),))
     pending: dict[cf.Future, Task] = {}
     queue = iter(tasks)
     limit = jobs * IN_FLIGHT_PER_WORKER
@@ -272,7 +295,7 @@ def _run_pool(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, state: _Sta
                 task = next(queue, None)
                 if task is None:
                     break
-                pending[pool.submit(evaluate, task)] = task
+                pending[pool.submit(_run_light, evaluate, _light(task))] = task
             if not pending:
                 break
             finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)

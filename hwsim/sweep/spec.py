@@ -316,7 +316,7 @@ def parse_sweep(data: Any, file: str = "<sweep>", base_dir: str | Path | None = 
 
 def _resolve(raw: str, base: Path) -> Path:
     path = Path(raw).expanduser()
-    return path if path.is_absolute() else (base / path)
+    return path.resolve() if path.is_absolute() else (base / path).resolve()
 
 
 def _accelerator(raw: Any, base: Path,

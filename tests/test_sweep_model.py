@@ -1,0 +1,94 @@
+"""The sweep on the real model: the accelerator loader judges each combination, the
+pipeline simulates it; the bundled sweep file loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hwsim.cli.main import main
+from hwsim.errors import InputError
+from hwsim.sweep.evaluate import area_buffer_bytes, build_accelerator, evaluate_task, preflight
+from hwsim.sweep.results import errors_path, read_rows
+from hwsim.sweep.runner import plan
+from hwsim.sweep.spec import load_sweep
+
+REPO = Path(__file__).resolve().parent.parent
+NETWORK = """\
+name: tiny
+input: [3, 16, 16]
+layers:
+  - {name: conv1, type: conv, out_channels: 8, kernel: 3, padding: 1}
+  - {name: conv2, type: conv, out_channels: 16, kernel: 1}
+"""
+ACCELERATOR = """\
+name: small
+dataflow: ws
+pe_array: {rows: 16, cols: 16, rf_entries_per_pe: 8}
+buffer: {global_kib: 128, preload_kib: 8, broadcast_kib: 8}
+"""
+
+
+def write(tmp_path: Path, axes: list) -> Path:
+    (tmp_path / "tiny.yaml").write_text(NETWORK)
+    (tmp_path / "small.yaml").write_text(ACCELERATOR)
+    spec = {"accelerator": "small.yaml", "networks": ["tiny.yaml"], "axes": axes}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def tasks(path: Path):
+    spec = load_sweep(path)
+    return plan(spec, "analytic", set())[0]
+
+
+def test_a_misspelt_key_is_caught_before_the_sweep_starts(tmp_path):
+    spec = load_sweep(write(tmp_path, [{"path": "pe_array.row", "values": [8]},
+                                       {"path": "bufer.global_kib", "values": [64]}]))
+    with pytest.raises(InputError) as info:
+        preflight(spec)
+    text = str(info.value)
+    assert "s.yaml: axis 'pe_array.row': pe_array.row: unknown key (did you mean 'rows'?)" in text
+    assert "s.yaml: axis 'bufer.global_kib': bufer: unknown key (did you mean 'buffer'?)" in text
+
+
+def test_invalid_combinations_become_invalid_outcomes_naming_the_sweep(tmp_path):
+    # 'is' is a dataflow of systolic arrays only; a zero-row array is no array
+    path = write(tmp_path, [{"path": "dataflow", "values": ["ws", "is"]},
+                            {"path": "pe_array.rows", "values": [0, 8]}])
+    by_values = {t.config.values: t for t in tasks(path)}
+    with pytest.raises(InputError) as info:
+        build_accelerator(by_values[(("dataflow", "is"), ("pe_array.rows", 8))])
+    assert "s.yaml (dataflow=is, pe_array.rows=8): dataflow: expected one of ws, os, hybrid" \
+        in str(info.value)
+    with pytest.raises(InputError, match="pe_array.rows: must be at least 1, got 0"):
+        build_accelerator(by_values[(("dataflow", "ws"), ("pe_array.rows", 0))])
+    (outcome,) = evaluate_task(by_values[(("dataflow", "is"), ("pe_array.rows", 8))])
+    assert outcome.kind == "invalid" and outcome.network == "tiny"
+
+
+def test_overrides_reach_the_machine(tmp_path):
+    path = write(tmp_path, [{"name": "array", "path": ["pe_array.rows", "pe_array.cols"],
+                             "values": [8, 32]},
+                            {"path": "buffer.global_kib", "values": [256]}])
+    machines = [build_accelerator(t) for t in tasks(path)]
+    assert [(m.pe_array.rows, m.pe_array.cols, m.buffer.global_kib) for m in machines] == \
+        [(8, 8, 256), (32, 32, 256)]
+
+
+def test_area_proxy_by_hand(tmp_path):
+    (task,) = tasks(write(tmp_path, [{"path": "pe_array.rf_entries_per_pe", "values": [16]}]))
+    machine = build_accelerator(task)
+    # global 128 + preload 8 + broadcast 8 KiB, and 16 x 16 PEs x 16 registers x 2 bytes
+    assert area_buffer_bytes(machine) == (128 + 8 + 8) * 1024 + 16 * 16 * 16 * 2
+
+
+def test_the_bundled_sweep_describes_72_configurations_over_six_networks():
+    spec = load_sweep(REPO / "sweeps" / "array_rf_glb.yaml")
+    assert spec.config_count == 3 * 2 * 4 * 3
+    assert [n.label for n in spec.networks] == ["squeezenet_v1.0", "sqnxt23", "sqnxt23v2",
+                                                "sqnxt23v3", "sqnxt23v4", "sqnxt23v5"]
+    preflight(spec)
