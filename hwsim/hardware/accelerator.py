@@ -1,0 +1,303 @@
+"""The machine: a PE array, its buffers, DRAM, a vector unit and an energy price table.
+
+An :class:`Accelerator` is an immutable, validated record; sweeps derive variants with
+``dataclasses.replace`` (or :meth:`Accelerator.with_changes` for nested fields). Every field
+carries its unit in its name. The records only describe the machine: how a layer maps onto
+it lives in ``hwsim.dataflow``, what it costs in ``hwsim.cost``.
+
+The model of the study's machine (``microarchitecture: broadcast``, the default; see
+``shared/reference/squeezelerator.md``):
+
+* an ``rows x cols`` array of PEs, each with a multiplier, an adder and a register file of
+  ``rf_entries_per_pe`` partial-sum registers (the OS accumulators);
+* PEs talk to their neighbours; a broadcast buffer reaches every PE, a preload buffer feeds
+  the top row, the bottom row writes to the global buffer;
+* the global buffer (``global_kib``) is fed from DRAM by a DMA engine; with
+  ``double_buffering`` the next tile's transfer overlaps the current tile's compute;
+* per cycle the buffer-to-array path carries ``input_words_per_cycle`` activations,
+  ``weight_words_per_cycle`` weights, ``psum_words_per_cycle`` partial sums into the array
+  and ``output_words_per_cycle`` results back;
+* DRAM is a fixed latency plus an effective bandwidth;
+* a fraction of the weights are zero; the dataflows listed in ``skip_zero_weights_in`` do not
+  spend cycles on them (OS: the broadcast buffer sends only non-zero weights);
+* a 1-D vector unit of ``lanes`` lanes runs pooling, element-wise add and activations.
+
+``microarchitecture: systolic`` describes a SCALE-Sim-style systolic array instead (its
+dataflows are ``ws``, ``os`` and ``is``); the record accepts it, the cost model for it lives
+in ``hwsim/dataflow/systolic.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+BROADCAST = "broadcast"
+SYSTOLIC = "systolic"
+MICROARCHITECTURES = (BROADCAST, SYSTOLIC)
+
+#: Dataflows each microarchitecture accepts (``hybrid`` = the faster of the others per layer).
+DATAFLOWS_BY_MICROARCHITECTURE: Mapping[str, tuple[str, ...]] = {
+    BROADCAST: ("ws", "os", "hybrid"),
+    SYSTOLIC: ("ws", "os", "is", "hybrid"),
+}
+
+ENERGY_UNITS = ("mac", "pJ")
+
+
+def _positive(owner: str, **values: float) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{owner}.{name} must be positive, got {value!r}")
+
+
+def _non_negative(owner: str, **values: float) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"{owner}.{name} must be non-negative, got {value!r}")
+
+
+def _integer(owner: str, **values: Any) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{owner}.{name} must be an integer, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class PEArray:
+    """``rows x cols`` processing elements with ``rf_entries_per_pe`` accumulators each."""
+
+    rows: int = 16
+    cols: int = 16
+    rf_entries_per_pe: int = 8
+
+    def __post_init__(self) -> None:
+        _integer("PEArray", rows=self.rows, cols=self.cols, rf_entries_per_pe=self.rf_entries_per_pe)
+        _positive("PEArray", rows=self.rows, cols=self.cols, rf_entries_per_pe=self.rf_entries_per_pe)
+
+    @property
+    def pes(self) -> int:
+        """Number of PEs."""
+        return self.rows * self.cols
+
+
+@dataclass(frozen=True, slots=True)
+class Buffer:
+    """On-chip buffers and the buffer-to-array path.
+
+    ``global_kib`` global buffer (KiB), ``preload_kib`` / ``broadcast_kib`` the array-side
+    staging buffers (recorded and validated; the model assumes they keep the array fed),
+    ``double_buffering`` whether DRAM transfers overlap compute (the global buffer is then
+    split in two halves), and the per-operand bandwidths between buffer and array in words
+    per cycle.
+    """
+
+    global_kib: float = 512.0
+    preload_kib: float = 8.0
+    broadcast_kib: float = 8.0
+    double_buffering: bool = True
+    input_words_per_cycle: int = 32
+    weight_words_per_cycle: int = 32
+    psum_words_per_cycle: int = 32
+    output_words_per_cycle: int = 32
+
+    def __post_init__(self) -> None:
+        _positive("Buffer", global_kib=self.global_kib, preload_kib=self.preload_kib,
+                  broadcast_kib=self.broadcast_kib)
+        _integer("Buffer", input_words_per_cycle=self.input_words_per_cycle,
+                 weight_words_per_cycle=self.weight_words_per_cycle,
+                 psum_words_per_cycle=self.psum_words_per_cycle,
+                 output_words_per_cycle=self.output_words_per_cycle)
+        _positive("Buffer", input_words_per_cycle=self.input_words_per_cycle,
+                  weight_words_per_cycle=self.weight_words_per_cycle,
+                  psum_words_per_cycle=self.psum_words_per_cycle,
+                  output_words_per_cycle=self.output_words_per_cycle)
+        if not isinstance(self.double_buffering, bool):
+            raise ValueError(f"Buffer.double_buffering must be true or false, got {self.double_buffering!r}")
+
+    @property
+    def global_bytes(self) -> int:
+        return int(self.global_kib * 1024)
+
+    @property
+    def tile_budget_bytes(self) -> int:
+        """Global-buffer bytes one tile may occupy: half the buffer when double-buffered."""
+        return self.global_bytes // 2 if self.double_buffering else self.global_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Dram:
+    """Off-chip memory: ``bandwidth_gb_per_s`` effective bandwidth (1 GB = 1e9 bytes) and a
+    fixed ``latency_cycles`` (accelerator clock cycles) before a transfer starts."""
+
+    bandwidth_gb_per_s: float = 16.0
+    latency_cycles: int = 100
+
+    def __post_init__(self) -> None:
+        _positive("Dram", bandwidth_gb_per_s=self.bandwidth_gb_per_s)
+        _integer("Dram", latency_cycles=self.latency_cycles)
+        _non_negative("Dram", latency_cycles=self.latency_cycles)
+
+
+@dataclass(frozen=True, slots=True)
+class VectorUnit:
+    """A 1-D SIMD unit of ``lanes`` lanes: one element operation per lane per cycle."""
+
+    lanes: int = 16
+
+    def __post_init__(self) -> None:
+        _integer("VectorUnit", lanes=self.lanes)
+        _positive("VectorUnit", lanes=self.lanes)
+
+
+@dataclass(frozen=True, slots=True)
+class Sparsity:
+    """``zero_weight_fraction`` of every layer's weights are zero; the dataflows in
+    ``skip_zero_weights_in`` skip them (no cycle and no MAC energy spent on them)."""
+
+    zero_weight_fraction: float = 0.0
+    skip_zero_weights_in: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        f = self.zero_weight_fraction
+        if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0.0 <= f < 1.0:
+            raise ValueError(f"Sparsity.zero_weight_fraction must be in [0, 1), got {f!r}")
+        if not isinstance(self.skip_zero_weights_in, tuple):
+            raise ValueError("Sparsity.skip_zero_weights_in must be a tuple of dataflow names")
+
+    def density(self, dataflow: str) -> float:
+        """Share of weights the dataflow spends cycles on: 1 - fraction if it skips zeros."""
+        return 1.0 - self.zero_weight_fraction if dataflow in self.skip_zero_weights_in else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyTable:
+    """Energy per action, in ``unit`` (``mac``: normalised to one 16-bit MAC, Eyeriss-style;
+    or ``pJ``). Defaults: the Eyeriss ratios (Chen, Emer, Sze, ISCA 2016) for 16-bit words:
+    MAC 1, register file 1, inter-PE 2, global buffer 6, DRAM 200 per word."""
+
+    unit: str = "mac"
+    mac: float = 1.0
+    rf_access: float = 1.0
+    inter_pe: float = 2.0
+    glb_access: float = 6.0
+    dram_word: float = 200.0
+    vector_op: float = 1.0
+    leakage_per_cycle: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.unit not in ENERGY_UNITS:
+            raise ValueError(f"EnergyTable.unit must be one of {ENERGY_UNITS}, got {self.unit!r}")
+        _non_negative("EnergyTable", mac=self.mac, rf_access=self.rf_access,
+                      inter_pe=self.inter_pe, glb_access=self.glb_access,
+                      dram_word=self.dram_word, vector_op=self.vector_op,
+                      leakage_per_cycle=self.leakage_per_cycle)
+
+
+@dataclass(frozen=True, slots=True)
+class Accelerator:
+    """A whole machine. ``dataflow`` is the default mode (``ws``, ``os``, ``hybrid``; ``is``
+    too on a systolic array); ``layer_setup_cycles`` is a fixed cost the array pays per layer
+    (configuration and start-up between layers, which run one after another)."""
+
+    name: str = "accelerator"
+    description: str = ""
+    microarchitecture: str = BROADCAST
+    dataflow: str = "ws"
+    clock_mhz: float = 1000.0
+    data_width_bits: int = 16
+    layer_setup_cycles: int = 0
+    pe_array: PEArray = field(default_factory=PEArray)
+    buffer: Buffer = field(default_factory=Buffer)
+    dram: Dram = field(default_factory=Dram)
+    vector_unit: VectorUnit = field(default_factory=VectorUnit)
+    sparsity: Sparsity = field(default_factory=Sparsity)
+    energy: EnergyTable = field(default_factory=EnergyTable)
+    path: str = ""
+
+    def __post_init__(self) -> None:
+        if self.microarchitecture not in MICROARCHITECTURES:
+            raise ValueError(f"Accelerator.microarchitecture must be one of {MICROARCHITECTURES}, "
+                             f"got {self.microarchitecture!r}")
+        allowed = DATAFLOWS_BY_MICROARCHITECTURE[self.microarchitecture]
+        if self.dataflow not in allowed:
+            raise ValueError(f"Accelerator.dataflow must be one of {allowed} on a "
+                             f"{self.microarchitecture} array, got {self.dataflow!r}")
+        for df in self.sparsity.skip_zero_weights_in:
+            if df not in allowed or df == "hybrid":
+                raise ValueError(f"Sparsity.skip_zero_weights_in: {df!r} is not a dataflow of a "
+                                 f"{self.microarchitecture} array")
+        _positive("Accelerator", clock_mhz=self.clock_mhz)
+        _integer("Accelerator", data_width_bits=self.data_width_bits,
+                 layer_setup_cycles=self.layer_setup_cycles)
+        _positive("Accelerator", data_width_bits=self.data_width_bits)
+        _non_negative("Accelerator", layer_setup_cycles=self.layer_setup_cycles)
+        if self.data_width_bits % 8:
+            raise ValueError(f"Accelerator.data_width_bits must be a multiple of 8, got {self.data_width_bits}")
+
+    # --- derived quantities -----------------------------------------------------------
+    @property
+    def word_bytes(self) -> int:
+        """Bytes per data word (activations, weights and partial sums alike)."""
+        return self.data_width_bits // 8
+
+    @property
+    def dram_bytes_per_cycle(self) -> float:
+        """Effective DRAM bandwidth per accelerator cycle: GB/s * 1e9 / (MHz * 1e6)."""
+        return self.dram.bandwidth_gb_per_s * 1000.0 / self.clock_mhz
+
+    @property
+    def pes(self) -> int:
+        return self.pe_array.pes
+
+    @property
+    def dataflows(self) -> tuple[str, ...]:
+        """The dataflows this machine can run (``hybrid`` excluded)."""
+        return tuple(d for d in DATAFLOWS_BY_MICROARCHITECTURE[self.microarchitecture]
+                     if d != "hybrid")
+
+    def with_changes(self, **changes: Any) -> "Accelerator":
+        """A copy with fields replaced; nested fields as ``'pe_array.rows': 32``."""
+        top: dict[str, Any] = {}
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in changes.items():
+            if "." in key:
+                outer, inner = key.split(".", 1)
+                nested.setdefault(outer, {})[inner] = value
+            else:
+                top[key] = value
+        for outer, values in nested.items():
+            top[outer] = dataclasses.replace(getattr(self, outer), **values)
+        return dataclasses.replace(self, **top)
+
+    def assumptions(self) -> list[str]:
+        """The open parameters a result depends on, in words (for reports)."""
+        a = self.pe_array
+        b = self.buffer
+        out = [
+            f"{a.rows}x{a.cols} PEs ({self.microarchitecture}), {a.rf_entries_per_pe} "
+            f"accumulators per PE, {self.data_width_bits}-bit words",
+            f"global buffer {b.global_kib:g} KiB, double buffering "
+            f"{'on' if b.double_buffering else 'off'}; buffer-to-array words/cycle: input "
+            f"{b.input_words_per_cycle}, weight {b.weight_words_per_cycle}, psum "
+            f"{b.psum_words_per_cycle}, output {b.output_words_per_cycle}",
+            f"DRAM {self.dram.bandwidth_gb_per_s:g} GB/s = {self.dram_bytes_per_cycle:.3g} "
+            f"bytes/cycle at {self.clock_mhz:g} MHz, latency {self.dram.latency_cycles} cycles",
+            f"layer setup {self.layer_setup_cycles} cycles per array layer",
+            f"vector unit {self.vector_unit.lanes} lanes (pooling, add, activations)",
+        ]
+        s = self.sparsity
+        if s.zero_weight_fraction:
+            where = ", ".join(s.skip_zero_weights_in) or "no dataflow"
+            out.append(f"{s.zero_weight_fraction:.0%} zero weights, skipped in {where}")
+        e = self.energy
+        out.append(f"energy ({e.unit}): MAC {e.mac:g}, RF {e.rf_access:g}, inter-PE "
+                   f"{e.inter_pe:g}, GLB {e.glb_access:g}, DRAM {e.dram_word:g} per word, "
+                   f"vector op {e.vector_op:g}, leakage {e.leakage_per_cycle:g}/cycle")
+        return out
+
+
+__all__ = ["Accelerator", "PEArray", "Buffer", "Dram", "VectorUnit", "Sparsity", "EnergyTable",
+           "BROADCAST", "SYSTOLIC", "MICROARCHITECTURES", "DATAFLOWS_BY_MICROARCHITECTURE",
+           "ENERGY_UNITS"]
