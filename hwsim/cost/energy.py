@@ -1,0 +1,38 @@
+"""Energy: the layer's counts priced by the accelerator's energy table.
+
+Count first, price second (Eyeriss, Chen, Emer and Sze, ISCA 2016; Accelergy): energy is
+the dot product of the action counts from ``model.py`` with the per-action energies of
+:class:`~hwsim.hardware.accelerator.EnergyTable`, kept apart by component:
+
+* ``mac``   = effective MACs x ``mac`` + vector-unit operations x ``vector_op``
+  (zero weights skipped by the dataflow spend no MAC energy);
+* ``rf``    = register-file accesses x ``rf_access``;
+* ``array`` = inter-PE transfers (neighbour hops and broadcast deliveries) x ``inter_pe``;
+* ``glb``   = global-buffer reads and writes (array side and DMA side) x ``glb_access``;
+* ``dram``  = DRAM words read and written x ``dram_word``;
+* ``leakage`` = cycles x ``leakage_per_cycle``.
+
+The unit is the table's (``mac``: multiples of one 16-bit MAC; or ``pJ``). The same counts
+can be re-priced for another technology by passing another table.
+"""
+
+from __future__ import annotations
+
+from hwsim.cost.model import AccessCounts
+from hwsim.hardware.accelerator import EnergyTable
+from hwsim.result import EnergyBreakdown
+
+
+def price(counts: AccessCounts, cycles: float, table: EnergyTable) -> EnergyBreakdown:
+    """Energy of one layer by component, in ``table.unit``."""
+    return EnergyBreakdown(
+        mac=counts.effective_macs * table.mac + counts.vector_ops * table.vector_op,
+        rf=counts.rf_accesses * table.rf_access,
+        array=counts.inter_pe_transfers * table.inter_pe,
+        glb=counts.glb_accesses * table.glb_access,
+        dram=counts.dram_words * table.dram_word,
+        leakage=cycles * table.leakage_per_cycle,
+    )
+
+
+__all__ = ["price"]

@@ -1,0 +1,294 @@
+"""The per-layer cost model: counts and cycles for one layer on one machine in one mode.
+
+Count first, price second: this module returns counts (MACs, accesses per level and
+operand, DRAM bytes) and cycles only; ``energy.py`` prices them.
+
+How a layer is costed
+---------------------
+* **conv and FC** run on the PE array. The dataflow strategy (``hwsim.dataflow``) gives the
+  array's cycles and on-chip accesses; :func:`~hwsim.dataflow.base.search_tiling` gives the
+  DRAM traffic of the best tiling that fits the global buffer. A fused BatchNorm /
+  activation runs on the vector unit as results leave the array (overlapped; it only
+  matters if the vector unit is slower than the array). ``layer_setup_cycles`` are added to
+  every array layer.
+* **pooling, element-wise add, stand-alone activations / BN / LRN / softmax** run on the
+  vector unit: ``ceil(vector_ops / lanes)`` cycles, their inputs read from DRAM and their
+  output written back (layers run one after another, nothing is fused across layers).
+* **concat, dropout, flatten** cost nothing: concatenation is where the producers write
+  their outputs, dropout is the identity at inference, flatten is a view.
+
+Time of a layer. ``compute_cycles`` is the array (or vector unit) time; ``memory_cycles``
+is ``latency + DRAM bytes / bytes per cycle``. With double buffering, DRAM transfers overlap
+compute except the first tile's load (with the latency) and the last tile's store:
+
+    cycles = min(compute + memory,
+                 max(fill + compute + drain, memory + compute / tiles))
+
+so ``max(compute, memory) <= cycles <= compute + memory``; without double buffering
+``cycles = compute + memory``. The layer is memory-bound (roofline) when memory > compute.
+
+The same schedule is described for the event scheduler as ``tiles``: a few
+:class:`~hwsim.cost.tiles.TileRun` records (first tile, identical middle tiles, last tile)
+whose loads, stores and compute sum exactly to the layer's counts.
+
+Costs are cached on the layer's shape and the machine parameters (``functools.lru_cache``):
+networks repeat shapes and sweeps repeat networks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Mapping as TMapping
+
+from hwsim.cost.tiles import TileRun
+from hwsim.dataflow import hybrid
+from hwsim.dataflow.base import (ConvShape, MachineParams, Mapping, Tiling, TilingError,
+                                 ceil_div, registered_dataflows, search_tiling, strategy_for)
+from hwsim.workload import layer as L
+from hwsim.workload.layer import Layer
+
+ARRAY = "array"
+VECTOR = "vector"
+NONE = "none"
+FREE_TYPES = frozenset({L.CONCAT, L.DROPOUT, L.FLATTEN})
+
+
+@dataclass(frozen=True, slots=True)
+class AccessCounts:
+    """What one layer does, counted (words unless the name says bytes).
+
+    ``glb_fill_writes`` are words written into the global buffer by the DMA (everything read
+    from DRAM), ``glb_drain_reads`` words read from it for DRAM (everything written back).
+    """
+
+    macs: int = 0
+    effective_macs: float = 0.0
+    vector_ops: int = 0
+    rf_accesses: float = 0.0
+    inter_pe_transfers: float = 0.0
+    glb_input_reads: float = 0.0
+    glb_weight_reads: float = 0.0
+    glb_psum_reads: float = 0.0
+    glb_psum_writes: float = 0.0
+    glb_output_writes: float = 0.0
+    glb_fill_writes: float = 0.0
+    glb_drain_reads: float = 0.0
+    dram_input_read_words: int = 0
+    dram_weight_read_words: int = 0
+    dram_output_write_words: int = 0
+
+    @property
+    def glb_accesses(self) -> float:
+        return (self.glb_input_reads + self.glb_weight_reads + self.glb_psum_reads
+                + self.glb_psum_writes + self.glb_output_writes + self.glb_fill_writes
+                + self.glb_drain_reads)
+
+    @property
+    def dram_words(self) -> int:
+        return self.dram_input_read_words + self.dram_weight_read_words + self.dram_output_write_words
+
+    def to_dict(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class LayerCost:
+    """Counts and cycles of one layer in one dataflow (no energy; see ``energy.py``)."""
+
+    kind: str                 # 'array', 'vector' or 'none'
+    dataflow: str             # 'ws', 'os', ..., 'vector' or 'none'
+    counts: AccessCounts
+    compute_cycles: int
+    writeback_cycles: int
+    memory_cycles: float
+    cycles: float
+    fill_cycles: float
+    drain_cycles: float
+    utilization: float
+    spatial_utilization: float
+    dram_read_bytes: int
+    dram_write_bytes: int
+    weight_bytes: int
+    compulsory_dram_bytes: int
+    tiles: tuple[TileRun, ...] = ()
+    mapping: Mapping | None = None
+    tiling: Tiling | None = None
+    alternatives: TMapping[str, float] = field(default_factory=dict)  # hybrid: cycles per mode
+
+    @property
+    def bound(self) -> str:
+        """'memory' when DRAM time exceeds compute time (roofline), else 'compute'."""
+        return "memory" if self.memory_cycles > self.compute_cycles else "compute"
+
+    @property
+    def dram_bytes(self) -> int:
+        return self.dram_read_bytes + self.dram_write_bytes
+
+    @property
+    def arithmetic_intensity(self) -> float:
+        """MACs per DRAM byte."""
+        return self.counts.macs / self.dram_bytes if self.dram_bytes else 0.0
+
+
+def layer_kind(layer: Layer) -> str:
+    if layer.type in (L.CONV, L.FC):
+        return ARRAY
+    if layer.type in FREE_TYPES:
+        return NONE
+    return VECTOR
+
+
+def cost_layer(layer: Layer, machine: MachineParams, dataflow: str) -> LayerCost:
+    """Cost of ``layer`` on ``machine`` in ``dataflow`` (``ws``, ``os``, ``hybrid``, ...).
+
+    Raises KeyError when no strategy is registered for the dataflow, TilingError when no
+    tile of the layer fits the global buffer.
+    """
+    kind = layer_kind(layer)
+    if kind == NONE:
+        return _free_cost()
+    shape = ConvShape.from_layer(layer)
+    if kind == VECTOR:
+        return _vector_cost(shape, layer.vector_ops, machine)
+    if dataflow == hybrid.NAME:
+        return _hybrid_cost(shape, layer.vector_ops, machine)
+    return _array_cost(shape, layer.vector_ops, machine, dataflow)
+
+
+@lru_cache(maxsize=1)
+def _free_cost() -> LayerCost:
+    return LayerCost(NONE, NONE, AccessCounts(), 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0)
+
+
+@lru_cache(maxsize=65536)
+def _hybrid_cost(shape: ConvShape, vector_ops: int, machine: MachineParams) -> LayerCost:
+    modes = [d for d in registered_dataflows(machine.microarchitecture) if d != hybrid.NAME]
+    costs = [_array_cost(shape, vector_ops, machine, d) for d in sorted(modes, key=_mode_order)]
+    best = hybrid.choose(costs)
+    alternatives = {c.dataflow: c.cycles for c in costs}
+    return _replace_alternatives(best, alternatives)
+
+
+def _mode_order(name: str) -> tuple[int, str]:
+    return ({"ws": 0, "os": 1, "is": 2}.get(name, 9), name)
+
+
+def _replace_alternatives(cost: LayerCost, alternatives: dict[str, float]) -> LayerCost:
+    import dataclasses
+
+    return dataclasses.replace(cost, alternatives=alternatives)
+
+
+def _timing(compute: int, read_bytes: int, write_bytes: int, first_load_bytes: int,
+            last_store_bytes: int, n_tiles: int, m: MachineParams) -> tuple[float, float, float, float]:
+    """(memory, cycles, fill, drain) of a layer (see the module docstring)."""
+    moved = read_bytes + write_bytes
+    bw = m.dram_bytes_per_cycle
+    memory = (m.dram_latency_cycles + moved / bw) if moved else 0.0
+    if not m.double_buffering:
+        return memory, compute + memory, memory, 0.0
+    fill = (m.dram_latency_cycles + first_load_bytes / bw) if moved else 0.0
+    drain = last_store_bytes / bw
+    cycles = max(fill + compute + drain, memory + compute / max(n_tiles, 1))
+    return memory, min(cycles, compute + memory), fill, drain
+
+
+def tile_runs(n: int, read_bytes: int, write_bytes: int, first_load_bytes: int,
+              last_store_bytes: int, compute_cycles: int, writeback_cycles: int,
+              setup_cycles: int, buffer_bytes: int) -> tuple[TileRun, ...]:
+    """At most three runs (first tile, identical middle tiles, last tile) whose loads,
+    stores and compute + write-back sum exactly to the layer's totals. ``setup_cycles``
+    (part of ``compute_cycles``) is spent before the first tile."""
+    n = max(1, n)
+    base = compute_cycles - writeback_cycles - setup_cycles
+    if n == 1:
+        return (TileRun(1, read_bytes, base + setup_cycles, write_bytes, writeback_cycles,
+                        buffer_bytes),)
+    first_load = min(first_load_bytes, read_bytes)
+    last_store = min(last_store_bytes, write_bytes)
+    load_rest, store_rest = read_bytes - first_load, write_bytes - last_store
+    l_avg, s_avg = load_rest // (n - 1), store_rest // (n - 1)
+    l_rem, s_rem = load_rest - l_avg * (n - 1), store_rest - s_avg * (n - 1)
+    c_avg, w_avg = base // n, writeback_cycles // n
+    c_rem, w_rem = base - c_avg * n, writeback_cycles - w_avg * n
+    runs = [TileRun(1, first_load, c_avg + setup_cycles, s_avg + s_rem, w_avg, buffer_bytes)]
+    if n > 2:
+        runs.append(TileRun(n - 2, l_avg, c_avg, s_avg, w_avg, buffer_bytes))
+    runs.append(TileRun(1, l_avg + l_rem, c_avg + c_rem, last_store, w_avg + w_rem, buffer_bytes))
+    return tuple(runs)
+
+
+@lru_cache(maxsize=65536)
+def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: str) -> LayerCost:
+    strategy = strategy_for(m.microarchitecture, dataflow)
+    mp = strategy.map(shape, m)
+    wb = m.word_bytes
+    tiling = search_tiling(shape, m.tile_budget_bytes // wb, mp.k_unit, mp.p_unit, mp.c_unit)
+    vector_cycles = ceil_div(vector_ops, m.vector_lanes)
+    compute = max(mp.array_cycles, vector_cycles) + m.layer_setup_cycles
+    read_bytes = tiling.read_words * wb
+    write_bytes = tiling.output_write_words * wb
+    memory, cycles, fill, drain = _timing(compute, read_bytes, write_bytes,
+                                          tiling.first_load_words * wb,
+                                          tiling.last_store_words * wb, tiling.pipeline_tiles, m)
+    counts = AccessCounts(
+        macs=shape.macs, effective_macs=mp.effective_macs, vector_ops=vector_ops,
+        rf_accesses=mp.rf_accesses, inter_pe_transfers=mp.inter_pe_transfers,
+        glb_input_reads=mp.glb_input_reads, glb_weight_reads=mp.glb_weight_reads,
+        glb_psum_reads=mp.glb_psum_reads, glb_psum_writes=mp.glb_psum_writes,
+        glb_output_writes=mp.glb_output_writes,
+        glb_fill_writes=float(tiling.read_words), glb_drain_reads=float(tiling.output_write_words),
+        dram_input_read_words=tiling.input_read_words,
+        dram_weight_read_words=tiling.weight_read_words,
+        dram_output_write_words=tiling.output_write_words)
+    tiles = tile_runs(tiling.pipeline_tiles, read_bytes, write_bytes, tiling.first_load_words * wb,
+                      tiling.last_store_words * wb, compute, mp.writeback_cycles,
+                      m.layer_setup_cycles, tiling.footprint_words * wb)
+    utilization = mp.effective_macs / (m.pes * cycles) if cycles else 0.0
+    return LayerCost(
+        kind=ARRAY, dataflow=dataflow, counts=counts, compute_cycles=compute,
+        writeback_cycles=mp.writeback_cycles, memory_cycles=memory, cycles=cycles,
+        fill_cycles=fill, drain_cycles=drain, utilization=utilization,
+        spatial_utilization=mp.spatial_utilization, dram_read_bytes=read_bytes,
+        dram_write_bytes=write_bytes, weight_bytes=shape.weight_words * wb,
+        compulsory_dram_bytes=(shape.input_words + shape.weight_words + shape.output_words) * wb,
+        tiles=tiles, mapping=mp, tiling=tiling)
+
+
+@lru_cache(maxsize=65536)
+def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCost:
+    wb = m.word_bytes
+    tiling = search_tiling(shape, m.tile_budget_bytes // wb, shape.out_channels, 1,
+                           shape.in_channels)
+    compute = ceil_div(vector_ops, m.vector_lanes)
+    read_bytes = tiling.read_words * wb
+    write_bytes = tiling.output_write_words * wb
+    memory, cycles, fill, drain = _timing(compute, read_bytes, write_bytes,
+                                          tiling.first_load_words * wb,
+                                          tiling.last_store_words * wb, tiling.pipeline_tiles, m)
+    counts = AccessCounts(
+        vector_ops=vector_ops, glb_input_reads=float(shape.input_words),
+        glb_output_writes=float(shape.output_words),
+        glb_fill_writes=float(tiling.read_words), glb_drain_reads=float(tiling.output_write_words),
+        dram_input_read_words=tiling.input_read_words,
+        dram_output_write_words=tiling.output_write_words)
+    tiles = tile_runs(tiling.pipeline_tiles, read_bytes, write_bytes, tiling.first_load_words * wb,
+                      tiling.last_store_words * wb, compute, 0, 0, tiling.footprint_words * wb)
+    return LayerCost(
+        kind=VECTOR, dataflow=VECTOR, counts=counts, compute_cycles=compute, writeback_cycles=0,
+        memory_cycles=memory, cycles=cycles, fill_cycles=fill, drain_cycles=drain,
+        utilization=0.0, spatial_utilization=0.0, dram_read_bytes=read_bytes,
+        dram_write_bytes=write_bytes, weight_bytes=0,
+        compulsory_dram_bytes=(shape.input_words + shape.output_words) * wb, tiles=tiles,
+        tiling=tiling)
+
+
+def clear_caches() -> None:
+    """Forget cached costs (tests and benchmarks)."""
+    for fn in (_array_cost, _vector_cost, _hybrid_cost, search_tiling):
+        fn.cache_clear()
+
+
+__all__ = ["AccessCounts", "LayerCost", "cost_layer", "layer_kind", "tile_runs", "clear_caches",
+           "TilingError", "ARRAY", "VECTOR", "NONE"]
