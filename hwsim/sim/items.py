@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from hwsim.cost.tiles import TileRun
 
-UNITS = ("array", "vector")
+UNITS = ("array", "vector", "none")  # none: a layer that costs nothing (no tiles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +76,9 @@ class ScheduleItem:
     layer costs nothing). ``deps``: names of the items whose outputs it reads (each must come
     earlier). ``prefetch_bytes``: how many of its leading load bytes may be fetched during the
     previous item (its weight bytes; the scheduler may fetch fewer, see the engine).
-    ``unit``: ``array`` (PE array, with write-back) or ``vector``. ``compute_cycles`` and
-    ``memory_cycles``: the analytic model's values for this layer, the bounds the schedule is
-    checked against (``None``: derived from the tiles and the machine).
+    ``unit``: ``array`` (PE array, with write-back), ``vector``, or ``none`` (no tiles).
+    ``compute_cycles`` and ``memory_cycles``: the analytic model's values for this layer, the
+    bounds the schedule is checked against (``None``: derived from the tiles and the machine).
     """
 
     name: str
@@ -99,6 +99,8 @@ class ScheduleItem:
         if self.unit not in UNITS:
             raise ValueError(f"ScheduleItem {self.name!r}: unit must be one of {UNITS}, "
                              f"not {self.unit!r}")
+        if self.unit == "none" and self.tiles:
+            raise ValueError(f"ScheduleItem {self.name!r}: unit 'none' cannot have tiles")
         if self.prefetch_bytes < 0:
             raise ValueError(f"ScheduleItem {self.name!r}: prefetch_bytes must be >= 0")
         for label in ("compute_cycles", "memory_cycles"):
