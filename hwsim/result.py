@@ -70,6 +70,10 @@ class LayerResult:
     start_cycle: float | None = None
     end_cycle: float | None = None
     stall_cycles: float | None = None
+    # The schedule the cost model chose, for the event scheduler (hwsim.cost.tiles.TileRun
+    # records) and the weight bytes it may prefetch during the previous layer:
+    tiles: tuple[Any, ...] = ()
+    weight_bytes: int = 0
 
     @property
     def dram_bytes(self) -> int:
@@ -88,6 +92,8 @@ class LayerResult:
                 value = value.to_dict()
             elif f.name == "extra":
                 value = dict(value)
+            elif f.name == "tiles":
+                value = [asdict(t) for t in value]
             out[f.name] = value
         out["dram_bytes"] = self.dram_bytes
         out["arithmetic_intensity"] = self.arithmetic_intensity

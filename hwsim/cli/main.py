@@ -18,7 +18,7 @@ from hwsim import __version__
 from hwsim.errors import HwsimError, InputError
 
 # Sub-command modules, in the order ``hwsim --help`` lists them.
-COMMANDS = ["info", "import", "compare", "plot", "sweep", "pareto"]
+COMMANDS = ["info", "run", "import", "compare", "plot", "sweep", "pareto"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,295 @@
+"""``simulate``: a network on an accelerator, layer by layer, into a :class:`SimulationResult`.
+
+The pipeline is thin: for every layer it asks the cost model (``hwsim.cost.model``) for
+counts and cycles in the requested dataflow, prices the counts with the accelerator's
+energy table (``hwsim.cost.energy``), checks the model's invariants where the result is made
+(utilization in (0, 1], DRAM traffic at least the compulsory traffic, cycles between
+``max(compute, memory)`` and ``compute + memory``, MACs conserved) and records the result.
+
+Engines: ``analytic`` (default) takes each layer's time from the cost model and runs the
+layers one after another; ``event`` plays the same tiles through the SimPy event scheduler
+(``hwsim.sim``: DMA channel, double-buffered global buffer, weight prefetch during the
+previous layer) and takes each layer's span from the schedule. Both use the same counts,
+so energy differs only by leakage (which depends on time).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from hwsim.cost.energy import price
+from hwsim.cost.model import ARRAY, LayerCost, TilingError, cost_layer
+from hwsim.dataflow.base import MachineParams
+from hwsim.errors import InputError, ModelError, Problem
+from hwsim.hardware.accelerator import DATAFLOWS_BY_MICROARCHITECTURE, Accelerator
+from hwsim.result import ENERGY_COMPONENTS, EnergyBreakdown, LayerResult
+from hwsim.workload.network import Network
+
+ENGINES = ("analytic", "event")
+_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """Everything a report needs about one network on one accelerator.
+
+    ``layers`` are in the network's (topological) order; the totals are properties. Energy is
+    in ``energy_unit`` (the accelerator's energy table unit: ``mac`` or ``pJ``).
+    """
+
+    network: Network
+    accelerator: Accelerator
+    dataflow: str
+    engine: str
+    energy_unit: str
+    clock_mhz: float
+    layers: tuple[LayerResult, ...]
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    # --- totals ----------------------------------------------------------------------
+    @property
+    def total_cycles(self) -> float:
+        """Cycles from the first layer's start to the last layer's end."""
+        ends = [layer.end_cycle for layer in self.layers if layer.end_cycle is not None]
+        if ends and len(ends) == len(self.layers):
+            return max(ends)
+        return float(sum(layer.cycles for layer in self.layers))
+
+    @property
+    def latency_ms(self) -> float:
+        """Total cycles at ``clock_mhz``, in milliseconds."""
+        return self.total_cycles / (self.clock_mhz * 1e3)
+
+    @property
+    def total_macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
+
+    @property
+    def effective_macs(self) -> int:
+        """MACs actually performed (zero weights skipped by the dataflow excluded)."""
+        return sum(layer.effective_macs for layer in self.layers)
+
+    @property
+    def dram_bytes(self) -> int:
+        return sum(layer.dram_bytes for layer in self.layers)
+
+    @property
+    def dram_read_bytes(self) -> int:
+        return sum(layer.dram_read_bytes for layer in self.layers)
+
+    @property
+    def dram_write_bytes(self) -> int:
+        return sum(layer.dram_write_bytes for layer in self.layers)
+
+    @property
+    def energy(self) -> EnergyBreakdown:
+        total = EnergyBreakdown()
+        for layer in self.layers:
+            total = total + layer.energy
+        return total
+
+    @property
+    def utilization(self) -> float:
+        """PE utilization averaged over the array layers, weighted by their MACs."""
+        weighted = [(layer.utilization, layer.macs) for layer in self.layers if layer.macs]
+        macs = sum(m for _, m in weighted)
+        return sum(u * m for u, m in weighted) / macs if macs else 0.0
+
+    def layer(self, name: str) -> LayerResult:
+        for candidate in self.layers:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+    # --- exports -----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``hwsim run --format json`` (see the README)."""
+        layers = []
+        for r in self.layers:
+            layers.append({
+                "name": r.name, "type": r.type, "mac_class": r.mac_class, "dataflow": r.dataflow,
+                "macs": r.macs, "effective_macs": r.effective_macs, "vector_ops": r.vector_ops,
+                "cycles": r.cycles, "compute_cycles": r.compute_cycles,
+                "memory_cycles": r.memory_cycles, "utilization": r.utilization,
+                "dram_read_bytes": r.dram_read_bytes, "dram_write_bytes": r.dram_write_bytes,
+                "arithmetic_intensity": r.arithmetic_intensity, "bound": r.bound,
+                "energy": r.energy.to_dict(),
+                **({"start_cycle": r.start_cycle, "end_cycle": r.end_cycle,
+                    "stall_cycles": r.stall_cycles} if r.end_cycle is not None else {}),
+            })
+        energy = self.energy
+        return {
+            "network": self.network.name,
+            "accelerator": self.accelerator.name,
+            "dataflow": self.dataflow,
+            "engine": self.engine,
+            "energy_unit": self.energy_unit,
+            "clock_mhz": self.clock_mhz,
+            "hwsim_version": self.provenance.get("hwsim_version", ""),
+            "provenance": dict(self.provenance),
+            "assumptions": self.accelerator.assumptions(),
+            "layers": layers,
+            "totals": {
+                "cycles": self.total_cycles,
+                "latency_ms": self.latency_ms,
+                "macs": self.total_macs,
+                "effective_macs": self.effective_macs,
+                "dram_bytes": self.dram_bytes,
+                "dram_read_bytes": self.dram_read_bytes,
+                "dram_write_bytes": self.dram_write_bytes,
+                "utilization": self.utilization,
+                "energy": energy.to_dict(),
+            },
+        }
+
+    def to_dataframe(self) -> Any:
+        """One row per layer (pandas DataFrame); energy as ``energy_<component>`` columns."""
+        import pandas as pd
+
+        rows = []
+        for r in self.layers:
+            row = {"name": r.name, "type": r.type, "mac_class": r.mac_class,
+                   "dataflow": r.dataflow, "macs": r.macs, "effective_macs": r.effective_macs,
+                   "vector_ops": r.vector_ops, "cycles": r.cycles,
+                   "compute_cycles": r.compute_cycles, "memory_cycles": r.memory_cycles,
+                   "utilization": r.utilization, "dram_read_bytes": r.dram_read_bytes,
+                   "dram_write_bytes": r.dram_write_bytes, "dram_bytes": r.dram_bytes,
+                   "arithmetic_intensity": r.arithmetic_intensity, "bound": r.bound}
+            for name, value in r.energy.to_dict().items():
+                row[f"energy_{name}"] = value
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def _provenance(network: Network, acc: Accelerator, dataflow: str, engine: str) -> dict[str, Any]:
+    from hwsim import __version__
+
+    return {"hwsim_version": __version__, "network_path": network.path,
+            "accelerator_path": acc.path, "input_shape": network.input_shape.as_list(),
+            "dataflow": dataflow, "engine": engine}
+
+
+def _check(layer_name: str, cost: LayerCost, macs: int) -> None:
+    """The model's invariants for one layer; ModelError names the layer and the value."""
+    def fail(what: str) -> None:
+        raise ModelError(f"layer '{layer_name}' ({cost.dataflow}): {what}")
+
+    if cost.counts.macs != macs:
+        fail(f"MACs not conserved: {cost.counts.macs} counted, {macs} in the layer")
+    if cost.cycles < 0 or cost.compute_cycles < 0 or cost.memory_cycles < 0:
+        fail("negative cycles")
+    low = max(cost.compute_cycles, cost.memory_cycles)
+    high = cost.compute_cycles + cost.memory_cycles
+    if cost.cycles < low * (1 - _TOLERANCE) or cost.cycles > high * (1 + _TOLERANCE) + 1e-9:
+        fail(f"cycles {cost.cycles} outside [max(compute, memory), compute + memory] = "
+             f"[{low}, {high}]")
+    if cost.dram_bytes < cost.compulsory_dram_bytes:
+        fail(f"DRAM traffic {cost.dram_bytes} below the compulsory {cost.compulsory_dram_bytes} bytes")
+    if cost.kind == ARRAY and not 0.0 < cost.utilization <= 1.0 + _TOLERANCE:
+        fail(f"utilization {cost.utilization} outside (0, 1]")
+
+
+def _layer_result(layer: Any, cost: LayerCost, acc: Accelerator) -> LayerResult:
+    energy = price(cost.counts, cost.cycles, acc.energy)
+    extra: dict[str, Any] = {"spatial_utilization": cost.spatial_utilization,
+                             "fill_cycles": cost.fill_cycles, "drain_cycles": cost.drain_cycles,
+                             "writeback_cycles": cost.writeback_cycles}
+    if cost.mapping is not None:
+        extra["mapping"] = cost.mapping.description
+        extra["passes"] = cost.mapping.passes
+    if cost.tiling is not None:
+        t = cost.tiling
+        extra["tiling"] = {"order": t.order, "output_channels": t.kt, "output_rows": t.pt,
+                           "input_channels": t.ct, "tile_bytes": t.footprint_words * acc.word_bytes,
+                           "tiles": t.pipeline_tiles}
+    if cost.alternatives:
+        extra["cycles_by_dataflow"] = dict(cost.alternatives)
+    return LayerResult(
+        name=layer.name, type=layer.type, mac_class=layer.mac_class, dataflow=cost.dataflow,
+        macs=cost.counts.macs, effective_macs=int(round(cost.counts.effective_macs)),
+        cycles=cost.cycles, compute_cycles=float(cost.compute_cycles),
+        memory_cycles=cost.memory_cycles, utilization=cost.utilization,
+        dram_read_bytes=cost.dram_read_bytes, dram_write_bytes=cost.dram_write_bytes,
+        energy=energy, bound=cost.bound, vector_ops=cost.counts.vector_ops, extra=extra,
+        tiles=cost.tiles, weight_bytes=cost.weight_bytes)
+
+
+def layer_costs(network: Network, accelerator: Accelerator,
+                dataflow: str | None = None) -> list[LayerCost]:
+    """The cost model's record for every layer (analytic; no energy)."""
+    df = _resolve_dataflow(accelerator, dataflow)
+    machine = MachineParams.from_accelerator(accelerator)
+    costs = []
+    for layer in network.layers:
+        try:
+            cost = cost_layer(layer, machine, df)
+        except KeyError as exc:
+            raise InputError([Problem(accelerator.path or accelerator.name, "microarchitecture",
+                                      f"{exc.args[0]}")]) from None
+        except TilingError as exc:
+            raise InputError([Problem(accelerator.path or accelerator.name, "buffer.global_kib",
+                                      f"layer '{layer.name}': {exc}")]) from None
+        _check(layer.name, cost, layer.macs)
+        costs.append(cost)
+    return costs
+
+
+def _resolve_dataflow(accelerator: Accelerator, dataflow: str | None) -> str:
+    df = dataflow or accelerator.dataflow
+    allowed = DATAFLOWS_BY_MICROARCHITECTURE[accelerator.microarchitecture]
+    if df not in allowed:
+        raise InputError(f"dataflow '{df}' does not exist on a {accelerator.microarchitecture} "
+                         f"array (accepted: {', '.join(allowed)})",
+                         file=accelerator.path or accelerator.name)
+    return df
+
+
+def simulate(network: Network, accelerator: Accelerator, dataflow: str | None = None,
+             engine: str = "analytic") -> SimulationResult:
+    """Simulate ``network`` on ``accelerator``.
+
+    ``dataflow`` overrides the accelerator's (``ws``, ``os``, ``hybrid``; ``is`` on a systolic
+    array); ``engine`` is ``analytic`` or ``event``. Raises InputError for a bad combination
+    (unknown dataflow, a layer that does not fit the buffer) and ModelError if an invariant of
+    the model is violated (a bug).
+    """
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine '{engine}' (accepted: {', '.join(ENGINES)})")
+    df = _resolve_dataflow(accelerator, dataflow)
+    costs = layer_costs(network, accelerator, df)
+    layers = [_layer_result(layer, cost, accelerator) for layer, cost in zip(network.layers, costs)]
+    if engine == "event":
+        layers = _event_schedule(network, accelerator, costs, layers)
+    return SimulationResult(
+        network=network, accelerator=accelerator, dataflow=df, engine=engine,
+        energy_unit=accelerator.energy.unit, clock_mhz=accelerator.clock_mhz,
+        layers=tuple(layers), provenance=_provenance(network, accelerator, df, engine))
+
+
+def _event_schedule(network: Network, accelerator: Accelerator, costs: Sequence[LayerCost],
+                    layers: list[LayerResult]) -> list[LayerResult]:
+    """Replace each layer's time by its span in the event schedule (hwsim.sim)."""
+    try:
+        from hwsim.sim.adapter import machine_from_accelerator, schedule_items
+        from hwsim.sim.engine import run_schedule
+    except ImportError as exc:  # pragma: no cover - depends on the optional scheduler
+        raise InputError(f"the event engine is not available in this installation ({exc}); "
+                         "use --engine analytic") from None
+    items = schedule_items(network.layers, costs)
+    schedule = run_schedule(items, machine_from_accelerator(accelerator))
+    out = []
+    for result, cost, span in zip(layers, costs, schedule.layers):
+        cycles = span.cycles
+        utilization = (cost.counts.effective_macs / (accelerator.pes * cycles)
+                       if cost.kind == ARRAY and cycles else result.utilization)
+        out.append(dataclasses.replace(
+            result, cycles=cycles, start_cycle=span.start_cycle, end_cycle=span.end_cycle,
+            stall_cycles=span.stall_cycles, utilization=utilization,
+            energy=price(cost.counts, cycles, accelerator.energy)))
+    return out
+
+
+__all__ = ["simulate", "SimulationResult", "layer_costs", "ENGINES"]

@@ -1,0 +1,150 @@
+"""Reports of one simulation (``hwsim run``): per-layer table, summary, CSV and JSON.
+
+The table fits a 100-120 column terminal: layer, type, MACs, the dataflow the layer ran in,
+cycles, PE utilization, DRAM traffic, arithmetic intensity (MACs per DRAM byte), whether
+the layer is compute- or memory-bound, and its energy. The summary gives the totals
+(cycles, latency at the clock, energy and its breakdown), the first convolution's share of
+time and energy, the slowest layers, and the assumptions the result depends on. CSV has one
+row per layer with full-precision values and units in the column names; JSON is
+:meth:`hwsim.pipeline.SimulationResult.to_dict` (the documented contract).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from hwsim.report.text import format_table, human, percent
+from hwsim.result import ENERGY_COMPONENTS
+
+NAME_WIDTH = 30
+TABLE_HEADERS = ("layer", "type", "MACs", "dataflow", "cycles", "util", "DRAM B", "MAC/B",
+                 "bound", "energy")
+
+
+def _bytes(value: float) -> str:
+    return human(value) if value else "0"
+
+
+def layer_rows(result: Any) -> list[list[str]]:
+    rows = []
+    for r in result.layers:
+        array = r.macs > 0
+        rows.append([
+            r.name, r.type, human(r.macs) if r.macs else "-", r.dataflow,
+            human(r.cycles), percent(r.utilization) if array else "-",
+            _bytes(r.dram_bytes), f"{r.arithmetic_intensity:.1f}" if array and r.dram_bytes else "-",
+            r.bound if r.cycles else "-", human(r.energy.total),
+        ])
+    return rows
+
+
+def to_table(result: Any) -> str:
+    """The per-layer table followed by the summary."""
+    table = format_table(TABLE_HEADERS, layer_rows(result), align="llrlrrrrlr",
+                         max_widths={0: NAME_WIDTH})
+    return table + "\n\n" + "\n".join(summary_lines(result)) + "\n"
+
+
+def first_conv(result: Any) -> Any | None:
+    for r in result.layers:
+        if r.mac_class == "first_conv":
+            return r
+    return None
+
+
+def summary_lines(result: Any) -> list[str]:
+    """Totals, the first conv's share, the slowest layers and the assumptions."""
+    acc = result.accelerator
+    energy = result.energy
+    total_cycles = result.total_cycles
+    lines = [
+        f"{result.network.name} on {acc.name} (dataflow {result.dataflow}, "
+        f"{result.engine} engine)",
+        f"  total        {human(total_cycles, 2)} cycles = {result.latency_ms:.3f} ms at "
+        f"{result.clock_mhz:g} MHz",
+        f"  MACs         {human(result.total_macs, 2)} (performed: {human(result.effective_macs, 2)}); "
+        f"PE utilization {percent(result.utilization)} (MAC-weighted)",
+        f"  DRAM         {human(result.dram_bytes, 2)}B (read {human(result.dram_read_bytes, 2)}B, "
+        f"write {human(result.dram_write_bytes, 2)}B)",
+    ]
+    total_e = energy.total
+    parts = ", ".join(f"{c} {percent(getattr(energy, c) / total_e) if total_e else '0%'}"
+                      for c in ENERGY_COMPONENTS)
+    lines.append(f"  energy       {human(total_e, 2)} {result.energy_unit}: {parts}")
+    fc = first_conv(result)
+    if fc is not None and total_cycles:
+        e_share = fc.energy.total / total_e if total_e else 0.0
+        lines.append(f"  first conv   {fc.name}: {percent(fc.cycles / total_cycles)} of the time, "
+                     f"{percent(e_share)} of the energy")
+    slow = sorted(result.layers, key=lambda r: r.cycles, reverse=True)[:5]
+    if total_cycles:
+        lines.append("  slowest      " + ", ".join(
+            f"{r.name} {human(r.cycles)} ({percent(r.cycles / total_cycles)}, {r.dataflow}"
+            f"{', ' + r.bound + '-bound' if r.bound == 'memory' else ''})" for r in slow))
+    modes = Counter(r.dataflow for r in result.layers if r.cycles)
+    lines.append("  layers by mode  " + ", ".join(f"{m} {n}" for m, n in sorted(modes.items())))
+    bound = sum(r.cycles for r in result.layers if r.bound == "memory" and r.cycles)
+    if total_cycles:
+        lines.append(f"  memory-bound layers take {percent(bound / total_cycles)} of the time")
+    lines.append("assumptions:")
+    lines.extend(f"  - {a}" for a in acc.assumptions())
+    lines.append(f"  - layers run one after another; each reads its inputs from DRAM and writes "
+                 f"its output back (no fusion across layers)")
+    if result.engine == "analytic":
+        lines.append("  - analytic time: max(fill + compute + drain, memory + one tile) per layer, "
+                     "bounded by compute + memory")
+    return lines
+
+
+CSV_COLUMNS = ("name", "type", "mac_class", "dataflow", "macs", "effective_macs", "vector_ops",
+               "cycles", "compute_cycles", "memory_cycles", "utilization", "dram_read_bytes",
+               "dram_write_bytes", "dram_bytes", "arithmetic_intensity", "bound")
+
+
+def to_csv(result: Any) -> str:
+    """One row per layer; energy columns are ``energy_<component>`` in the energy unit."""
+    out = io.StringIO()
+    energy_cols = [f"energy_{c}" for c in ENERGY_COMPONENTS] + ["energy_total"]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(CSV_COLUMNS) + energy_cols)
+    for r in result.layers:
+        values = [getattr(r, c) for c in CSV_COLUMNS]
+        e = r.energy.to_dict()
+        writer.writerow(values + [e[c] for c in ENERGY_COMPONENTS] + [e["total"]])
+    return out.getvalue()
+
+
+def to_json(result: Any) -> str:
+    return json.dumps(result.to_dict(), indent=2) + "\n"
+
+
+def output_stem(result: Any) -> str:
+    """``<network file stem>__<accelerator file stem>[__<dataflow>]`` for output files."""
+    net = Path(result.network.path).stem if result.network.path else result.network.name
+    acc = Path(result.accelerator.path).stem if result.accelerator.path else result.accelerator.name
+    stem = f"{net}__{acc}"
+    if result.dataflow != result.accelerator.dataflow:
+        stem += f"__{result.dataflow}"
+    if result.engine != "analytic":
+        stem += f"__{result.engine}"
+    return stem.replace(" ", "_")
+
+
+def write_outputs(result: Any, directory: str | Path) -> list[Path]:
+    """Write ``<stem>.csv`` and ``<stem>.json`` into ``directory`` (created if needed)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = output_stem(result)
+    paths = [directory / f"{stem}.csv", directory / f"{stem}.json"]
+    paths[0].write_text(to_csv(result), encoding="utf-8")
+    paths[1].write_text(to_json(result), encoding="utf-8")
+    return paths
+
+
+__all__ = ["to_table", "summary_lines", "to_csv", "to_json", "write_outputs", "layer_rows",
+           "output_stem"]
