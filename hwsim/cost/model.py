@@ -44,7 +44,8 @@ from typing import Mapping as TMapping
 from hwsim.cost.tiles import TileRun
 from hwsim.dataflow import hybrid
 from hwsim.dataflow.base import (ConvShape, MachineParams, Mapping, Tiling, TilingError,
-                                 ceil_div, registered_dataflows, search_tiling, strategy_for)
+                                 ceil_div, pipeline_timing, registered_dataflows,
+                                 search_tiling, strategy_for)
 from hwsim.workload import layer as L
 from hwsim.workload.layer import Layer
 
@@ -183,15 +184,8 @@ def _replace_alternatives(cost: LayerCost, alternatives: dict[str, float]) -> La
 def _timing(compute: int, read_bytes: int, write_bytes: int, first_load_bytes: int,
             last_store_bytes: int, n_tiles: int, m: MachineParams) -> tuple[float, float, float, float]:
     """(memory, cycles, fill, drain) of a layer (see the module docstring)."""
-    moved = read_bytes + write_bytes
-    bw = m.dram_bytes_per_cycle
-    memory = (m.dram_latency_cycles + moved / bw) if moved else 0.0
-    if not m.double_buffering:
-        return memory, compute + memory, memory, 0.0
-    fill = (m.dram_latency_cycles + first_load_bytes / bw) if moved else 0.0
-    drain = last_store_bytes / bw
-    cycles = max(fill + compute + drain, memory + compute / max(n_tiles, 1))
-    return memory, min(cycles, compute + memory), fill, drain
+    return pipeline_timing(compute, read_bytes, write_bytes, first_load_bytes,
+                           last_store_bytes, n_tiles, m.timing)
 
 
 def tile_runs(n: int, read_bytes: int, write_bytes: int, first_load_bytes: int,
@@ -224,9 +218,10 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
     strategy = strategy_for(m.microarchitecture, dataflow)
     mp = strategy.map(shape, m)
     wb = m.word_bytes
-    tiling = search_tiling(shape, m.tile_budget_bytes // wb, mp.k_unit, mp.p_unit, mp.c_unit)
     vector_cycles = ceil_div(vector_ops, m.vector_lanes)
     compute = max(mp.array_cycles, vector_cycles) + m.layer_setup_cycles
+    tiling = search_tiling(shape, m.tile_budget_bytes // wb, mp.k_unit, mp.p_unit, mp.c_unit,
+                           compute, m.timing)
     read_bytes = tiling.read_words * wb
     write_bytes = tiling.output_write_words * wb
     memory, cycles, fill, drain = _timing(compute, read_bytes, write_bytes,
@@ -259,9 +254,9 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
 @lru_cache(maxsize=65536)
 def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCost:
     wb = m.word_bytes
-    tiling = search_tiling(shape, m.tile_budget_bytes // wb, shape.out_channels, 1,
-                           shape.in_channels)
     compute = ceil_div(vector_ops, m.vector_lanes)
+    tiling = search_tiling(shape, m.tile_budget_bytes // wb, shape.out_channels, 1,
+                           shape.in_channels, compute, m.timing)
     read_bytes = tiling.read_words * wb
     write_bytes = tiling.output_write_words * wb
     memory, cycles, fill, drain = _timing(compute, read_bytes, write_bytes,

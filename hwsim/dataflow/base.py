@@ -6,8 +6,9 @@ and columns unroll, how many passes (folds) the layer needs, how many cycles the
 spends and how many accesses each level of the hierarchy sees inside the chip. It returns a
 :class:`Mapping`. Everything between DRAM and the global buffer is dataflow-independent and
 lives here, once: :func:`search_tiling` cuts the layer into tiles that fit the global
-buffer and picks the loop order and tile sizes with the least DRAM traffic (and therefore
-the shortest time: the array's cycles do not depend on the DRAM tiling in this model).
+buffer and picks the loop order and tile sizes that give the shortest time (then the least
+DRAM traffic); :func:`pipeline_timing` is that time. The array's cycles do not depend on
+the DRAM tiling in this model, so the search trades refetches against exposed transfers.
 
 Tiling model in plain words
 ---------------------------
@@ -171,6 +172,11 @@ class MachineParams(NamedTuple):
         """Share of weights the dataflow spends cycles on (1 - zero fraction if it skips)."""
         return 1.0 - self.zero_weight_fraction if dataflow in self.skip_zero_weights_in else 1.0
 
+    @property
+    def timing(self) -> "Timing":
+        return Timing(self.word_bytes, self.dram_bytes_per_cycle, self.dram_latency_cycles,
+                      self.double_buffering)
+
 
 @dataclass(frozen=True, slots=True)
 class Mapping:
@@ -286,6 +292,45 @@ class Tiling:
         return self.read_words + self.output_write_words
 
 
+class Timing(NamedTuple):
+    """DRAM-side parameters of the pipeline timing (see :func:`pipeline_timing`)."""
+
+    word_bytes: int = 2
+    dram_bytes_per_cycle: float = 16.0
+    dram_latency_cycles: int = 100
+    double_buffering: bool = True
+
+
+def pipeline_timing(compute: float, read_bytes: float, write_bytes: float,
+                    first_load_bytes: float, last_store_bytes: float, n_tiles: int,
+                    t: Timing) -> tuple[float, float, float, float]:
+    """``(memory, cycles, fill, drain)`` of a layer, in cycles.
+
+    ``memory = latency + bytes / bandwidth``. With double buffering the transfers overlap
+    compute except the first tile's load (after the latency) and the last tile's store::
+
+        cycles = min(compute + memory, max(fill + compute + drain, memory + compute / tiles))
+
+    so ``max(compute, memory) <= cycles <= compute + memory``. Without double buffering
+    nothing overlaps: ``cycles = compute + memory``.
+    """
+    moved = read_bytes + write_bytes
+    bw = t.dram_bytes_per_cycle
+    memory = (t.dram_latency_cycles + moved / bw) if moved else 0.0
+    if not t.double_buffering:
+        return memory, compute + memory, memory, 0.0
+    fill = (t.dram_latency_cycles + first_load_bytes / bw) if moved else 0.0
+    drain = last_store_bytes / bw
+    cycles = max(fill + compute + drain, memory + compute / max(n_tiles, 1))
+    return memory, min(cycles, compute + memory), fill, drain
+
+
+#: Tilings within this fraction of the fastest count as equally fast; among them the one with
+#: the least DRAM traffic wins (a time-only search buys a few hundred cycles of exposed
+#: transfer with megabytes of refetches, i.e. with DRAM energy).
+TIME_TOLERANCE = 0.01
+
+
 class TilingError(ValueError):
     """No tile of the layer fits the global buffer."""
 
@@ -309,9 +354,12 @@ def _halvings(total: int, unit: int) -> list[int]:
 
 @lru_cache(maxsize=65536)
 def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
-                  c_unit: int = 1) -> Tiling:
-    """The tiling with the least DRAM traffic whose tile fits ``budget_words`` (see the
-    module docstring); ties go to fewer, larger tiles. TilingError if nothing fits."""
+                  c_unit: int = 1, compute_cycles: float = 0.0,
+                  timing: Timing = Timing()) -> Tiling:
+    """The fastest tiling whose tile fits ``budget_words`` (see the module docstring), for a
+    layer whose array time is ``compute_cycles``; tilings within :data:`TIME_TOLERANCE` of the
+    fastest are equally fast and the least DRAM traffic (then fewer tiles) wins. For each loop order and output-channel tile the largest row tile that fits
+    is tried (smaller ones only add halo or refetches). TilingError if nothing fits."""
     K, C, G = shape.out_channels, shape.in_channels, shape.groups
     Kg, Cg = K // G, C // G
     H, W, P, Q = shape.in_height, shape.in_width, shape.out_height, shape.out_width
@@ -364,14 +412,14 @@ def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
     if whole <= budget_words:
         return tiling("k_outer", K, P, C, whole, in_total, w_total)
 
-    best: Tiling | None = None
-    best_key: tuple[int, int] | None = None
+    candidates: list[tuple[float, int, int, Tiling]] = []
+    wb = timing.word_bytes
 
     def consider(t: Tiling) -> None:
-        nonlocal best, best_key
-        key = (t.dram_words, t.pipeline_tiles)
-        if best_key is None or key < best_key:
-            best, best_key = t, key
+        cycles = pipeline_timing(compute_cycles, t.read_words * wb, t.output_write_words * wb,
+                                 t.first_load_words * wb, t.last_store_words * wb,
+                                 t.pipeline_tiles, timing)[1]
+        candidates.append((cycles, t.dram_words, t.pipeline_tiles, t))
 
     kts = _halvings(K, k_unit)
     pts = _halvings(P, p_unit)
@@ -398,10 +446,10 @@ def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
                 consider(tiling("p_outer", kt, pt, C, foot, C * rows_total(pt) * W,
                                 w_total if n_k == 1 else w_total * n_p))
                 break
-    if best is None and G == 1 and C > 1:
+    if not candidates and G == 1 and C > 1:
         # Cut the input channels too (huge FC / wide layers); partial sums stay on chip.
         ct = C
-        while best is None and ct > 1:
+        while not candidates and ct > 1:
             ct = ceil_div(ct, 2)
             for kt in kts:
                 n_k = ceil_div(K, kt)
@@ -412,12 +460,15 @@ def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
                         consider(tiling("k_outer", kt, pt, ct, foot,
                                         C * n_k * rows_total(pt) * W, w_total * n_p))
                         break
-    if best is None:
+    if not candidates:
         smallest = (min(C, c_need(k_unit)) * rows_in(1) * W + w_words(k_unit, 1) + k_unit * Q)
         raise TilingError(f"no tile fits the global buffer: the smallest needs "
                           f"{smallest} words, the budget is {budget_words} words")
-    return best
+    fastest = min(c[0] for c in candidates)
+    near = [c for c in candidates if c[0] <= fastest * (1.0 + TIME_TOLERANCE) + 1e-9]
+    return min(near, key=lambda c: (c[1], c[2], c[0]))[3]
 
 
 __all__ = ["ConvShape", "MachineParams", "Mapping", "DataflowStrategy", "Tiling", "TilingError",
+           "Timing", "pipeline_timing",
            "register", "strategy_for", "registered_dataflows", "search_tiling", "ceil_div"]
