@@ -116,9 +116,13 @@ def write_artifact(study: Study, name: str, columns: Sequence[tables.Column],
                    figure: Any | None, inputs: Sequence[str | Path],
                    missing: Sequence[str] = (), notes: Sequence[str] = (),
                    csv_columns: Sequence[tables.Column] | None = None,
-                   summary: Mapping[str, Any] | None = None) -> Artifact:
+                   summary: Mapping[str, Any] | None = None,
+                   extra_csv: Mapping[str, tuple[Sequence[tables.Column],
+                                                 Sequence[Mapping[str, Any]]]] | None = None
+                   ) -> Artifact:
     """Write ``name``.csv/.md/.tex (and .png when ``figure`` is given) and a
-    ``name``.json summary under ``study.out_dir``."""
+    ``name``.json summary under ``study.out_dir``; ``extra_csv`` maps a suffix to more
+    (columns, records), written as ``name_suffix.csv`` (e.g. per-layer details)."""
     out = Path(study.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     comment = provenance(inputs)
@@ -127,6 +131,10 @@ def write_artifact(study: Study, name: str, columns: Sequence[tables.Column],
         tables.Column(c.key, c.key) for c in columns]
     files["csv"] = out / f"{name}.csv"
     files["csv"].write_text(tables.to_csv(csv_cols, records), encoding="utf-8")
+    for suffix, (extra_columns, extra_records) in (extra_csv or {}).items():
+        files[f"csv_{suffix}"] = out / f"{name}_{suffix}.csv"
+        files[f"csv_{suffix}"].write_text(tables.to_csv(extra_columns, extra_records),
+                                          encoding="utf-8")
     md_lines = [f"<!-- {comment} -->", f"**{caption}**", "", tables.to_markdown(columns, records)]
     for note in notes:
         md_lines.append(f"- {note}")
@@ -167,3 +175,25 @@ def script_main(run: Callable[..., Artifact], argv: Sequence[str] | None = None,
     for kind, path in artifact.files.items():
         print(f"{kind:5s} {path}")
     return 0
+
+
+#: The three designs of the study: the single-dataflow reference designs and the hybrid
+#: Squeezelerator (16x16 arrays: the size the published per-layer numbers follow).
+DESIGNS: tuple[tuple[str, str], ...] = (("WS", "ws_16x16"), ("OS", "os_16x16"),
+                                        ("hybrid", "squeezelerator"))
+HYBRID = "squeezelerator"
+HYBRID_RF8 = "squeezelerator_rf8"
+SQNXT_VARIANTS: tuple[str, ...] = ("sqnxt23", "sqnxt23v2", "sqnxt23v3", "sqnxt23v4", "sqnxt23v5")
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, or None when either is missing or the denominator is 0."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def energy_label(result: Any) -> str:
+    from hwsim.report.compare import energy_unit_label
+
+    return energy_unit_label(getattr(result, "energy_unit", "") or "")

@@ -182,21 +182,56 @@ def _add_timeline_kind() -> None:
         return
 
     def arguments(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("network", metavar="NETWORK", help="network YAML file")
-        parser.add_argument("--accel", required=True, metavar="ACCEL", help="accelerator YAML")
+        parser.add_argument("network", nargs="?", metavar="NETWORK", help="network YAML file")
+        parser.add_argument("--accel", metavar="ACCEL", help="accelerator YAML file")
         parser.add_argument("--dataflow", default=None, help="dataflow (default: the accelerator's)")
         parser.add_argument("--input-size", metavar="N|HxW", help="override the input size")
+        parser.add_argument("--trace", metavar="TRACE.json",
+                            help="draw a saved Chrome trace instead of simulating")
 
     def figure(args: argparse.Namespace) -> Any:
         from hwsim.report import timeline_plot
 
-        (result,) = simulate_grid([args.network], [args.accel],
-                                  [args.dataflow] if args.dataflow else None, "event",
-                                  args.input_size)
-        return timeline_plot.timeline_figure(result, title=args.title)
+        if args.trace:
+            if args.network or args.accel:
+                raise InputError([Problem("--trace", args.trace, "give either a trace file or "
+                                          "NETWORK --accel ACCEL, not both")])
+            path = Path(args.trace)
+            if not path.is_file():
+                raise InputError("file not found", file=path)
+            return timeline_plot.timeline_figure(path, title=args.title or "")
+        if not (args.network and args.accel):
+            raise InputError([Problem("hwsim plot timeline", "", "needs NETWORK --accel ACCEL "
+                                      "(or --trace TRACE.json)")])
+        schedule, title = event_schedule(args)
+        return timeline_plot.timeline_figure(schedule, title=args.title or title)
 
     KINDS["timeline"] = PlotKind("event timeline of one run (DMA, buffers, PE array)",
                                  arguments, figure)
+
+
+def event_schedule(args: argparse.Namespace) -> tuple[Any, str]:
+    """The event schedule of one network on one accelerator, and a title for it."""
+    import hwsim
+    from hwsim.pipeline import layer_costs
+    from hwsim.sim import run_schedule
+    from hwsim.sim.adapter import machine_from_accelerator, schedule_items
+
+    problems = []
+    try:
+        network = hwsim.load_network(args.network, input_size=args.input_size)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    try:
+        accelerator = hwsim.load_accelerator(args.accel)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    costs = layer_costs(network, accelerator, args.dataflow)
+    schedule = run_schedule(schedule_items(network.layers, costs),
+                            machine_from_accelerator(accelerator))
+    return schedule, f"Event timeline: {network.name} on {accelerator.name}"
 
 
 _add_timeline_kind()

@@ -15,9 +15,10 @@ Choosing the baseline (``baseline=NAME``, case-insensitive):
 1. ``NAME`` is a row label (``network @ accelerator`` or ``network @ accelerator [dataflow]``):
    every row is compared with that one row;
 2. ``NAME`` is an accelerator (its name or file stem): each row is compared with *the same
-   network and dataflow* on that accelerator (e.g. the hybrid against WS-only, per network);
+   network* on that accelerator (e.g. the hybrid against WS-only, per network), in the same
+   dataflow when that accelerator ran it, else in the accelerator's own;
 3. ``NAME`` is a network (name or file stem): each row is compared with that network on the
-   same accelerator and dataflow;
+   same accelerator (same dataflow when there is one);
 4. ``NAME`` is a dataflow: each row is compared with the same network and accelerator in that
    dataflow.
 
@@ -38,6 +39,9 @@ from hwsim.report.tables import Column
 from hwsim.result import ENERGY_COMPONENTS
 
 DIMENSIONS = ("accelerator", "network", "dataflow")
+# What a row and its baseline must share, by the dimension the baseline names.
+REQUIRED_SAME = {"accelerator": ("network",), "network": ("accelerator",),
+                 "dataflow": ("network", "accelerator")}
 SHARE_HEADERS = {"mac": "MAC", "rf": "RF", "array": "inter-PE", "glb": "GLB", "dram": "DRAM",
                  "leakage": "leakage"}
 
@@ -127,15 +131,17 @@ def _baseline_indices(records: list[dict[str, Any]], names: list[dict[str, set[s
     for dim in DIMENSIONS:
         if not any(wanted in n[dim] for n in names):
             continue
-        others = [d for d in DIMENSIONS if d != dim]
+        required = REQUIRED_SAME[dim]
+        preferred = [d for d in DIMENSIONS if d != dim and d not in required]
         out: list[int | None] = []
-        for i, record in enumerate(records):
-            match = None
-            for j, candidate in enumerate(records):
-                if wanted in names[j][dim] and all(candidate[d] == record[d] for d in others):
-                    match = j
-                    break
-            out.append(match)
+        for record in records:
+            candidates = [j for j, candidate in enumerate(records)
+                          if wanted in names[j][dim]
+                          and all(candidate[d] == record[d] for d in required)]
+            # prefer the baseline row that also agrees on the remaining dimension (e.g. the
+            # same dataflow); else the first one (e.g. the baseline accelerator's own mode)
+            candidates.sort(key=lambda j: -sum(records[j][d] == record[d] for d in preferred))
+            out.append(candidates[0] if candidates else None)
         return out
     accepted = sorted({r["label"] for r in records}
                       | {v for n in names for dim in DIMENSIONS for v in n[dim]})

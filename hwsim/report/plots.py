@@ -36,7 +36,8 @@ from typing import Any, Mapping, Sequence
 import matplotlib
 from matplotlib import patheffects
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from hwsim.result import ENERGY_COMPONENTS
 
@@ -116,6 +117,7 @@ def _cycles_scale(values: Sequence[float]) -> tuple[float, str]:
 
 def _plain_log_ticks(axis: Any) -> None:
     """Log axis labelled 0.1, 1, 10, 100 rather than 10^-1 ... and no minor labels."""
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
     axis.set_minor_formatter(NullFormatter())
 
@@ -147,14 +149,29 @@ def per_layer_figure(series: Sequence[LayerSeries], title: str = "",
         raise ValueError("per_layer_figure needs at least one series")
     if all(s.layers == series[0].layers for s in series):
         return per_layer_panels([("", series)], title, show_utilization)
-    return per_layer_panels([(s.label, [s]) for s in series], title, show_utilization)
+    return per_layer_panels([(s.label, [s]) for s in series], title, show_utilization,
+                            share_time_axis=True)
+
+
+def _clip_limit(layer_peaks: Sequence[float], factor: float = 3.0) -> float | None:
+    """A y limit that keeps the other bars readable when one layer towers over them (more
+    than ``factor`` times the next one, like the WS conv1 bar of the study): 1.3 times the
+    second-highest layer, or None when nothing needs clipping."""
+    peaks = sorted(layer_peaks, reverse=True)
+    if len(peaks) < 2 or peaks[1] <= 0 or peaks[0] <= factor * peaks[1]:
+        return None
+    return 1.3 * peaks[1]
 
 
 def per_layer_panels(panels: Sequence[tuple[str, Sequence[LayerSeries]]], title: str = "",
-                     show_utilization: bool = True) -> Figure:
+                     show_utilization: bool = True, share_time_axis: bool = False) -> Figure:
     """One panel per ``(panel title, series)``, stacked vertically with a shared time axis.
     Within a panel the series share its layer list (grouped bars); the n-th series of every
-    panel has the same colour and hatch, its utilization line the same marker and dashes."""
+    panel has the same colour and hatch, its utilization line the same marker and dashes.
+    Each panel has its own time axis (one shared by all with ``share_time_axis``, to compare
+    variants); a layer more than three times longer than any other is
+    clipped at 1.3 times the next one, with its value written on the bar (as the study's
+    figure does for the WS conv1 bar)."""
     if not panels or any(not group for _, group in panels):
         raise ValueError("per_layer_panels needs panels with at least one series each")
     for panel_title, group in panels:
@@ -165,17 +182,34 @@ def per_layer_panels(panels: Sequence[tuple[str, Sequence[LayerSeries]]], title:
     n_series = max(len(g) for _, g in panels)
     width_in = min(18.0, max(6.0, 0.16 * n_layers * n_series ** 0.5 + 2))
     figure = _new_figure(width_in, 3.3 * len(panels) + 0.4)
-    axes = figure.subplots(len(panels), 1, squeeze=False, sharey=True)[:, 0]
+    axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
+    def peaks(group: Sequence[LayerSeries]) -> list[float]:
+        return [max(s.cycles[i] for s in group) / scale for i in range(len(group[0].layers))]
+
+    shared_peaks = [p for _, group in panels for p in peaks(group)]
+    shared_limit = _clip_limit(shared_peaks) or 1.05 * max(shared_peaks, default=0.0)
     for ax, (panel_title, group) in zip(axes, panels):
         layers = group[0].layers
         bar_width = 0.8 / len(group)
         handles = []
+        limit = shared_limit if share_time_axis else _clip_limit(peaks(group))
         for slot, s in enumerate(group):
             look = style(slot)
             xs = [i - 0.4 + bar_width * (slot + 0.5) for i in range(len(layers))]
-            handles.append(ax.bar(xs, [c / scale for c in s.cycles], width=bar_width,
+            heights = [c / scale for c in s.cycles]
+            handles.append(ax.bar(xs, heights, width=bar_width,
                                   color=look["color"], hatch=look["hatch"], edgecolor="black",
                                   linewidth=0.3, label=s.label))
+            if limit is not None:
+                for x, h in zip(xs, heights):
+                    if h > limit:  # a clipped bar says its value
+                        ax.annotate(f"{h:,.3g}", (x, limit), xytext=(0, -2),
+                                    textcoords="offset points", ha="center", va="top",
+                                    rotation=90, fontsize=FONT_SMALL - 1,
+                                    bbox={"boxstyle": "square,pad=0.1", "fc": "white",
+                                          "ec": "none", "alpha": 0.85})
+        if limit:
+            ax.set_ylim(0, limit)
         ax.set_xticks(range(len(layers)))
         ax.set_xticklabels(layers, rotation=90, fontsize=FONT_SMALL if len(layers) <= 60 else 5)
         ax.set_xlim(-0.6, len(layers) - 0.4)
@@ -390,7 +424,7 @@ def accuracy_figure(points: Sequence[AccuracyPoint], energy_label: str, accuracy
     """Accuracy vs latency (left) and vs energy (right); circle area ~ parameters."""
     if not points:
         raise ValueError("accuracy_figure needs at least one network")
-    figure = _new_figure(9.0, 3.8)
+    figure = _new_figure(9.0, 4.4)
     axes = figure.subplots(1, 2)
     largest = max(p.params for p in points) or 1
     for ax, attr, xlabel in ((axes[0], "latency_ms", "inference time (ms)"),
@@ -399,9 +433,7 @@ def accuracy_figure(points: Sequence[AccuracyPoint], energy_label: str, accuracy
             look = style(index)
             ax.scatter([getattr(p, attr)], [p.accuracy_pct], s=40 + 900 * p.params / largest,
                        color=look["color"], marker=look["marker"], alpha=0.8, edgecolor="black",
-                       linewidth=0.5, label=p.label, zorder=3)
-            ax.annotate(p.label, (getattr(p, attr), p.accuracy_pct), xytext=(5, 4),
-                        textcoords="offset points", fontsize=FONT_SMALL)
+                       linewidth=0.5, label=p.label, zorder=3 + index)
         ax.set_xscale("log")
         _plain_log_ticks(ax.xaxis)
         ax.set_xlabel(xlabel + " (log scale)", fontsize=FONT)
@@ -409,8 +441,15 @@ def accuracy_figure(points: Sequence[AccuracyPoint], energy_label: str, accuracy
         ax.tick_params(labelsize=FONT_SMALL)
         ax.grid(which="both", linewidth=0.3, alpha=0.5)
         ax.margins(x=0.25, y=0.15)
-    axes[0].text(0.02, 0.02, "circle area ~ parameters", transform=axes[0].transAxes,
+    axes[0].text(0.02, 0.02, "marker area ~ parameters", transform=axes[0].transAxes,
                  fontsize=FONT_SMALL)
+    # a legend rather than labels next to the points, which collide when networks are close
+    handles = [Line2D([], [], linestyle="", marker=style(i)["marker"], markersize=7,
+                      markerfacecolor=style(i)["color"], markeredgecolor="black",
+                      markeredgewidth=0.5, label=f"{p.label} ({p.params / 1e6:.2g} M params)")
+               for i, p in enumerate(points)]
+    figure.legend(handles=handles, fontsize=FONT_SMALL, loc="outside lower center",
+                  ncols=min(len(points), 4), frameon=False)
     if title:
         figure.suptitle(title, fontsize=FONT + 1)
     return figure
