@@ -335,8 +335,9 @@ class TilingError(ValueError):
     """No tile of the layer fits the global buffer."""
 
 
-def _halvings(total: int, unit: int) -> list[int]:
-    """[total, unit * 2^i below total largest first, then unit / 2^i down to 1]: sizes below
+@lru_cache(maxsize=4096)
+def _halvings(total: int, unit: int) -> tuple[int, ...]:
+    """(total, unit * 2^i below total largest first, then unit / 2^i down to 1): sizes below
     the unit (part of an array pass) are a last resort for very small buffers."""
     out = [total]
     size = unit
@@ -349,7 +350,7 @@ def _halvings(total: int, unit: int) -> list[int]:
     while size >= 1:
         out.append(size)
         size //= 2
-    return out
+    return tuple(out)
 
 
 @lru_cache(maxsize=65536)
@@ -358,8 +359,9 @@ def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
                   timing: Timing = Timing()) -> Tiling:
     """The fastest tiling whose tile fits ``budget_words`` (see the module docstring), for a
     layer whose array time is ``compute_cycles``; tilings within :data:`TIME_TOLERANCE` of the
-    fastest are equally fast and the least DRAM traffic (then fewer tiles) wins. For each loop order and output-channel tile the largest row tile that fits
-    is tried (smaller ones only add halo or refetches). TilingError if nothing fits."""
+    fastest are equally fast and the least DRAM traffic (then fewer tiles) wins. For each
+    loop order and output-channel tile the largest row tile that fits is tried (smaller ones
+    only add halo or refetches). TilingError if nothing fits."""
     K, C, G = shape.out_channels, shape.in_channels, shape.groups
     Kg, Cg = K // G, C // G
     H, W, P, Q = shape.in_height, shape.in_width, shape.out_height, shape.out_width
@@ -373,6 +375,9 @@ def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
     k_unit = max(1, min(k_unit, K))
     p_unit = max(1, min(p_unit, P))
     c_unit = max(1, min(c_unit, C))
+    wb = timing.word_bytes
+    bw = timing.dram_bytes_per_cycle
+    latency = timing.dram_latency_cycles
 
     def rows_in(pt: int) -> int:
         return min(H, (pt - 1) * sh + r_eff)
@@ -380,71 +385,85 @@ def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
     def rows_total(pt: int) -> int:
         full, rem = divmod(P, pt)
         rows = full * rows_in(pt) + (rows_in(rem) if rem else 0)
-        return max(H, rows)
+        return rows if rows > H else H
 
     def c_need(kt: int) -> int:  # input channels one output-channel tile reads
         return C if G == 1 else min(C, ceil_div(kt, Kg) * Cg)
 
-    def in_channel_traffic(kt: int) -> int:  # input channels read over all k tiles
-        return C * ceil_div(Kg, min(kt, Kg))
-
     def w_words(kt: int, ct: int) -> int:
-        return kt * min(ct, Cg) * RS + kt * bias
+        return kt * (ct if ct < Cg else Cg) * RS + kt * bias
 
-    def tiling(order: str, kt: int, pt: int, ct: int, footprint: int, in_reads: int,
-               w_reads: int) -> Tiling:
-        # The DMA streams the tile in array-sized chunks: the first chunk's load and the
-        # last chunk's store are what double buffering cannot hide.
-        kc, pc = min(kt, k_unit), min(pt, p_unit)
+    def pipeline(kt: int, pt: int, ct: int, reads: int) -> tuple[int, int, int]:
+        """(tiles, first load words, last store words): the DMA streams the tile in
+        array-sized chunks; the first chunk's load and the last one's store are exposed."""
+        kc = kt if kt < k_unit else k_unit
+        pc = pt if pt < p_unit else p_unit
         if G == 1:
-            cc = min(ct, c_unit)
-            n_pipe = ceil_div(K, kc) * ceil_div(P, pc) * ceil_div(C, cc)
+            cc = ct if ct < c_unit else c_unit
+            n = ceil_div(K, kc) * ceil_div(P, pc) * ceil_div(C, cc)
         else:
             cc = c_need(kc)
-            n_pipe = ceil_div(K, kc) * ceil_div(P, pc)
-        first = min(in_reads + w_reads, w_words(kc, cc) + cc * rows_in(pc) * W)
-        last = min(out_total, kc * pc * Q)
-        return Tiling(order, kt, pt, ct, footprint, max(in_reads, in_total),
-                      max(w_reads, w_total), out_total, n_pipe, first, last)
+            n = ceil_div(K, kc) * ceil_div(P, pc)
+        first = min(reads, w_words(kc, cc) + cc * rows_in(pc) * W)
+        return n, first, min(out_total, kc * pc * Q)
 
-    # Fast path: the whole layer fits, everything moves once.
+    def build(order: str, kt: int, pt: int, ct: int, foot: int, in_reads: int,
+              w_reads: int) -> Tiling:
+        n, first, last = pipeline(kt, pt, ct, in_reads + w_reads)
+        return Tiling(order, kt, pt, ct, foot, max(in_reads, in_total), max(w_reads, w_total),
+                      out_total, n, first, last)
+
+    # Fast path: the whole layer fits, everything moves once; nothing can be faster.
     whole = in_total + w_total + out_total
     if whole <= budget_words:
-        return tiling("k_outer", K, P, C, whole, in_total, w_total)
+        return build("k_outer", K, P, C, whole, in_total, w_total)
 
-    candidates: list[tuple[float, int, int, Tiling]] = []
-    wb = timing.word_bytes
+    candidates: list[tuple[float, int, int, tuple]] = []
+    moved_out = out_total * wb
 
-    def consider(t: Tiling) -> None:
-        cycles = pipeline_timing(compute_cycles, t.read_words * wb, t.output_write_words * wb,
-                                 t.first_load_words * wb, t.last_store_words * wb,
-                                 t.pipeline_tiles, timing)[1]
-        candidates.append((cycles, t.dram_words, t.pipeline_tiles, t))
+    def consider(args: tuple) -> None:
+        _order, kt, pt, ct, _foot, in_reads, w_reads = args
+        in_reads = in_reads if in_reads > in_total else in_total
+        w_reads = w_reads if w_reads > w_total else w_total
+        reads = in_reads + w_reads
+        n, first, last = pipeline(kt, pt, ct, reads)
+        memory = latency + (reads * wb + moved_out) / bw
+        if timing.double_buffering:
+            cycles = max(latency + first * wb / bw + compute_cycles + last * wb / bw,
+                         memory + compute_cycles / n)
+            cycles = min(cycles, compute_cycles + memory)
+        else:
+            cycles = compute_cycles + memory
+        candidates.append((cycles, reads + out_total, n, args))
 
     kts = _halvings(K, k_unit)
     pts = _halvings(P, p_unit)
+    rows = {pt: rows_in(pt) for pt in pts}
     for kt in kts:
         n_k = ceil_div(K, kt)
         wk = w_words(kt, Cg)
+        need = c_need(kt)
+        traffic_channels = C * ceil_div(Kg, kt if kt < Kg else Kg)  # input channels read
         # k_outer: weights of the tile stay; input re-read per k tile unless it all stays.
         for pt in pts:
             if pt == P and G == 1:
                 foot = in_total + wk + kt * P * Q
-                reads_in = in_total
+                if foot <= budget_words:
+                    consider(("k_outer", kt, pt, C, foot, in_total, w_total))
+                    break
             else:
-                foot = c_need(kt) * rows_in(pt) * W + wk + kt * pt * Q
-                reads_in = in_channel_traffic(kt) * rows_total(pt) * W
-            if foot <= budget_words:
-                consider(tiling("k_outer", kt, pt, C, foot, reads_in, w_total))
-                break
+                foot = need * rows[pt] * W + wk + kt * pt * Q
+                if foot <= budget_words:
+                    consider(("k_outer", kt, pt, C, foot,
+                              traffic_channels * rows_total(pt) * W, w_total))
+                    break
         # p_outer: input rows (all channels) stay; weights re-read per row tile unless all stay.
+        w_foot = w_total if n_k == 1 else wk
         for pt in pts:
-            w_foot = w_total if n_k == 1 else wk
-            foot = C * rows_in(pt) * W + w_foot + kt * pt * Q
+            foot = C * rows[pt] * W + w_foot + kt * pt * Q
             if foot <= budget_words:
-                n_p = ceil_div(P, pt)
-                consider(tiling("p_outer", kt, pt, C, foot, C * rows_total(pt) * W,
-                                w_total if n_k == 1 else w_total * n_p))
+                consider(("p_outer", kt, pt, C, foot, C * rows_total(pt) * W,
+                          w_total if n_k == 1 else w_total * ceil_div(P, pt)))
                 break
     if not candidates and G == 1 and C > 1:
         # Cut the input channels too (huge FC / wide layers); partial sums stay on chip.
@@ -454,19 +473,19 @@ def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
             for kt in kts:
                 n_k = ceil_div(K, kt)
                 for pt in pts:
-                    foot = ct * rows_in(pt) * W + w_words(kt, ct) + kt * pt * Q
+                    foot = ct * rows[pt] * W + w_words(kt, ct) + kt * pt * Q
                     if foot <= budget_words:
-                        n_p = ceil_div(P, pt)
-                        consider(tiling("k_outer", kt, pt, ct, foot,
-                                        C * n_k * rows_total(pt) * W, w_total * n_p))
+                        consider(("k_outer", kt, pt, ct, foot, C * n_k * rows_total(pt) * W,
+                                  w_total * ceil_div(P, pt)))
                         break
     if not candidates:
         smallest = (min(C, c_need(k_unit)) * rows_in(1) * W + w_words(k_unit, 1) + k_unit * Q)
         raise TilingError(f"no tile fits the global buffer: the smallest needs "
                           f"{smallest} words, the budget is {budget_words} words")
     fastest = min(c[0] for c in candidates)
-    near = [c for c in candidates if c[0] <= fastest * (1.0 + TIME_TOLERANCE) + 1e-9]
-    return min(near, key=lambda c: (c[1], c[2], c[0]))[3]
+    limit = fastest * (1.0 + TIME_TOLERANCE) + 1e-9
+    best = min((c for c in candidates if c[0] <= limit), key=lambda c: (c[1], c[2], c[0]))
+    return build(*best[3])
 
 
 __all__ = ["ConvShape", "MachineParams", "Mapping", "DataflowStrategy", "Tiling", "TilingError",
