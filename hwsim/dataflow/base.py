@@ -401,6 +401,9 @@ def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
         if G == 1:
             cc = ct if ct < c_unit else c_unit
             n = ceil_div(K, kc) * ceil_div(P, pc) * ceil_div(C, cc)
+        elif ct < Cg:  # grouped, input channels of a group cut
+            cc = ct if ct < c_unit else c_unit
+            n = ceil_div(K, kc) * ceil_div(P, pc) * ceil_div(Cg, cc)
         else:
             cc = c_need(kc)
             n = ceil_div(K, kc) * ceil_div(P, pc)
@@ -465,23 +468,29 @@ def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
                 consider(("p_outer", kt, pt, C, foot, C * rows_total(pt) * W,
                           w_total if n_k == 1 else w_total * ceil_div(P, pt)))
                 break
-    if not candidates and G == 1 and C > 1:
-        # Cut the input channels too (huge FC / wide layers); partial sums stay on chip.
-        ct = C
+    if not candidates and Cg > 1:
+        # Cut the input channels (of a group) too: huge FC or wide layers. Partial sums stay
+        # on chip; the weights are re-read for every row tile. With groups, an output-channel
+        # tile stays inside one group.
+        ct = Cg
         while not candidates and ct > 1:
             ct = ceil_div(ct, 2)
             for kt in kts:
-                n_k = ceil_div(K, kt)
+                if G > 1 and kt > Kg:
+                    continue
+                traffic_channels = C * ceil_div(Kg, kt if kt < Kg else Kg)
                 for pt in pts:
                     foot = ct * rows[pt] * W + w_words(kt, ct) + kt * pt * Q
                     if foot <= budget_words:
-                        consider(("k_outer", kt, pt, ct, foot, C * n_k * rows_total(pt) * W,
+                        consider(("k_outer", kt, pt, ct, foot,
+                                  traffic_channels * rows_total(pt) * W,
                                   w_total * ceil_div(P, pt)))
                         break
     if not candidates:
-        smallest = (min(C, c_need(k_unit)) * rows_in(1) * W + w_words(k_unit, 1) + k_unit * Q)
-        raise TilingError(f"no tile fits the global buffer: the smallest needs "
-                          f"{smallest} words, the budget is {budget_words} words")
+        smallest = rows_in(1) * W + w_words(1, 1) + Q
+        raise TilingError(f"no tile fits the global buffer: the smallest (one output channel, "
+                          f"one input channel, one output row) needs {smallest} words, the "
+                          f"budget is {budget_words} words")
     fastest = min(c[0] for c in candidates)
     limit = fastest * (1.0 + TIME_TOLERANCE) + 1e-9
     best = min((c for c in candidates if c[0] <= limit), key=lambda c: (c[1], c[2], c[0]))
