@@ -66,7 +66,8 @@ def series_labels(results: Sequence[Any]) -> list[str]:
             parts.append(net)
         if len(set(accs)) > 1:
             parts.append(acc)
-        if len(set(flows)) > 1:
+        # the dataflow only when one accelerator ran several (else the accelerator says it)
+        if len(set(zip(accs, flows))) > len(set(accs)):
             parts.append(flow)
         labels.append(" / ".join(parts) if parts else f"{net} @ {acc}")
     return labels
