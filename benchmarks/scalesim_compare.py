@@ -6,7 +6,7 @@ dataflow and prints both compute-cycle counts (SCALE-Sim's ``Total Cycles``) and
 times; without it, it prints hwsim's side only. Set up and run (see benchmarks/README.md)::
 
     python3 -m venv /work/scalesim-venv
-    /work/scalesim-venv/bin/pip install scalesim==3.0.0 'numpy<2.4'
+    /work/scalesim-venv/bin/pip install scalesim==3.0.0 'numpy<2.4' pyyaml
     PYTHONPATH=. /work/scalesim-venv/bin/python benchmarks/scalesim_compare.py
 
 SCALE-Sim runs in its estimate-bandwidth mode (``InterfaceBandwidth: CALC``) with 6 MiB per
