@@ -1,0 +1,228 @@
+"""The cost model: DRAM tiling, pipeline timing, tile runs, vector and free layers, hybrid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import hwsim
+from hwsim.config.network_file import parse_network
+from hwsim.cost import model
+from hwsim.cost.model import cost_layer, tile_runs
+from hwsim.dataflow.base import (ConvShape, MachineParams, Timing, TilingError, pipeline_timing,
+                                 search_tiling)
+from hwsim.hardware import Accelerator, Buffer, PEArray, Sparsity, VectorUnit
+
+REPO = Path(__file__).resolve().parent.parent
+FIRE_3X3 = ConvShape(2, 2, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, False, True)  # pad 1
+
+
+def tiny_net(layers: list[dict], input_shape=(2, 8, 8)):
+    return parse_network({"name": "tiny", "input": list(input_shape), "layers": layers}, "tiny.yaml")
+
+
+def params(**changes) -> MachineParams:
+    acc = Accelerator(pe_array=PEArray(4, 4, 2), sparsity=Sparsity(0.4, ("os",)))
+    return MachineParams.from_accelerator(acc.with_changes(**changes))
+
+
+# --- tiling -----------------------------------------------------------------------------
+
+def test_a_layer_that_fits_moves_every_word_once():
+    t = search_tiling(FIRE_3X3, 1000, k_unit=2, p_unit=1, c_unit=2)
+    assert t.input_read_words == 2 * 8 * 8
+    assert t.weight_read_words == 2 * 2 * 3 * 3
+    assert t.output_write_words == 2 * 8 * 8
+    # streamed in array-sized chunks: 2 output channels x 1 output row x 2 input channels
+    assert t.pipeline_tiles == 1 * 8 * 1
+    assert t.first_load_words == 2 * 2 * 9 + 2 * 3 * 8     # weights + 3 input rows (halo)
+    assert t.last_store_words == 2 * 1 * 8
+
+
+def test_a_layer_that_does_not_fit_is_tiled_with_the_least_traffic():
+    """Budget 150 words: in 128 + weights 36 + out 128 do not fit.
+
+    Best by hand: p_outer with 1 output channel x 4 output rows per tile. Each row tile needs
+    (4 - 1) + 3 = 6 input rows of both channels (2 x 6 x 8 = 96 words), one channel's weights
+    (18) and its outputs (1 x 4 x 8 = 32): 146 words. The input is read once per row tile
+    (2 x 12 rows x 8), the weights once per row tile (2 x 36), the outputs once.
+    Alternatives: 2 channels x 2 rows (k_outer or p_outer) read 2 x 16 rows x 8 = 256 input
+    words (more halo) -> 420 words in all, more than 392.
+    """
+    t = search_tiling(FIRE_3X3, 150, k_unit=2, p_unit=1, c_unit=2)
+    assert (t.order, t.kt, t.pt, t.ct) == ("p_outer", 1, 4, 2)
+    assert t.footprint_words == 2 * 6 * 8 + 18 + 1 * 4 * 8
+    assert t.input_read_words == 2 * 12 * 8
+    assert t.weight_read_words == 2 * 36
+    assert t.output_write_words == 2 * 8 * 8
+    assert t.dram_words == 192 + 72 + 128
+
+
+def test_input_channels_are_cut_only_when_nothing_else_fits():
+    # FC 64 -> 4: weights 256 words. Budget 100 words: a tile of 2 outputs x 32 inputs fits.
+    fc = ConvShape(64, 4, 1, 1, 1, 1)
+    t = search_tiling(fc, 100, k_unit=2, p_unit=1, c_unit=2)
+    assert t.ct < 64
+    assert t.footprint_words <= 100
+    assert t.weight_read_words == 64 * 4                   # one row tile: weights once
+    assert t.output_write_words == 4                       # partial sums stay on chip
+
+
+def test_no_tile_fits_says_how_much_is_needed():
+    # one output channel, one input channel, one output row: 3 input rows x 8 + 9 weights + 8
+    with pytest.raises(TilingError, match=f"needs {3 * 8 + 9 + 8} words"):
+        search_tiling(FIRE_3X3, 20, k_unit=2, p_unit=1, c_unit=2)
+
+
+def test_traffic_never_below_compulsory_and_shrinks_with_the_buffer():
+    net = hwsim.load_network(REPO / "networks" / "squeezenet_v1.0.yaml")
+    shape = ConvShape.from_layer(net.layer("conv1"))
+    compulsory = shape.input_words + shape.weight_words + shape.output_words
+    traffic = [search_tiling(shape, budget, 16, 1, 16).dram_words
+               for budget in (4096, 16384, 65536, 262144)]
+    assert all(t >= compulsory for t in traffic)
+    assert traffic == sorted(traffic, reverse=True)
+
+
+# --- timing -----------------------------------------------------------------------------
+
+def test_pipeline_timing_compute_bound():
+    t = Timing(word_bytes=2, dram_bytes_per_cycle=16.0, dram_latency_cycles=100)
+    memory, cycles, fill, drain = pipeline_timing(1000, 1600, 320, 160, 32, 10, t)
+    assert memory == 100 + (1600 + 320) / 16
+    assert fill == 100 + 160 / 16 and drain == 32 / 16
+    assert cycles == fill + 1000 + drain                  # 1112 < compute + memory = 1220
+
+
+def test_pipeline_timing_memory_bound():
+    t = Timing(2, 16.0, 100, True)
+    memory, cycles, _, _ = pipeline_timing(100, 16000, 0, 1600, 0, 10, t)
+    assert memory == 100 + 16000 / 16
+    assert cycles == memory + 100 / 10                    # the last tile's compute sticks out
+
+
+def test_without_double_buffering_nothing_overlaps():
+    t = Timing(2, 16.0, 100, False)
+    memory, cycles, _, _ = pipeline_timing(100, 16000, 0, 1600, 0, 10, t)
+    assert cycles == 100 + (100 + 16000 / 16)
+
+
+def test_no_traffic_no_memory_time():
+    assert pipeline_timing(500, 0, 0, 0, 0, 1, Timing())[:2] == (0.0, 500)
+
+
+def test_tile_runs_sum_exactly_to_the_layer():
+    runs = tile_runs(5, read_bytes=1003, write_bytes=407, first_load_bytes=200,
+                     last_store_bytes=50, compute_cycles=1000, writeback_cycles=60,
+                     setup_cycles=100, buffer_bytes=64)
+    assert [r.count for r in runs] == [1, 3, 1]
+    assert runs[0].load_bytes == 200 and runs[-1].store_bytes == 50
+    assert sum(r.total_load_bytes for r in runs) == 1003
+    assert sum(r.total_store_bytes for r in runs) == 407
+    assert sum(r.total_compute_cycles for r in runs) == 1000
+    assert sum(r.count * r.writeback_cycles for r in runs) == 60
+    assert runs[0].compute_cycles >= 100                  # setup before the first tile
+
+
+def test_single_tile_layer_is_one_run():
+    runs = tile_runs(1, 10, 20, 10, 20, 30, 0, 0, 64)
+    assert len(runs) == 1 and runs[0].total_compute_cycles == 30
+
+
+# --- layers -----------------------------------------------------------------------------
+
+def test_cost_of_a_conv_layer_is_consistent():
+    net = hwsim.load_network(REPO / "networks" / "squeezenet_v1.0.yaml")
+    acc = hwsim.load_accelerator(REPO / "accelerators" / "ws_16x16.yaml")
+    m = MachineParams.from_accelerator(acc)
+    layer = net.layer("conv10")
+    cost = cost_layer(layer, m, "ws")
+    assert cost.kind == "array" and cost.dataflow == "ws"
+    assert cost.compute_cycles == 32 * 63 * (169 + 8)
+    assert cost.counts.macs == layer.macs
+    assert cost.dram_read_bytes == sum(r.total_load_bytes for r in cost.tiles)
+    assert cost.dram_write_bytes == sum(r.total_store_bytes for r in cost.tiles)
+    assert cost.compute_cycles == sum(r.total_compute_cycles for r in cost.tiles)
+    assert len(cost.tiles) <= 3
+    assert cost.weight_bytes == (1000 * 512 + 1000) * 2    # weights + biases, 16-bit
+    assert max(cost.compute_cycles, cost.memory_cycles) <= cost.cycles
+    assert cost.cycles <= cost.compute_cycles + cost.memory_cycles
+    assert cost.bound == "compute"
+
+
+def test_repeated_shapes_are_costed_once():
+    net = hwsim.load_network(REPO / "networks" / "squeezenet_v1.0.yaml")
+    m = params()
+    a = cost_layer(net.layer("fire2/expand1x1"), m, "os")
+    b = cost_layer(net.layer("fire3/expand1x1"), m, "os")   # same shape, other name
+    assert a is b
+
+
+def test_pooling_runs_on_the_vector_unit():
+    net = tiny_net([{"name": "pool", "type": "maxpool", "kernel": 2, "stride": 2}])
+    m = params(vector_unit=VectorUnit(lanes=16))
+    cost = cost_layer(net.layer("pool"), m, "ws")
+    assert cost.kind == "vector" and cost.dataflow == "vector"
+    assert cost.counts.vector_ops == 2 * 4 * 4 * (2 * 2)
+    assert cost.compute_cycles == 128 // 16
+    assert cost.dram_read_bytes == 2 * 8 * 8 * 2 and cost.dram_write_bytes == 2 * 4 * 4 * 2
+    assert cost.utilization == 0.0 and cost.counts.macs == 0
+
+
+def test_elementwise_add_reads_both_inputs():
+    net = tiny_net([{"name": "a", "type": "relu"}, {"name": "b", "type": "relu", "inputs": "input"},
+                    {"name": "sum", "type": "add", "inputs": ["a", "b"]}])
+    cost = cost_layer(net.layer("sum"), params(), "os")
+    assert cost.counts.vector_ops == 2 * 8 * 8
+    assert cost.dram_read_bytes == 2 * (2 * 8 * 8) * 2
+
+
+def test_concat_dropout_flatten_cost_nothing():
+    net = tiny_net([{"name": "a", "type": "relu"}, {"name": "b", "type": "relu", "inputs": "input"},
+                    {"name": "cat", "type": "concat", "inputs": ["a", "b"]},
+                    {"name": "drop", "type": "dropout"}, {"name": "flat", "type": "flatten"}])
+    for name in ("cat", "drop", "flat"):
+        cost = cost_layer(net.layer(name), params(), "ws")
+        assert (cost.kind, cost.cycles, cost.dram_bytes) == ("none", 0.0, 0)
+
+
+def test_a_slow_vector_unit_limits_the_fused_activation():
+    # 1x1 conv 2 -> 4 on 4x4 with ReLU: array 1 pass of 64 pixels + 1 load cycle = 65 cycles;
+    # the ReLU's 4 x 8 x 8 = 256 operations on one lane take 256.
+    net = tiny_net([{"name": "c", "type": "conv", "out_channels": 4, "kernel": 1,
+                     "activation": "relu"}])
+    cost = cost_layer(net.layer("c"), params(vector_unit=VectorUnit(lanes=1)), "ws")
+    assert cost.compute_cycles == 256
+    fast = cost_layer(net.layer("c"), params(vector_unit=VectorUnit(lanes=64)), "ws")
+    assert fast.compute_cycles == 64 + 1
+
+
+def test_layer_setup_cycles_are_added_to_array_layers_only():
+    net = tiny_net([{"name": "c", "type": "conv", "out_channels": 4, "kernel": 1},
+                    {"name": "p", "type": "maxpool", "kernel": 2, "stride": 2}])
+    base, setup = params(), params(layer_setup_cycles=1000)
+    assert (cost_layer(net.layer("c"), setup, "ws").compute_cycles
+            == cost_layer(net.layer("c"), base, "ws").compute_cycles + 1000)
+    assert (cost_layer(net.layer("p"), setup, "ws").compute_cycles
+            == cost_layer(net.layer("p"), base, "ws").compute_cycles)
+
+
+def test_hybrid_takes_the_faster_mode_per_layer():
+    net = hwsim.load_network(REPO / "networks" / "squeezenet_v1.0.yaml")
+    m = MachineParams.from_accelerator(
+        hwsim.load_accelerator(REPO / "accelerators" / "squeezelerator.yaml"))
+    for name in ("conv1", "fire9/squeeze1x1", "conv10", "fire4/expand3x3"):
+        layer = net.layer(name)
+        ws, os_ = cost_layer(layer, m, "ws"), cost_layer(layer, m, "os")
+        hybrid = cost_layer(layer, m, "hybrid")
+        assert hybrid.cycles == min(ws.cycles, os_.cycles)
+        assert hybrid.alternatives == {"ws": ws.cycles, "os": os_.cycles}
+        assert ws.counts.macs == os_.counts.macs == layer.macs
+    assert cost_layer(net.layer("conv1"), m, "hybrid").dataflow == "os"   # 3 input channels
+    assert cost_layer(net.layer("conv10"), m, "hybrid").dataflow == "ws"  # 1x1, 13x13 map
+
+
+def test_caches_can_be_cleared():
+    model.clear_caches()
+    assert model._array_cost.cache_info().currsize == 0

@@ -1,0 +1,109 @@
+"""Invariants of the model on every bundled network x accelerator x dataflow.
+
+MACs are conserved, 0 < utilization <= 1 on array layers, DRAM traffic is at least the
+compulsory traffic (every input, weight and output word once, counted here from the layer,
+not from the model), energy components sum to the total, each layer's time lies between
+max(compute, memory) and compute + memory and is at least MACs / PEs, and the tiles handed
+to the event scheduler add up to the layer's counts.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+import hwsim
+from hwsim.dataflow.base import registered_dataflows
+
+REPO = Path(__file__).resolve().parent.parent
+NETWORKS = sorted((REPO / "networks").glob("*.yaml"))
+ACCELERATORS = sorted((REPO / "accelerators").glob("*.yaml"))
+
+
+@lru_cache(maxsize=None)
+def network(path: Path):
+    return hwsim.load_network(path)
+
+
+@lru_cache(maxsize=None)
+def accelerator(path: Path):
+    return hwsim.load_accelerator(path)
+
+
+def compulsory_bytes(layer, word_bytes: int) -> int:
+    if layer.type in ("concat", "dropout", "flatten"):
+        return 0
+    inputs = sum(s.elements for s in layer.in_shapes)
+    return (inputs + layer.params + layer.out_shape.elements) * word_bytes
+
+
+def check(result) -> None:
+    acc = result.accelerator
+    assert result.total_macs == result.network.macs
+    for layer, r in zip(result.network.layers, result.layers):
+        where = f"{result.network.name} / {acc.name} / {result.dataflow} / {r.name}"
+        assert r.macs == layer.macs, where
+        assert r.dram_bytes >= compulsory_bytes(layer, acc.word_bytes), where
+        e = r.energy
+        assert e.total == pytest.approx(e.mac + e.rf + e.array + e.glb + e.dram + e.leakage)
+        assert min(e.mac, e.rf, e.array, e.glb, e.dram, e.leakage) >= 0, where
+        if r.cycles:
+            low = max(r.compute_cycles, r.memory_cycles)
+            assert low * (1 - 1e-9) <= r.cycles <= (r.compute_cycles + r.memory_cycles) * (1 + 1e-9), where
+            assert sum(t.total_load_bytes for t in r.tiles) == r.dram_read_bytes, where
+            assert sum(t.total_store_bytes for t in r.tiles) == r.dram_write_bytes, where
+            assert sum(t.total_compute_cycles for t in r.tiles) == r.compute_cycles, where
+            assert len(r.tiles) <= 3, where
+            budget = acc.buffer.tile_budget_bytes
+            assert all(t.buffer_bytes <= budget for t in r.tiles), where
+        if layer.macs:
+            assert 0.0 < r.utilization <= 1.0, where
+            assert r.cycles >= r.effective_macs / acc.pes, where
+            assert r.dataflow in acc.dataflows, where
+        else:
+            assert r.utilization == 0.0, where
+
+
+@pytest.mark.parametrize("acc_path", ACCELERATORS, ids=lambda p: p.stem)
+def test_every_bundled_network_on_every_bundled_accelerator(acc_path):
+    acc = accelerator(acc_path)
+    if not registered_dataflows(acc.microarchitecture):
+        pytest.skip(f"no cost model registered for the {acc.microarchitecture} array yet")
+    dataflows = sorted(set(acc.dataflows) | {"hybrid", acc.dataflow})
+    for net_path in NETWORKS:
+        for dataflow in dataflows:
+            check(hwsim.simulate(network(net_path), acc, dataflow=dataflow))
+
+
+def test_hybrid_is_never_slower_than_either_mode():
+    acc = accelerator(REPO / "accelerators" / "squeezelerator.yaml")
+    for net_path in NETWORKS:
+        net = network(net_path)
+        hybrid = hwsim.simulate(net, acc, dataflow="hybrid")
+        for mode in ("ws", "os"):
+            single = hwsim.simulate(net, acc, dataflow=mode)
+            for h, s in zip(hybrid.layers, single.layers):
+                assert h.cycles <= s.cycles + 1e-9, (net.name, h.name, mode)
+
+
+def test_a_bigger_buffer_never_costs_time_or_traffic():
+    """Doubling the global buffer only adds tilings to choose from (the search counts tilings
+    within 1 % of the fastest as equally fast, hence the tolerance)."""
+    base = accelerator(REPO / "accelerators" / "squeezelerator.yaml")
+    for net_path in NETWORKS:
+        net = network(net_path)
+        small = hwsim.simulate(net, base)
+        big = hwsim.simulate(net, base.with_changes(**{"buffer.global_kib": 256}))
+        assert big.dram_bytes <= small.dram_bytes, net.name
+        assert big.total_cycles <= small.total_cycles * 1.01, net.name
+
+
+def test_more_accumulators_never_slow_os_down():
+    base = accelerator(REPO / "accelerators" / "os_16x16.yaml")
+    for net_path in NETWORKS:
+        net = network(net_path)
+        rf8 = hwsim.simulate(net, base)
+        rf16 = hwsim.simulate(net, base.with_changes(**{"pe_array.rf_entries_per_pe": 16}))
+        assert rf16.total_cycles <= rf8.total_cycles * 1.01, net.name
