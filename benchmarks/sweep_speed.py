@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from hwsim.sweep.runner import default_jobs, run_sweep
     from hwsim.sweep.spec import load_sweep
 
-    networks = args.networks or sorted((REPO / "networks").glob("*.yaml"))
+    networks = [n.resolve() for n in (args.networks or sorted((REPO / "networks").glob("*.yaml")))]
     jobs = args.jobs or default_jobs()
     with tempfile.TemporaryDirectory() as tmp:
         spec = load_sweep(write_spec(Path(tmp), args.accelerator.resolve(), networks,

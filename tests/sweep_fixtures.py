@@ -27,7 +27,8 @@ def write_files(tmp_path: Path, axes: list, *, networks=("a", "b"), extra: dict 
     (tmp_path / "networks").mkdir(exist_ok=True)
     for net in networks:
         (tmp_path / "networks" / f"{net}.yaml").write_text(
-            f"name: {net}\ninput: [3, 8, 8]\nlayers:\n  - {{type: conv, out_channels: 4, kernel: 3}}\n")
+            f"name: {net}\ninput: [3, 8, 8]\n"
+            "layers:\n  - {type: conv, out_channels: 4, kernel: 3}\n")
     (tmp_path / sweep_dir).mkdir(exist_ok=True)
     spec = {"name": "toy-sweep", "accelerator": "../accelerators/toy.yaml",
             "networks": [f"../networks/{n}.yaml" for n in networks], "axes": axes}

@@ -92,3 +92,56 @@ def test_the_bundled_sweep_describes_72_configurations_over_six_networks():
     assert [n.label for n in spec.networks] == ["squeezenet_v1.0", "sqnxt23", "sqnxt23v2",
                                                 "sqnxt23v3", "sqnxt23v4", "sqnxt23v5"]
     preflight(spec)
+
+
+def test_sweep_command_end_to_end(tmp_path, capsys):
+    # 2 arrays x 3 settings of (dataflow, buffer): ws/128 KiB runs; 'is' is not a dataflow of
+    # the broadcast array; 0.01 KiB holds no tile of conv1 -> 2 rows, 4 skipped
+    path = write(tmp_path, [{"name": "array", "path": ["pe_array.rows", "pe_array.cols"],
+                             "values": [8, 16]},
+                            {"zip": [{"path": "dataflow", "values": ["ws", "is", "ws"]},
+                                     {"name": "glb_kib", "path": "buffer.global_kib",
+                                      "values": [128, 128, 0.01]}]}])
+    out = tmp_path / "r.csv"
+    assert main(["sweep", str(path), "--out", str(out), "-j", "1", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped (array=8, dataflow=is, glb_kib=128) on tiny: [invalid]" in err
+    assert "no tile fits the global buffer" in err
+    rows = read_rows(out)
+    assert sorted(r["array"] for r in rows) == [8, 16]
+    # conv1: 8 x 16 x 16 outputs x 3 x 3 x 3; conv2: 16 x 16 x 16 x 8
+    assert {r["total_macs"] for r in rows} == {8 * 16 * 16 * 3 * 3 * 3 + 16 * 16 * 16 * 8}
+    assert {r["area_pes"] for r in rows} == {8 * 8, 16 * 16}
+    assert all(r["latency_ms"] == pytest.approx(r["total_cycles"] / 1000 / 1000) for r in rows)
+    assert all(r["energy_total"] == pytest.approx(sum(r[f"energy_{c}"] for c in
+                                                      ("mac", "rf", "array", "glb", "dram",
+                                                       "leakage"))) for r in rows)
+    errors = read_rows(errors_path(out))
+    assert len(errors) == 4 and {e["kind"] for e in errors} == {"invalid"}
+    # a second run finds everything done, the invalid combinations included
+    assert main(["sweep", str(path), "--out", str(out), "-j", "1", "--no-progress"]) == 0
+    assert "0 new rows, 6 already done" in capsys.readouterr().err
+
+
+def test_sweep_rows_equal_a_direct_simulation(tmp_path):
+    import hwsim
+
+    path = write(tmp_path, [{"path": "dataflow", "values": ["os"]}])
+    (task,) = tasks(path)
+    (outcome,) = evaluate_task(task)
+    direct = hwsim.simulate(hwsim.load_network(tmp_path / "tiny.yaml"),
+                            hwsim.load_accelerator(tmp_path / "small.yaml"), dataflow="os")
+    assert outcome.metrics["total_cycles"] == direct.total_cycles
+    assert outcome.metrics["energy_total"] == direct.energy.total
+
+
+def test_sweep_command_dry_run_and_bad_spec(tmp_path, capsys):
+    path = write(tmp_path, [{"path": "pe_array.rows", "values": [8, 16]}])
+    assert main(["sweep", str(path), "--out", str(tmp_path / "r.csv"), "--dry-run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "config_key,pe_array.rows"
+    assert [line.split(",")[1] for line in out[1:]] == ["8", "16"]
+    assert not (tmp_path / "r.csv").exists()
+    bad = write(tmp_path, [{"path": "pe_array.rows", "values": "8"}])
+    assert main(["sweep", str(bad), "--out", str(tmp_path / "r.csv")]) == 2
+    assert "s.yaml: axes[0].values: expected a non-empty list" in capsys.readouterr().err

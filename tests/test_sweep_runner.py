@@ -168,7 +168,8 @@ def test_process_pool_gives_the_same_rows_as_one_process(spec, tmp_path):
     summary = run_sweep(spec, tmp_path / "two.csv", evaluate=stub_evaluate, jobs=2)
     assert summary.ok_rows == 10
     assert _row_set(tmp_path / "two.csv") == _row_set(tmp_path / "one.csv")
-    assert _row_set(errors_path(tmp_path / "two.csv")) == _row_set(errors_path(tmp_path / "one.csv"))
+    assert _row_set(errors_path(tmp_path / "two.csv")) == \
+        _row_set(errors_path(tmp_path / "one.csv"))
 
 
 def test_internal_errors_are_recorded_then_retried(spec, tmp_path):

@@ -44,7 +44,8 @@ def test_linked_paths_move_together(tmp_path):
     spec = load_sweep(write_files(tmp_path, [SQUARE]))
     for config in spec.configs():
         overrides = dict(config.overrides)
-        assert overrides["pe_array.rows"] == overrides["pe_array.cols"] == dict(config.values)["array"]
+        assert overrides["pe_array.rows"] == overrides["pe_array.cols"] == \
+            dict(config.values)["array"]
 
 
 def test_zip_group_pairs_values_instead_of_crossing(tmp_path):
@@ -55,6 +56,15 @@ def test_zip_group_pairs_values_instead_of_crossing(tmp_path):
     assert spec.config_count == 3 * 2
     pairs = {(dict(c.values)["glb_kib"], dict(c.values)["bw"]) for c in spec.configs()}
     assert pairs == {(64, 8), (128, 16), (256, 32)}
+
+
+def test_zip_members_may_repeat_values_but_not_whole_points(tmp_path):
+    ok = [{"zip": [{"path": "dataflow", "values": ["ws", "os", "ws"]},
+                   {"path": "glb.size_kib", "values": [64, 64, 128]}]}]
+    assert load_sweep(write_files(tmp_path, ok)).config_count == 3
+    twice = [{"zip": [{"path": "dataflow", "values": ["ws", "os", "ws"]},
+                      {"path": "glb.size_kib", "values": [64, 64, 64]}]}]
+    assert "axes[0].zip: a combination of values is listed twice" in _problems(tmp_path, twice)
 
 
 def test_ranges_include_their_end(tmp_path):

@@ -4,9 +4,9 @@ A worker applies the configuration's overrides to the base accelerator data and 
 the result with the accelerator loader (``parse_accelerator``); a rejected combination (a
 dataflow the microarchitecture lacks, a non-positive size, ...) becomes an ``invalid``
 outcome for every network, with the loader's message (the overridden keys are attributed to
-the sweep file). Each network is then simulated with ``hwsim.simulate``; a model error about
-the input (a buffer too small for any tile, ...) is ``invalid`` for that network, anything
-else unexpected is ``internal`` (retried on the next run).
+the sweep file). Each network is then simulated with ``hwsim.simulate``; bad input and the
+cost model's ``TilingError`` (no tile fits the global buffer) are ``invalid`` for that
+network, anything else unexpected is ``internal`` (retried on the next run).
 
 Speed: networks are parsed once per process and kept (cached by their content digest), and
 one task runs all networks of one configuration back to back, so the cost model's per-layer
@@ -22,7 +22,7 @@ per entry).
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from hwsim.errors import InputError
 from hwsim.sweep import results as R
@@ -92,6 +92,7 @@ def evaluate_task(task: Task) -> list[Outcome]:
     """Run every network of ``task`` on its configuration (see the module docstring)."""
     import hwsim
 
+    invalid_errors = _invalid_errors()
     try:
         accelerator = build_accelerator(task)
     except InputError as exc:
@@ -102,12 +103,22 @@ def evaluate_task(task: Task) -> list[Outcome]:
             network = load_network_ref(ref)
             result = hwsim.simulate(network, accelerator, engine=task.engine)
             outcomes.append(Outcome(ref.label, metrics=metrics(result, accelerator)))
-        except InputError as exc:
+        except invalid_errors as exc:
             outcomes.append(Outcome(ref.label, R.INVALID, error=str(exc)))
         except Exception as exc:  # noqa: BLE001 - recorded as an internal error, retried
             log.debug("simulation failed: %s on %s", ref.label, task.config.key, exc_info=True)
             outcomes.append(Outcome(ref.label, R.INTERNAL, error=f"{type(exc).__name__}: {exc}"))
     return outcomes
+
+
+def _invalid_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean "this combination is not a valid machine for this network": bad
+    input, and the cost model's "no tile fits the global buffer"."""
+    try:
+        from hwsim.dataflow.base import TilingError
+    except ImportError:  # pragma: no cover - the cost model always has it
+        return (InputError,)
+    return (InputError, TilingError)
 
 
 def preflight(spec: SweepSpec) -> None:

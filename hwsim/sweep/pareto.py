@@ -149,7 +149,8 @@ def aggregate_by_config(rows: Sequence[Mapping[str, Any]], columns: Iterable[str
     return out
 
 
-def display_columns(rows: Sequence[Mapping[str, Any]], objectives: Sequence[Objective]) -> list[str]:
+def display_columns(rows: Sequence[Mapping[str, Any]],
+                    objectives: Sequence[Objective]) -> list[str]:
     """Columns worth showing for a front: ids, parameters, then the objectives."""
     if not rows:
         return [*ID_COLUMNS, *(o.column for o in objectives)]

@@ -173,6 +173,7 @@ def parameter_columns(columns: Iterable[str]) -> list[str]:
     return [c for c in columns if c not in known]
 
 
-__all__ = ["CsvLog", "ID_COLUMNS", "METRIC_COLUMNS", "CONFIG_COLUMNS", "ENERGY_COLUMNS", "ERROR_COLUMNS",
+__all__ = ["CsvLog", "ID_COLUMNS", "METRIC_COLUMNS", "CONFIG_COLUMNS", "ENERGY_COLUMNS",
+           "ERROR_COLUMNS",
            "INVALID", "INTERNAL", "results_header", "errors_header", "errors_path",
            "format_cell", "parse_cell", "read_rows", "parameter_columns"]

@@ -410,8 +410,8 @@ def _axes(raw: Any, accelerator: Any, accelerator_file: str,
             if not isinstance(members, list) or len(members) < 2:
                 problems.add(join(place, "zip"), "expected a list of at least two axes")
                 continue
-            axes = [_axis(m, join(join(place, "zip"), j), accelerator, accelerator_file, problems)
-                    for j, m in enumerate(members)]
+            axes = [_axis(m, join(join(place, "zip"), j), accelerator, accelerator_file,
+                          problems, unique=False) for j, m in enumerate(members)]
             if any(a is None for a in axes):
                 continue
             lengths = {len(a.values) for a in axes}  # type: ignore[union-attr]
@@ -419,6 +419,10 @@ def _axes(raw: Any, accelerator: Any, accelerator_file: str,
                 problems.add(join(place, "zip"), "the axes of a zip group must have the same "
                              "number of values, got " + ", ".join(
                                  f"{a.name}: {len(a.values)}" for a in axes))  # type: ignore
+                continue
+            points = [canonical_json(p) for p in zip(*(a.values for a in axes))]  # type: ignore
+            if len(set(points)) != len(points):
+                problems.add(join(place, "zip"), "a combination of values is listed twice")
                 continue
             groups.append(AxisGroup(tuple(axes)))  # type: ignore[arg-type]
         else:
@@ -441,7 +445,8 @@ def _axes(raw: Any, accelerator: Any, accelerator_file: str,
 
 
 def _axis(entry: Any, place: str, accelerator: Any, accelerator_file: str,
-          problems: ProblemCollector) -> Axis | None:
+          problems: ProblemCollector, unique: bool = True) -> Axis | None:
+    """One axis; ``unique``: its values must differ (a zip group checks its tuples instead)."""
     if not want_mapping(entry, place, problems):
         return None
     check_keys(entry, place, problems, allowed=AXIS_KEYS, required=("path",))
@@ -461,7 +466,7 @@ def _axis(entry: Any, place: str, accelerator: Any, accelerator_file: str,
                 problems.add(where, f"{exc} (in {Path(accelerator_file).name})"
                              if accelerator_file else str(exc))
             ok = False
-    values = _values(entry, place, problems)
+    values = _values(entry, place, problems, unique)
     name = entry.get("name", "=".join(str(p) for p in paths))
     if not isinstance(name, str) or not name:
         problems.add(join(place, "name"), "expected a non-empty string")
@@ -474,7 +479,8 @@ def _axis(entry: Any, place: str, accelerator: Any, accelerator_file: str,
     return Axis(name, tuple(paths), tuple(values))
 
 
-def _values(entry: Mapping[str, Any], place: str, problems: ProblemCollector) -> list | None:
+def _values(entry: Mapping[str, Any], place: str, problems: ProblemCollector,
+            unique: bool = True) -> list | None:
     if ("values" in entry) == ("range" in entry):
         problems.add(place, "give exactly one of 'values' (a list) or 'range' "
                      "({from, to, step} or {from, to, times})")
@@ -490,7 +496,7 @@ def _values(entry: Mapping[str, Any], place: str, problems: ProblemCollector) ->
                 problems.add(join(join(place, "values"), j),
                              "expected a number, string or boolean")
                 good = False
-        if len({canonical_json(v) for v in values}) != len(values):
+        if unique and len({canonical_json(v) for v in values}) != len(values):
             problems.add(join(place, "values"), "a value is listed twice")
             good = False
         return list(values) if good else None
