@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,32 @@ def layer_rows(result: Any) -> list[list[str]]:
 
 
 def to_table(result: Any) -> str:
-    """The per-layer table followed by the summary."""
+    """The per-layer table followed by the summary (lines wrapped at :data:`WIDTH`)."""
     table = format_table(TABLE_HEADERS, layer_rows(result), align="llrlrrrrlr",
                          max_widths={0: NAME_WIDTH})
-    return table + "\n\n" + "\n".join(summary_lines(result)) + "\n"
+    return table + "\n\n" + "\n".join(_wrap(summary_lines(result))) + "\n"
+
+
+WIDTH = 110
+
+
+def _wrap(lines: list[str]) -> list[str]:
+    """Wrap long summary lines, continuing under the text after the label."""
+    out = []
+    for line in lines:
+        if len(line) <= WIDTH:
+            out.append(line)
+            continue
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if stripped.startswith("- "):
+            hang = indent + 2
+        else:
+            label, _, rest = stripped.partition("  ")
+            hang = indent + len(label) + 2 + (len(rest) - len(rest.lstrip())) if rest else indent + 4
+        out.extend(textwrap.wrap(line, width=WIDTH, subsequent_indent=" " * hang,
+                                 break_on_hyphens=False))
+    return out
 
 
 def first_conv(result: Any) -> Any | None:
