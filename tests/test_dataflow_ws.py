@@ -19,8 +19,9 @@ from hwsim.hardware import Accelerator, Buffer, PEArray, Sparsity
 REPO = Path(__file__).resolve().parent.parent
 
 
-def machine(rows: int, cols: int, *, words_per_cycle: int = 32, skip=()) -> MachineParams:
-    acc = Accelerator(pe_array=PEArray(rows, cols, 8),
+def machine(rows: int, cols: int, *, words_per_cycle: int = 32, skip=(),
+            pack_groups: bool = False) -> MachineParams:
+    acc = Accelerator(pe_array=PEArray(rows, cols, 8, pack_groups),
                       buffer=Buffer(input_words_per_cycle=words_per_cycle,
                                     weight_words_per_cycle=words_per_cycle,
                                     psum_words_per_cycle=words_per_cycle,
@@ -64,10 +65,19 @@ def test_first_layer_with_three_channels_idles_most_rows():
     assert m.spatial_utilization == pytest.approx(3 / 16)
 
 
-def test_depthwise_groups_share_the_array_block_diagonally():
-    # 8 channels, groups 8, 3x3 pad 1 on 6x6: 4 groups per pass on a 4x4 array (diagonal),
-    # 2 group passes x 9 kernel positions, each 36 pixels + ceil(4*4/32) load cycle.
+def test_depthwise_runs_one_channel_at_a_time_as_in_the_study():
+    # 8 channels, groups 8, 3x3 pad 1 on 6x6: one PE per pass, 8 groups x 9 positions,
+    # each 36 pixels + ceil(1/32) weight-load cycle.
     m = WS.map(conv(8, 8, 6, 6, 6, 6, 3, 3, groups=8), machine(4, 4))
+    assert m.passes == 8 * 9
+    assert m.array_cycles == 72 * (36 + 1)
+    assert m.spatial_utilization == pytest.approx(1 / 16)
+
+
+def test_depthwise_groups_can_share_the_array_block_diagonally():
+    # With pack_groups: 4 groups per pass on a 4x4 array (diagonal), 2 group passes x 9
+    # kernel positions, each 36 pixels + ceil(4*4/32) load cycle.
+    m = WS.map(conv(8, 8, 6, 6, 6, 6, 3, 3, groups=8), machine(4, 4, pack_groups=True))
     assert m.passes == 2 * 9
     assert m.array_cycles == 18 * (36 + 1)
     assert m.spatial_utilization == pytest.approx((8 * 36 * 9) / (18 * 36 * 16))  # 4 of 16

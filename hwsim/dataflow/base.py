@@ -153,6 +153,7 @@ class MachineParams(NamedTuple):
     vector_lanes: int
     zero_weight_fraction: float
     skip_zero_weights_in: tuple[str, ...]
+    pack_groups: bool = False
 
     @classmethod
     def from_accelerator(cls, acc: Any) -> "MachineParams":
@@ -162,7 +163,7 @@ class MachineParams(NamedTuple):
                    b.weight_words_per_cycle, b.psum_words_per_cycle, b.output_words_per_cycle,
                    acc.dram_bytes_per_cycle, acc.dram.latency_cycles, acc.layer_setup_cycles,
                    acc.vector_unit.lanes, acc.sparsity.zero_weight_fraction,
-                   tuple(acc.sparsity.skip_zero_weights_in))
+                   tuple(acc.sparsity.skip_zero_weights_in), a.pack_groups)
 
     @property
     def pes(self) -> int:

@@ -12,11 +12,13 @@ chain sums the products down the column into one partial sum per output channel.
 the folds of a layer with more input channels than rows or more output channels than
 columns; partial sums accumulate in the global buffer between passes.
 
-* Passes: ``ceil(G / g) * ceil((C/G) / rows) * ceil((K/G) / cols) * R * S`` where ``g``
-  groups share the array block-diagonally when a group is smaller than the array
-  (``g = min(G, rows // (C/G), cols // (K/G))``, else 1): a depthwise layer puts ``rows``
-  channels on the diagonal. The other PEs of a partly filled pass idle: a first layer with
-  3 input channels uses 3 of 16 rows (18.75 %).
+* Passes: ``ceil(G / g) * ceil((C/G) / rows) * ceil((K/G) / cols) * R * S``. Groups run
+  one after another (``g = 1``), each on a ``C/G x K/G`` corner of the array: a depthwise
+  layer uses one PE per pass, as in the study (its depthwise layers are one to two orders of
+  magnitude slower in WS than in OS). With ``pe_array.pack_groups`` small groups share the
+  array block-diagonally instead, ``g = min(G, rows // (C/G), cols // (K/G))``. The other PEs
+  of a partly filled pass idle: a first layer with 3 input channels uses 3 of 16 rows
+  (18.75 %).
 * Cycles per pass: ``P * Q`` streamed pixels (times the bandwidth limit, if the active rows
   or columns exceed the words per cycle the buffer can deliver), plus loading the pass's
   weights at ``weight_words_per_cycle``.
@@ -48,7 +50,7 @@ class WeightStationary:
         RS = s.kernel_h * s.kernel_w
         PQ = s.out_height * s.out_width
         macs = s.macs
-        if Cg <= m.rows and Kg <= m.cols:
+        if m.pack_groups and Cg <= m.rows and Kg <= m.cols:
             packed = min(G, m.rows // Cg, m.cols // Kg)
         else:
             packed = 1

@@ -66,15 +66,24 @@ def _integer(owner: str, **values: Any) -> None:
 
 @dataclass(frozen=True, slots=True)
 class PEArray:
-    """``rows x cols`` processing elements with ``rf_entries_per_pe`` accumulators each."""
+    """``rows x cols`` processing elements with ``rf_entries_per_pe`` accumulators each.
+
+    ``pack_groups``: in WS, run several groups of a grouped / depthwise layer side by side
+    on the array's diagonal when a group is smaller than the array. The study's estimator
+    did not (its depthwise layers run one to two orders of magnitude slower in WS than in
+    OS), so the default is off.
+    """
 
     rows: int = 16
     cols: int = 16
     rf_entries_per_pe: int = 8
+    pack_groups: bool = False
 
     def __post_init__(self) -> None:
         _integer("PEArray", rows=self.rows, cols=self.cols, rf_entries_per_pe=self.rf_entries_per_pe)
         _positive("PEArray", rows=self.rows, cols=self.cols, rf_entries_per_pe=self.rf_entries_per_pe)
+        if not isinstance(self.pack_groups, bool):
+            raise ValueError(f"PEArray.pack_groups must be true or false, got {self.pack_groups!r}")
 
     @property
     def pes(self) -> int:
@@ -277,7 +286,8 @@ class Accelerator:
         b = self.buffer
         out = [
             f"{a.rows}x{a.cols} PEs ({self.microarchitecture}), {a.rf_entries_per_pe} "
-            f"accumulators per PE, {self.data_width_bits}-bit words",
+            f"accumulators per PE, {self.data_width_bits}-bit words"
+            + (", WS packs small groups on the diagonal" if a.pack_groups else ""),
             f"global buffer {b.global_kib:g} KiB, double buffering "
             f"{'on' if b.double_buffering else 'off'}; buffer-to-array words/cycle: input "
             f"{b.input_words_per_cycle}, weight {b.weight_words_per_cycle}, psum "

@@ -12,7 +12,7 @@ The format (every key optional unless stated; defaults are those of the dataclas
     clock_mhz: 1000
     data_width_bits: 16
     layer_setup_cycles: 0          # fixed array cost per layer
-    pe_array: {rows: 16, cols: 16, rf_entries_per_pe: 8}
+    pe_array: {rows: 16, cols: 16, rf_entries_per_pe: 8, pack_groups: false}
     buffer: {global_kib: 512, preload_kib: 8, broadcast_kib: 8, double_buffering: true,
              input_words_per_cycle: 32, weight_words_per_cycle: 32,
              psum_words_per_cycle: 32, output_words_per_cycle: 32}
@@ -44,7 +44,7 @@ from hwsim.hardware.accelerator import (DATAFLOWS_BY_MICROARCHITECTURE, ENERGY_U
 # key -> (kind, extra) ; kinds: int, number, bool, str, choice, dataflows
 _SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Any]]]] = {
     "pe_array": (PEArray, {"rows": ("int", 1), "cols": ("int", 1),
-                           "rf_entries_per_pe": ("int", 1)}),
+                           "rf_entries_per_pe": ("int", 1), "pack_groups": ("bool", None)}),
     "buffer": (Buffer, {"global_kib": ("number", None), "preload_kib": ("number", None),
                         "broadcast_kib": ("number", None), "double_buffering": ("bool", None),
                         "input_words_per_cycle": ("int", 1), "weight_words_per_cycle": ("int", 1),
