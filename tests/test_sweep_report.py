@@ -90,7 +90,7 @@ def test_scatter_draws_the_front_as_a_staircase():
 def test_scatter_has_one_panel_per_network():
     figure = scatter_figure(TABLE, "latency_ms", "energy_total")
     titles = [ax.get_title() for ax in figure.axes if ax.get_visible()]
-    assert titles == ["n1", "n2"]
+    assert titles == ["n1 (3 on the front)", "n2 (3 on the front)"]
 
 
 def test_heatmap_cells_take_the_best_over_other_parameters():

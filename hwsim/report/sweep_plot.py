@@ -81,9 +81,8 @@ def scatter_figure(rows: Sequence[Mapping[str, Any]], x: str, y: str, *,
             ax.step([r[x] for r in front], [r[y] for r in front], where="post", color="black",
                     linewidth=1.0, zorder=3)
             ax.scatter([r[x] for r in front], [r[y] for r in front], s=42, facecolors="none",
-                       edgecolors="black", linewidths=1.1, zorder=4,
-                       label=f"Pareto front ({len(front)})")
-        ax.set_title(network, fontsize=9)
+                       edgecolors="black", linewidths=1.1, zorder=4, label="Pareto front")
+        ax.set_title(f"{network} ({len(front)} on the front)", fontsize=9)
         ax.set_xlabel(_label(x, rows), fontsize=8)
         ax.set_ylabel(_label(y, rows), fontsize=8)
         ax.tick_params(labelsize=7)

@@ -48,6 +48,8 @@ class ProgressBar:
             rate = new / elapsed
             left = format_duration((total - done) / rate)
             tail = f"{rate:.1f} rows/s, {left} left"
+        elif done >= total:
+            tail = "nothing left to do"
         else:
             tail = "starting"
         return (f"{self.label} [{bar}] {done}/{total} ({100 * fraction:.0f}%) "
