@@ -48,6 +48,7 @@ class SimulationResult:
     clock_mhz: float
     layers: tuple[LayerResult, ...]
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    schedule: Any = None   # the event engine's hwsim.sim.Schedule (timeline), else None
 
     # --- totals ----------------------------------------------------------------------
     @property
@@ -261,16 +262,18 @@ def simulate(network: Network, accelerator: Accelerator, dataflow: str | None = 
     df = _resolve_dataflow(accelerator, dataflow)
     costs = layer_costs(network, accelerator, df)
     layers = [_layer_result(layer, cost, accelerator) for layer, cost in zip(network.layers, costs)]
+    schedule = None
     if engine == "event":
-        layers = _event_schedule(network, accelerator, costs, layers)
+        layers, schedule = _event_schedule(network, accelerator, costs, layers)
     return SimulationResult(
         network=network, accelerator=accelerator, dataflow=df, engine=engine,
         energy_unit=accelerator.energy.unit, clock_mhz=accelerator.clock_mhz,
-        layers=tuple(layers), provenance=_provenance(network, accelerator, df, engine))
+        layers=tuple(layers), provenance=_provenance(network, accelerator, df, engine),
+        schedule=schedule)
 
 
 def _event_schedule(network: Network, accelerator: Accelerator, costs: Sequence[LayerCost],
-                    layers: list[LayerResult]) -> list[LayerResult]:
+                    layers: list[LayerResult]) -> tuple[list[LayerResult], Any]:
     """Replace each layer's time by its span in the event schedule (hwsim.sim)."""
     try:
         from hwsim.sim.adapter import machine_from_accelerator, schedule_items
@@ -289,7 +292,7 @@ def _event_schedule(network: Network, accelerator: Accelerator, costs: Sequence[
             result, cycles=cycles, start_cycle=span.start_cycle, end_cycle=span.end_cycle,
             stall_cycles=span.stall_cycles, utilization=utilization,
             energy=price(cost.counts, cycles, accelerator.energy)))
-    return out
+    return out, schedule
 
 
 __all__ = ["simulate", "SimulationResult", "layer_costs", "ENGINES"]

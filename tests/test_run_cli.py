@@ -155,3 +155,13 @@ def test_a_layer_that_fits_no_buffer_is_bad_input(capsys, tmp_path):
 def test_accel_is_required(capsys):
     assert main(["run", SQUEEZENET]) == 2
     assert "--accel" in capsys.readouterr().err
+
+
+def test_trace_implies_the_event_engine(capsys, tmp_path):
+    trace = tmp_path / "run.trace.json"
+    status, out, err = run(capsys, SQUEEZENET, "--accel", SQUEEZELERATOR, "--trace", str(trace))
+    assert status == 0, err
+    assert "event engine" in out
+    data = json.loads(trace.read_text())
+    assert data["otherData"]["total_cycles"] > 0
+    assert str(trace) in err

@@ -1,5 +1,6 @@
 """``hwsim run NETWORK --accel ACCEL [--dataflow ws|os|hybrid|is] [--engine analytic|event]
-[--format table|csv|json] [--out DIR] [--input-size N|HxW]``."""
+[--format table|csv|json] [--out DIR] [--input-size N|HxW] [--trace FILE.json]
+[--timeline FILE.png]``."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="also write <network>__<accelerator>.csv and .json into DIR")
     parser.add_argument("--input-size", metavar="N|HxW",
                         help="override the network's input height and width (e.g. 224 or 224x192)")
+    parser.add_argument("--trace", metavar="FILE.json",
+                        help="write the event schedule as a Chrome trace (implies --engine event)")
+    parser.add_argument("--timeline", metavar="FILE.png",
+                        help="draw the event schedule as a Gantt chart (implies --engine event)")
     parser.set_defaults(func=run)
 
 
@@ -37,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
 
     network = load_network(args.network, input_size=args.input_size)
     accelerator = hwsim.load_accelerator(args.accel)
-    result = hwsim.simulate(network, accelerator, dataflow=args.dataflow, engine=args.engine)
+    engine = "event" if (args.trace or args.timeline) else args.engine
+    result = hwsim.simulate(network, accelerator, dataflow=args.dataflow, engine=engine)
     writer = {"table": run_report.to_table, "csv": run_report.to_csv,
               "json": run_report.to_json}[args.format]
     sys.stdout.write(writer(result))
@@ -48,4 +54,19 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"cannot write the outputs: {exc}", file=args.out) from None
         for path in paths:
             print(f"hwsim: wrote {path}", file=sys.stderr)
+    try:
+        if args.trace:
+            from hwsim.sim import write_chrome_trace
+
+            path = write_chrome_trace(result.schedule, args.trace, clock_mhz=result.clock_mhz,
+                                      metadata=dict(result.provenance))
+            print(f"hwsim: wrote {path}", file=sys.stderr)
+        if args.timeline:
+            from hwsim.report.timeline_plot import plot_timeline
+
+            path = plot_timeline(result.schedule, args.timeline,
+                                 title=f"{network.name} on {accelerator.name}")
+            print(f"hwsim: wrote {path}", file=sys.stderr)
+    except OSError as exc:
+        raise InputError(f"cannot write the outputs: {exc}") from None
     return 0
