@@ -320,6 +320,21 @@ def _run_dask(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, scheduler: 
     except ImportError:
         raise InputError("--executor dask needs dask.distributed: "
                          "pip install 'hwsim[dask]'") from None
+    # Dask logs its start-up and shutdown chatter at INFO: keep it for -vv (debug) only.
+    dask_log = logging.getLogger("distributed")
+    dask_level = dask_log.level
+    if not log.isEnabledFor(logging.DEBUG):
+        dask_log.setLevel(logging.WARNING)
+    try:
+        _run_dask_client(tasks, evaluate, jobs, scheduler, state, connect_timeout_s,
+                         Client, LocalCluster, as_completed)
+    finally:
+        dask_log.setLevel(dask_level)
+
+
+def _run_dask_client(tasks: Sequence[Task], evaluate: Evaluator, jobs: int,
+                     scheduler: str | None, state: _State, connect_timeout_s: float,
+                     Client: Any, LocalCluster: Any, as_completed: Any) -> None:
     cluster = None
     if scheduler:
         try:
