@@ -226,3 +226,15 @@ def test_hybrid_takes_the_faster_mode_per_layer():
 def test_caches_can_be_cleared():
     model.clear_caches()
     assert model._array_cost.cache_info().currsize == 0
+
+
+def test_systolic_designs_run_through_the_same_cost_model():
+    """AlexNet conv1 on a 32x32 systolic array in WS: 12 x 3 folds of 64 + 32 + 3025 - 2
+    cycles, minus SCALE-Sim's 1 = 112,283 (SCALE-Sim's own figure)."""
+    net = hwsim.load_network(REPO / "networks" / "alexnet.yaml")
+    acc = hwsim.load_accelerator(REPO / "accelerators" / "scalesim_ws_32x32.yaml")
+    cost = cost_layer(net.layer("conv1"), MachineParams.from_accelerator(acc), "ws")
+    assert cost.compute_cycles == 36 * (64 + 32 + 3025 - 2) - 1
+    assert cost.counts.macs == net.layer("conv1").macs
+    hybrid = cost_layer(net.layer("conv1"), MachineParams.from_accelerator(acc), "hybrid")
+    assert set(hybrid.alternatives) == {"ws", "os", "is"}

@@ -252,9 +252,15 @@ def registered_dataflows(microarchitecture: str) -> tuple[str, ...]:
     return tuple(d for m, d in _REGISTRY if m == microarchitecture)
 
 
+_BUILTIN_LOADED = False
+
+
 def _load_builtin() -> None:
-    if not _REGISTRY:
-        from hwsim.dataflow import os as _os  # noqa: F401  (registers itself)
+    global _BUILTIN_LOADED
+    if not _BUILTIN_LOADED:
+        _BUILTIN_LOADED = True
+        from hwsim.dataflow import os as _os  # noqa: F401  (each registers itself)
+        from hwsim.dataflow import systolic_adapter as _systolic  # noqa: F401
         from hwsim.dataflow import ws as _ws  # noqa: F401
 
 
