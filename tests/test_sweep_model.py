@@ -145,3 +145,21 @@ def test_sweep_command_dry_run_and_bad_spec(tmp_path, capsys):
     bad = write(tmp_path, [{"path": "pe_array.rows", "values": "8"}])
     assert main(["sweep", str(bad), "--out", str(tmp_path / "r.csv")]) == 2
     assert "s.yaml: axes[0].values: expected a non-empty list" in capsys.readouterr().err
+
+
+def test_event_engine_rows(tmp_path):
+    from hwsim.sweep.runner import run_sweep
+
+    path = write(tmp_path, [{"path": "dataflow", "values": ["ws", "os"]}])
+    spec = load_sweep(path)
+    out = tmp_path / "r.csv"
+    run_sweep(spec, out, engine="analytic", jobs=1)
+    run_sweep(spec, out, engine="event", jobs=1)
+    rows = read_rows(out)
+    assert sorted((r["dataflow"], r["engine"]) for r in rows) == [
+        ("os", "analytic"), ("os", "event"), ("ws", "analytic"), ("ws", "event")]
+    # the engines schedule the same work: MACs and DRAM traffic agree
+    for dataflow in ("ws", "os"):
+        pair = [r for r in rows if r["dataflow"] == dataflow]
+        assert pair[0]["total_macs"] == pair[1]["total_macs"] == 8 * 16 * 16 * 27 + 16 * 16 * 16 * 8
+        assert pair[0]["dram_bytes"] == pair[1]["dram_bytes"]

@@ -108,8 +108,9 @@ def test_key_depends_on_the_machine_not_on_the_sweep_file(tmp_path):
     assert config_key(apply_overrides(base, [("pe_array.rows", 8)])) != config_key(base)
     assert config_key(apply_overrides(base, [("dataflow", "ws")])) != \
         config_key(apply_overrides(base, [("dataflow", "os")]))
-    # key order in the file does not matter
+    # key order in the file, and 128 written as 128.0, do not matter
     assert config_key(dict(reversed(list(base.items())))) == config_key(base)
+    assert config_key(apply_overrides(base, [("glb.size_kib", 128.0)])) == config_key(base)
     # the same point named differently in two sweep files has the same key
     a = load_sweep(write_files(tmp_path, [SQUARE], sweep_dir="one"))
     renamed = dict(SQUARE, name="n")

@@ -126,8 +126,19 @@ def apply_overrides(data: Any, overrides: Sequence[tuple[str, Any]]) -> Any:
 
 
 def canonical_json(value: Any) -> str:
-    """Key-sorted, whitespace-free JSON: the same data always gives the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    """Key-sorted, whitespace-free JSON: the same data always gives the same text (a float
+    with an integer value is written as that integer: ``128.0`` and ``128`` are one value)."""
+    return json.dumps(_normalise(value), sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {str(k): _normalise(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_normalise(v) for v in value]
+    return value
 
 
 def config_key(accelerator_data: Any) -> str:
