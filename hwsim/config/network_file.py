@@ -464,8 +464,13 @@ def load_network(path: str | Path, input_size: Any = None) -> Network:
         from hwsim.importers.onnx_import import load_onnx_network  # optional extra
 
         return load_onnx_network(path, input_size=input_size)
-    data = _with_base(yamlio.read_yaml(path), path, ())
-    return parse_network(data, str(path), input_size=input_size)
+    return parse_network(read_network_data(path), str(path), input_size=input_size)
+
+
+def read_network_data(path: str | Path) -> Any:
+    """The parsed YAML of a network file with its ``base:`` chain merged in (not validated)."""
+    path = Path(path)
+    return _with_base(yamlio.read_yaml(path), path, ())
 
 
 def _with_base(data: Any, path: Path, chain: tuple[Path, ...]) -> Any:
@@ -498,4 +503,4 @@ def _with_base(data: Any, path: Path, chain: tuple[Path, ...]) -> Any:
     return merged
 
 
-__all__ = ["load_network", "parse_network", "parse_input_size"]
+__all__ = ["load_network", "parse_network", "parse_input_size", "read_network_data"]

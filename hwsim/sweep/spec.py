@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 from hwsim.config import yamlio
+from hwsim.config.network_file import read_network_data
 from hwsim.config.yamlio import check_keys, join, want_choice, want_mapping, want_number
 from hwsim.errors import InputError, ProblemCollector
 
@@ -399,14 +400,6 @@ def _networks(raw: Any, base: Path, problems: ProblemCollector) -> list[NetworkR
     return refs
 
 
-def read_network_data(path: Path) -> Any:
-    """A network file's YAML with its ``base:`` chain merged: the network loader's own
-    reading, before validation (``parse_network`` builds the Network from it)."""
-    from hwsim.config import network_file
-
-    return network_file._with_base(yamlio.read_yaml(path), path, ())
-
-
 def _axes(raw: Any, accelerator: Any, accelerator_file: str,
           problems: ProblemCollector) -> list[AxisGroup]:
     if not isinstance(raw, list) or not raw:
@@ -552,4 +545,4 @@ def _range(raw: Any, place: str, problems: ProblemCollector) -> list | None:
 
 __all__ = ["Axis", "AxisGroup", "Config", "NetworkRef", "SweepSpec", "load_sweep",
            "parse_sweep", "split_path", "set_path", "apply_overrides", "config_key",
-           "canonical_json", "digest", "read_accelerator_data", "read_network_data"]
+           "canonical_json", "digest", "read_accelerator_data"]
