@@ -117,7 +117,7 @@ class SimulationResult:
                 "memory_cycles": r.memory_cycles, "utilization": r.utilization,
                 "dram_read_bytes": r.dram_read_bytes, "dram_write_bytes": r.dram_write_bytes,
                 "arithmetic_intensity": r.arithmetic_intensity, "bound": r.bound,
-                "energy": r.energy.to_dict(),
+                "energy": r.energy.to_dict(), "counts": dict(r.extra.get("counts", {})),
                 **({"start_cycle": r.start_cycle, "end_cycle": r.end_cycle,
                     "stall_cycles": r.stall_cycles} if r.end_cycle is not None else {}),
             })
@@ -197,7 +197,8 @@ def _layer_result(layer: Any, cost: LayerCost, acc: Accelerator) -> LayerResult:
     energy = price(cost.counts, cost.cycles, acc.energy)
     extra: dict[str, Any] = {"spatial_utilization": cost.spatial_utilization,
                              "fill_cycles": cost.fill_cycles, "drain_cycles": cost.drain_cycles,
-                             "writeback_cycles": cost.writeback_cycles}
+                             "writeback_cycles": cost.writeback_cycles,
+                             "counts": cost.counts.to_dict()}
     if cost.mapping is not None:
         extra["mapping"] = cost.mapping.description
         extra["passes"] = cost.mapping.passes
@@ -288,10 +289,15 @@ def _event_schedule(network: Network, accelerator: Accelerator, costs: Sequence[
         cycles = span.cycles
         utilization = (cost.counts.effective_macs / (accelerator.pes * cycles)
                        if cost.kind == ARRAY and cycles else result.utilization)
+        event = {key: getattr(span, key) for key in (
+            "compute_busy_cycles", "dma_busy_cycles", "stall_data_cycles",
+            "stall_buffer_cycles", "drain_cycles", "prefetched_bytes", "prefetch_busy_cycles",
+            "peak_buffer_bytes", "num_tiles")}
         out.append(dataclasses.replace(
             result, cycles=cycles, start_cycle=span.start_cycle, end_cycle=span.end_cycle,
             stall_cycles=span.stall_cycles, utilization=utilization,
-            energy=price(cost.counts, cycles, accelerator.energy)))
+            energy=price(cost.counts, cycles, accelerator.energy),
+            extra={**result.extra, "event": event}))
     return out, schedule
 
 
