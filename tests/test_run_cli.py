@@ -37,7 +37,7 @@ def test_table_and_summary(capsys):
     assert [line.split()[0] for line in body] == [layer.name for layer in net.layers]
     assert all(len(line) <= 120 for line in lines)
     summary = "\n".join(lines[2 + len(net.layers):])
-    for label in ("SqueezeNet v1.0 on ws_16x16 (dataflow ws, analytic engine)", "total",
+    for label in ("SqueezeNet v1.0 on ws_16x16 (dataflow ws, event engine)", "total",
                   "ms at 1000 MHz", "832.67M", "energy", "first conv   conv1:", "slowest",
                   "assumptions:", "16x16 PEs", "DRAM 16 GB/s"):
         assert label in summary
@@ -51,7 +51,7 @@ def test_json_contract(capsys):
                 "totals", "hwsim_version", "provenance"):
         assert key in data
     assert (data["network"], data["accelerator"], data["dataflow"], data["engine"],
-            data["energy_unit"]) == ("SqueezeNet v1.0", "squeezelerator", "hybrid", "analytic", "mac")
+            data["energy_unit"]) == ("SqueezeNet v1.0", "squeezelerator", "hybrid", "event", "mac")
     assert data["hwsim_version"] == hwsim.__version__
     assert data["provenance"]["network_path"] == SQUEEZENET
     assert data["provenance"]["accelerator_path"] == SQUEEZELERATOR
@@ -165,3 +165,19 @@ def test_trace_implies_the_event_engine(capsys, tmp_path):
     data = json.loads(trace.read_text())
     assert data["otherData"]["total_cycles"] > 0
     assert str(trace) in err
+
+
+def test_event_is_the_default_engine_and_analytic_stays_available(capsys, tmp_path):
+    status, out, _ = run(capsys, SQUEEZENET, "--accel", WS16, "--format", "json")
+    assert status == 0
+    event = json.loads(out)
+    assert event["engine"] == "event"
+    layers = event["layers"]
+    assert layers[0]["start_cycle"] == 0
+    assert all(a["end_cycle"] == b["start_cycle"] for a, b in zip(layers, layers[1:]))
+    assert event["totals"]["cycles"] == layers[-1]["end_cycle"]
+    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--engine", "analytic",
+                           "--out", str(tmp_path))
+    assert status == 0
+    assert "analytic engine" in out
+    assert (tmp_path / "squeezenet_v1.0__ws_16x16__analytic.json").is_file()

@@ -21,8 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="accelerator YAML file (see accelerators/)")
     parser.add_argument("--dataflow", choices=("ws", "os", "hybrid", "is"),
                         help="override the accelerator's dataflow ('is': systolic arrays only)")
-    parser.add_argument("--engine", choices=("analytic", "event"), default="analytic",
-                        help="analytic cost model (default) or the event-level scheduler")
+    parser.add_argument("--engine", choices=("analytic", "event"), default="event",
+                        help="event-level scheduler (default: tiles through DMA, buffer and "
+                             "array) or the analytic cost model (faster, for sweeps)")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table",
                         help="what to print on stdout (default: table and summary)")
     parser.add_argument("--out", metavar="DIR",

@@ -121,6 +121,13 @@ def summary_lines(result: Any) -> list[str]:
     if result.engine == "analytic":
         lines.append("  - analytic time: max(fill + compute + drain, memory + one tile) per layer, "
                      "bounded by compute + memory")
+    elif result.engine == "event" and getattr(result, "schedule", None) is not None:
+        machine = result.schedule.machine
+        lines.append("  - event time: tiles through one in-order DMA channel (DRAM latency once "
+                     "per layer), the array and a "
+                     f"{'double' if machine.double_buffering else 'single'}-buffered global buffer")
+        lines.append("  - the next layer's weights are prefetched in idle channel time: "
+                     f"{'on' if machine.weight_prefetch else 'off'}")
     return lines
 
 
@@ -147,13 +154,14 @@ def to_json(result: Any) -> str:
 
 
 def output_stem(result: Any) -> str:
-    """``<network file stem>__<accelerator file stem>[__<dataflow>]`` for output files."""
+    """``<network file stem>__<accelerator file stem>[__<dataflow>][__analytic]`` for output
+    files (the default engine, event, adds nothing)."""
     net = Path(result.network.path).stem if result.network.path else result.network.name
     acc = Path(result.accelerator.path).stem if result.accelerator.path else result.accelerator.name
     stem = f"{net}__{acc}"
     if result.dataflow != result.accelerator.dataflow:
         stem += f"__{result.dataflow}"
-    if result.engine != "analytic":
+    if result.engine != "event":
         stem += f"__{result.engine}"
     return stem.replace(" ", "_")
 
