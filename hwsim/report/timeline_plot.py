@@ -125,11 +125,14 @@ def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12) -> Fi
         layer_bars = sorted((b for b in bars if b.track == TRACK_LAYERS),
                             key=lambda b: -b.duration)[:max_labels]
         for bar in layer_bars:
-            if bar.duration / peak < 0.02:
+            # a label goes on a bar only where it fits (about 0.7 % of the width per
+            # character at this size); long hierarchical names fall back to their last part
+            room = int(bar.duration / peak / 0.007)
+            text = bar.layer if len(bar.layer) <= room else bar.layer.rsplit("/", 1)[-1]
+            if len(text) > room:
                 continue
-            ax.text((bar.start + bar.duration / 2) / factor, rows[TRACK_LAYERS], bar.layer,
-                    ha="center", va="center", fontsize=7, rotation=90 if
-                    bar.duration / peak < 0.08 else 0, clip_on=True)
+            ax.text((bar.start + bar.duration / 2) / factor, rows[TRACK_LAYERS], text,
+                    ha="center", va="center", fontsize=7, clip_on=True)
     ax.set_yticks([rows[t] for t in tracks], labels=tracks, fontsize=8)
     ax.set_ylim(-0.6, len(tracks) - 0.4)
     ax.set_xlim(0, peak / factor)
