@@ -16,7 +16,6 @@ so energy differs only by leakage (which depends on time).
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -25,7 +24,7 @@ from hwsim.cost.model import ARRAY, LayerCost, TilingError, cost_layer
 from hwsim.dataflow.base import MachineParams
 from hwsim.errors import InputError, ModelError, Problem
 from hwsim.hardware.accelerator import DATAFLOWS_BY_MICROARCHITECTURE, Accelerator
-from hwsim.result import ENERGY_COMPONENTS, EnergyBreakdown, LayerResult
+from hwsim.result import EnergyBreakdown, LayerResult
 from hwsim.workload.network import Network
 
 ENGINES = ("analytic", "event")

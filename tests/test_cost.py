@@ -12,7 +12,7 @@ from hwsim.cost import model
 from hwsim.cost.model import cost_layer, tile_runs
 from hwsim.dataflow.base import (ConvShape, MachineParams, Timing, TilingError, pipeline_timing,
                                  search_tiling)
-from hwsim.hardware import Accelerator, Buffer, PEArray, Sparsity, VectorUnit
+from hwsim.hardware import Accelerator, PEArray, Sparsity, VectorUnit
 
 REPO = Path(__file__).resolve().parent.parent
 FIRE_3X3 = ConvShape(2, 2, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, False, True)  # pad 1

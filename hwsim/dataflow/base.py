@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Mapping as TMapping, NamedTuple, Protocol
+from typing import Any, Mapping as TMapping, NamedTuple, Protocol
 
 from hwsim.workload import layer as L
 from hwsim.workload.layer import Layer

@@ -116,8 +116,8 @@ def summary_lines(result: Any) -> list[str]:
         lines.append(f"  memory-bound layers take {percent(bound / total_cycles)} of the time")
     lines.append("assumptions:")
     lines.extend(f"  - {a}" for a in acc.assumptions())
-    lines.append(f"  - layers run one after another; each reads its inputs from DRAM and writes "
-                 f"its output back (no fusion across layers)")
+    lines.append("  - layers run one after another; each reads its inputs from DRAM and writes "
+                 "its output back (no fusion across layers)")
     if result.engine == "analytic":
         lines.append("  - analytic time: max(fill + compute + drain, memory + one tile) per layer, "
                      "bounded by compute + memory")
