@@ -162,7 +162,7 @@ def _free_cost() -> LayerCost:
     return LayerCost(NONE, NONE, AccessCounts(), 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _hybrid_cost(shape: ConvShape, vector_ops: int, machine: MachineParams) -> LayerCost:
     modes = [d for d in registered_dataflows(machine.microarchitecture) if d != hybrid.NAME]
     costs = [_array_cost(shape, vector_ops, machine, d) for d in sorted(modes, key=_mode_order)]
@@ -213,7 +213,7 @@ def tile_runs(n: int, read_bytes: int, write_bytes: int, first_load_bytes: int,
     return tuple(runs)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: str) -> LayerCost:
     strategy = strategy_for(m.microarchitecture, dataflow)
     mp = strategy.map(shape, m)
@@ -251,7 +251,7 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
         tiles=tiles, mapping=mp, tiling=tiling)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCost:
     wb = m.word_bytes
     compute = ceil_div(vector_ops, m.vector_lanes)

@@ -360,7 +360,7 @@ def _halvings(total: int, unit: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
                   c_unit: int = 1, compute_cycles: float = 0.0,
                   timing: Timing = Timing()) -> Tiling:
