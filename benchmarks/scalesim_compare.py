@@ -12,7 +12,7 @@ times; without it, it prints hwsim's side only. Set up and run (see benchmarks/R
 SCALE-Sim runs in its estimate-bandwidth mode (``InterfaceBandwidth: CALC``) with 6 MiB per
 SRAM, so it reports no stall cycles and its ``Total Cycles`` is the array's compute time.
 SCALE-Sim has no padding: a padded layer is given to it with the padded ifmap size, which
-is the layer hwsim simulates (see ``docs/scalesim.md``). A layer whose name contains ``DP``
+is the layer hwsim simulates (see the README, "hwsim and SCALE-Sim"). A layer whose name contains ``DP``
 is expanded by SCALE-Sim into one layer per channel; its cycles are summed here.
 
 Exit status: 0 when every compared count agrees, 1 otherwise, 2 on bad arguments.

@@ -116,6 +116,7 @@ class SimulationResult:
                 "memory_cycles": r.memory_cycles, "utilization": r.utilization,
                 "dram_read_bytes": r.dram_read_bytes, "dram_write_bytes": r.dram_write_bytes,
                 "arithmetic_intensity": r.arithmetic_intensity, "bound": r.bound,
+                "array_cycles": r.extra.get("array_cycles", 0),
                 "energy": r.energy.to_dict(), "counts": dict(r.extra.get("counts", {})),
                 **({"start_cycle": r.start_cycle, "end_cycle": r.end_cycle,
                     "stall_cycles": r.stall_cycles} if r.end_cycle is not None else {}),
@@ -199,6 +200,7 @@ def _layer_result(layer: Any, cost: LayerCost, acc: Accelerator) -> LayerResult:
                              "writeback_cycles": cost.writeback_cycles,
                              "counts": cost.counts.to_dict()}
     if cost.mapping is not None:
+        extra["array_cycles"] = cost.mapping.array_cycles
         extra["mapping"] = cost.mapping.description
         extra["passes"] = cost.mapping.passes
     if cost.tiling is not None:

@@ -99,7 +99,7 @@ In WS and IS the reduction dimension ``R*S*C`` is folded over the rows, so each 
 writes a full set of *partial sums*: SCALE-Sim writes them all to the ofmap SRAM and from
 there to DRAM (it never reads them back to accumulate). :attr:`SystolicCost.ofmap_sram_writes`
 is that count; :attr:`SystolicCost.ofmap_elements` is the final output count, what leaves the
-chip when partial sums are kept on chip (hwsim's default; see ``docs/scalesim.md``).
+chip when partial sums are kept on chip (hwsim's default; see the README, "hwsim and SCALE-Sim").
 SCALE-Sim 3.0.0's OS mode adds a spurious ``Ar + Ac`` to its ofmap write count per fold (a
 bookkeeping slip in ``create_ofmap_demand_mat``); hwsim reports the true count.
 
