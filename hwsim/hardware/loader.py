@@ -267,10 +267,16 @@ def _plain(message: str) -> str:
     return rest if head[:1].isupper() and rest else message
 
 
+def read_accelerator_data(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """An accelerator file's YAML with its ``base:`` chain merged (not validated), and for
+    each key path the file that wrote it (for error messages)."""
+    path = Path(path)
+    return _load_merged(path, (str(path.resolve()),))
+
+
 def load_accelerator(path: str | Path) -> Accelerator:
     """Read an accelerator YAML file (see the module docstring); InputError on bad input."""
-    path = Path(path)
-    merged, origins = _load_merged(path, (str(path.resolve()),))
+    merged, origins = read_accelerator_data(path)
     return parse_accelerator(merged, str(path), origins)
 
 
@@ -289,4 +295,4 @@ def accelerator_to_dict(acc: Accelerator) -> dict[str, Any]:
     return out
 
 
-__all__ = ["load_accelerator", "parse_accelerator", "accelerator_to_dict"]
+__all__ = ["load_accelerator", "parse_accelerator", "accelerator_to_dict", "read_accelerator_data"]

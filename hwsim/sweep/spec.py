@@ -36,6 +36,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from hwsim.config import yamlio
 from hwsim.config.network_file import read_network_data
+from hwsim.hardware.loader import read_accelerator_data
 from hwsim.config.yamlio import check_keys, join, want_choice, want_mapping, want_number
 from hwsim.errors import InputError, ProblemCollector
 
@@ -350,15 +351,6 @@ def _accelerator(raw: Any, base: Path,
     return str(path.resolve()), data, origins
 
 
-def read_accelerator_data(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """An accelerator file's YAML with its ``base:`` chain merged, and key path -> the file
-    that wrote it: the accelerator loader's own reading, before validation."""
-    from hwsim.hardware import loader
-
-    merged, origins = loader._load_merged(path, (str(path.resolve()),))
-    return merged, dict(origins)
-
-
 def _networks(raw: Any, base: Path, problems: ProblemCollector) -> list[NetworkRef]:
     if not isinstance(raw, list) or not raw:
         problems.add("networks", "expected a non-empty list of network files")
@@ -545,4 +537,4 @@ def _range(raw: Any, place: str, problems: ProblemCollector) -> list | None:
 
 __all__ = ["Axis", "AxisGroup", "Config", "NetworkRef", "SweepSpec", "load_sweep",
            "parse_sweep", "split_path", "set_path", "apply_overrides", "config_key",
-           "canonical_json", "digest", "read_accelerator_data"]
+           "canonical_json", "digest"]
