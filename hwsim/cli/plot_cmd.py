@@ -19,7 +19,6 @@ there is one network, the network when there is one accelerator):
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
 import sys
 from dataclasses import dataclass
@@ -178,9 +177,7 @@ KINDS["sweep"] = PlotKind("sweep results: two objectives with the Pareto front, 
 
 
 def _add_timeline_kind() -> None:
-    """Offer ``timeline`` only when the event scheduler's plot module exists."""
-    if importlib.util.find_spec("hwsim.report.timeline_plot") is None:
-        return
+    """The ``timeline`` kind: the event schedule of one run (hwsim.report.timeline_plot)."""
 
     def arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("network", nargs="?", metavar="NETWORK", help="network YAML file")
@@ -214,9 +211,6 @@ def _add_timeline_kind() -> None:
 def event_schedule(args: argparse.Namespace) -> tuple[Any, str]:
     """The event schedule of one network on one accelerator, and a title for it."""
     import hwsim
-    from hwsim.pipeline import layer_costs
-    from hwsim.sim import run_schedule
-    from hwsim.sim.adapter import machine_from_accelerator, schedule_items
 
     problems = []
     try:
@@ -229,10 +223,8 @@ def event_schedule(args: argparse.Namespace) -> tuple[Any, str]:
         problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    costs = layer_costs(network, accelerator, args.dataflow)
-    schedule = run_schedule(schedule_items(network.layers, costs),
-                            machine_from_accelerator(accelerator))
-    return schedule, f"Event timeline: {network.name} on {accelerator.name}"
+    result = hwsim.simulate(network, accelerator, dataflow=args.dataflow, engine="event")
+    return result.schedule, f"Event timeline: {network.name} on {accelerator.name}"
 
 
 _add_timeline_kind()
