@@ -46,7 +46,8 @@ def layer_rows(result: Any) -> list[list[str]]:
 
 def to_table(result: Any) -> str:
     """The per-layer table followed by the summary (lines wrapped at :data:`WIDTH`)."""
-    table = format_table(TABLE_HEADERS, layer_rows(result), align="llrlrrrrlr",
+    headers = TABLE_HEADERS[:-1] + (f"energy ({result.energy_unit})",)
+    table = format_table(headers, layer_rows(result), align="llrlrrrrlr",
                          max_widths={0: NAME_WIDTH})
     return table + "\n\n" + "\n".join(_wrap(summary_lines(result))) + "\n"
 
