@@ -16,14 +16,13 @@ import yaml
 
 from hwsim.errors import InputError, ProblemCollector, did_you_mean
 
-_MISSING = object()
 
 
 def read_yaml(path: str | Path) -> Any:
     """Parse a YAML file; InputError for a missing, unreadable or invalid file."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"file not found", file=path)
+        raise InputError("file not found", file=path)
     if path.is_dir():
         raise InputError("is a directory, not a YAML file", file=path)
     try:
@@ -68,7 +67,7 @@ def check_keys(data: Mapping[str, Any], place: str, problems: ProblemCollector, 
 def want_mapping(value: Any, place: str, problems: ProblemCollector) -> Mapping[str, Any] | None:
     if isinstance(value, Mapping):
         return value
-    problems.add(place, f"expected a mapping (key: value), got {_kind(value)}")
+    problems.add(place, f"expected a mapping (key: value), got {describe_value(value)}")
     return None
 
 
@@ -77,7 +76,7 @@ def want_number(value: Any, place: str, problems: ProblemCollector, *, positive:
                 maximum: float | None = None) -> float | int | None:
     """A number (int if ``integer``) within range; records a problem and returns None if not."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        problems.add(place, f"expected {'an integer' if integer else 'a number'}, got {_kind(value)}")
+        problems.add(place, f"expected {'an integer' if integer else 'a number'}, got {describe_value(value)}")
         return None
     if integer and not float(value).is_integer():
         problems.add(place, f"expected an integer, got {value!r}")
@@ -97,7 +96,7 @@ def want_number(value: Any, place: str, problems: ProblemCollector, *, positive:
 def want_bool(value: Any, place: str, problems: ProblemCollector) -> bool | None:
     if isinstance(value, bool):
         return value
-    problems.add(place, f"expected true or false, got {_kind(value)}")
+    problems.add(place, f"expected true or false, got {describe_value(value)}")
     return None
 
 
@@ -106,12 +105,13 @@ def want_choice(value: Any, place: str, problems: ProblemCollector,
     choices = list(choices)
     if isinstance(value, str) and value in choices:
         return value
-    problems.add(place, f"expected one of {', '.join(choices)}, got {_kind(value)}"
+    problems.add(place, f"expected one of {', '.join(choices)}, got {describe_value(value)}"
                  + (did_you_mean(value, choices) if isinstance(value, str) else ""))
     return None
 
 
-def _kind(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """How a value reads in an error message: 'the number 3', 'a list', ..."""
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
@@ -128,4 +128,4 @@ def _kind(value: Any) -> str:
 
 
 __all__ = ["read_yaml", "join", "check_keys", "want_mapping", "want_number", "want_bool",
-           "want_choice", "_MISSING"]
+           "want_choice", "describe_value"]

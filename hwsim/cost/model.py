@@ -222,11 +222,7 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
     compute = max(mp.array_cycles, vector_cycles) + m.layer_setup_cycles
     tiling = search_tiling(shape, m.tile_budget_bytes // wb, mp.k_unit, mp.p_unit, mp.c_unit,
                            compute, m.timing)
-    read_bytes = tiling.read_words * wb
-    write_bytes = tiling.output_write_words * wb
-    memory, cycles, fill, drain = _timing(compute, read_bytes, write_bytes,
-                                          tiling.first_load_words * wb,
-                                          tiling.last_store_words * wb, tiling.pipeline_tiles, m)
+    read_bytes, write_bytes, memory, cycles, fill, drain = _tiled_timing(tiling, compute, m)
     counts = AccessCounts(
         macs=shape.macs, effective_macs=mp.effective_macs, vector_ops=vector_ops,
         rf_accesses=mp.rf_accesses, inter_pe_transfers=mp.inter_pe_transfers,
@@ -251,17 +247,26 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
         tiles=tiles, mapping=mp, tiling=tiling)
 
 
+def _tiled_timing(tiling: Tiling, compute: int, m: MachineParams
+                  ) -> tuple[int, int, float, float, float, float]:
+    """DRAM bytes read and written for a tiling, and the layer's memory time, time, fill and
+    drain (see ``_timing``)."""
+    wb = m.word_bytes
+    read_bytes = tiling.read_words * wb
+    write_bytes = tiling.output_write_words * wb
+    return (read_bytes, write_bytes) + _timing(compute, read_bytes, write_bytes,
+                                               tiling.first_load_words * wb,
+                                               tiling.last_store_words * wb,
+                                               tiling.pipeline_tiles, m)
+
+
 @lru_cache(maxsize=16384)
 def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCost:
     wb = m.word_bytes
     compute = ceil_div(vector_ops, m.vector_lanes)
     tiling = search_tiling(shape, m.tile_budget_bytes // wb, shape.out_channels, 1,
                            shape.in_channels, compute, m.timing)
-    read_bytes = tiling.read_words * wb
-    write_bytes = tiling.output_write_words * wb
-    memory, cycles, fill, drain = _timing(compute, read_bytes, write_bytes,
-                                          tiling.first_load_words * wb,
-                                          tiling.last_store_words * wb, tiling.pipeline_tiles, m)
+    read_bytes, write_bytes, memory, cycles, fill, drain = _tiled_timing(tiling, compute, m)
     counts = AccessCounts(
         vector_ops=vector_ops, glb_input_reads=float(shape.input_words),
         glb_output_writes=float(shape.output_words),

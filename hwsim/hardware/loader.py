@@ -35,7 +35,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Mapping
 
-from hwsim.config.yamlio import join, read_yaml
+from hwsim.config.yamlio import describe_value, join, read_yaml
 from hwsim.errors import InputError, Problem, did_you_mean
 from hwsim.hardware.accelerator import (DATAFLOWS_BY_MICROARCHITECTURE, ENERGY_UNITS,
                                         MICROARCHITECTURES, Accelerator, Buffer, Dram,
@@ -134,31 +134,20 @@ def _load_merged(path: Path, chain: tuple[str, ...]) -> tuple[dict[str, Any], di
 
 def _check(kind: str, extra: Any, value: Any, place: str, problems: _Problems) -> Any:
     """Check one value; record a problem and return None when it is wrong."""
-    def kind_of(v: Any) -> str:
-        if v is None:
-            return "nothing (null)"
-        if isinstance(v, bool):
-            return f"the boolean {str(v).lower()}"
-        if isinstance(v, (int, float)):
-            return f"the number {v!r}"
-        if isinstance(v, str):
-            return f"the string '{v}'"
-        return "a list" if isinstance(v, list) else "a mapping" if isinstance(v, Mapping) else type(v).__name__
-
     if kind == "str":
         if isinstance(value, str):
             return value
-        problems.add(place, f"expected a string, got {kind_of(value)}")
+        problems.add(place, f"expected a string, got {describe_value(value)}")
         return None
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        problems.add(place, f"expected true or false, got {kind_of(value)}")
+        problems.add(place, f"expected true or false, got {describe_value(value)}")
         return None
     if kind == "choice":
         if isinstance(value, str) and value in extra:
             return value
-        problems.add(place, f"expected one of {', '.join(extra)}, got {kind_of(value)}"
+        problems.add(place, f"expected one of {', '.join(extra)}, got {describe_value(value)}"
                      + (did_you_mean(value, extra) if isinstance(value, str) else ""))
         return None
     if kind == "dataflows":
@@ -166,11 +155,11 @@ def _check(kind: str, extra: Any, value: Any, place: str, problems: _Problems) -
             value = [value]
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(value)
-        problems.add(place, f"expected a list of dataflow names, got {kind_of(value)}")
+        problems.add(place, f"expected a list of dataflow names, got {describe_value(value)}")
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         problems.add(place, f"expected {'an integer' if kind == 'int' else 'a number'}, "
-                            f"got {kind_of(value)}")
+                            f"got {describe_value(value)}")
         return None
     if kind == "int":
         if not float(value).is_integer():
