@@ -197,7 +197,11 @@ def test_coalesced_runs_give_exactly_the_tile_by_tile_schedule():
         slow = run_schedule(items, m, coalesce=False)
         for a, b in zip(fast.layers, slow.layers):
             for key, value in a.to_dict().items():
-                assert value == pytest.approx(b.to_dict()[key], rel=1e-9, abs=1e-6), (a.name, key)
+                other = b.to_dict()[key]
+                if isinstance(value, str):  # names: pytest.approx takes numbers only
+                    assert value == other, (a.name, key)
+                else:
+                    assert value == pytest.approx(other, rel=1e-9, abs=1e-6), (a.name, key)
         assert fast.events <= slow.events
 
 
