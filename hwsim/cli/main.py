@@ -21,7 +21,9 @@ from hwsim.errors import HwsimError, InputError
 COMMANDS = ["info", "run", "import", "compare", "plot", "sweep", "pareto"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that sub-command's (imports stay light:
+    ``hwsim run`` need not load the sweep, plotting or import machinery)."""
     parser = argparse.ArgumentParser(
         prog="hwsim",
         description="Hardware-aware performance and energy simulator for CNNs.",
@@ -31,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log more to stderr (-v info, -vv debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else [only]:
         module = importlib.import_module(f"hwsim.cli.{name}_cmd")
         module.register(sub)
     return parser
@@ -39,9 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv``; returns the exit status."""
-    parser = build_parser()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_list if not a.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse: usage errors exit 2, --help exits 0
         return int(exc.code or 0)
     logging.basicConfig(level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],

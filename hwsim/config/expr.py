@@ -14,6 +14,7 @@ import ast
 import math
 import operator
 import re
+from functools import lru_cache
 from typing import Any, Mapping
 
 _EXPR = re.compile(r"^\$\{(.*)\}$", re.DOTALL)
@@ -54,11 +55,16 @@ def evaluate(text: str, variables: Mapping[str, Any]) -> Any:
         if not match:
             return text
         source = match.group(1).strip()
+    return _eval(_parse(source), variables, source)
+
+
+@lru_cache(maxsize=4096)
+def _parse(source: str) -> ast.AST:
+    """The expression's syntax tree (cached: a block's expressions repeat per instance)."""
     try:
-        tree = ast.parse(source, mode="eval")
+        return ast.parse(source, mode="eval").body
     except SyntaxError as exc:
         raise ExpressionError(f"invalid expression '{source}': {exc.msg}") from None
-    return _eval(tree.body, variables, source)
 
 
 def _eval(node: ast.AST, env: Mapping[str, Any], source: str) -> Any:
