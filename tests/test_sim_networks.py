@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import hwsim
-from hwsim.errors import InputError
 from hwsim.pipeline import layer_costs
 from hwsim.sim.adapter import machine_from_accelerator, schedule_items
 from hwsim.sim.engine import run_schedule
@@ -38,12 +37,7 @@ def test_event_schedule_lies_between_the_analytic_bounds(accel_path, networks):
     without = dataclasses.replace(base, weight_prefetch=False)
     with_prefetch = dataclasses.replace(base, weight_prefetch=True)
     for network in networks:
-        try:
-            costs = layer_costs(network, accelerator)
-        except InputError as exc:
-            if "registered" in str(exc):
-                pytest.skip(f"dataflow not integrated yet: {exc}")
-            raise
+        costs = layer_costs(network, accelerator)
         items = schedule_items(network.layers, costs)
         off = run_schedule(items, without, check_bounds=False)
         on = run_schedule(items, with_prefetch, check_bounds=False)
@@ -78,3 +72,22 @@ def test_simulate_event_fills_spans_and_the_busy_stall_breakdown():
     assert result.total_cycles == end
     again = hwsim.simulate(network, accelerator, engine="event")
     assert again.to_dict() == result.to_dict()        # identical from run to run
+
+
+def test_weight_prefetch_is_an_accelerator_parameter(tmp_path):
+    """`buffer.weight_prefetch: false` gives the schedule whose every layer lies between
+    max(compute, memory) and compute + memory of the analytic model (issue 4's bound)."""
+    network = hwsim.load_network(ROOT / "networks" / "squeezenet_v1.0.yaml")
+    path = tmp_path / "no_prefetch.yaml"
+    path.write_text(f"base: {ROOT / 'accelerators' / 'squeezelerator.yaml'}\n"
+                    "buffer: {weight_prefetch: false}\n")
+    accelerator = hwsim.load_accelerator(path)
+    assert accelerator.buffer.weight_prefetch is False
+    assert machine_from_accelerator(accelerator).weight_prefetch is False
+    event = hwsim.simulate(network, accelerator, engine="event")
+    analytic = hwsim.simulate(network, accelerator, engine="analytic")
+    for e, a in zip(event.layers, analytic.layers):
+        tol = 1e-6 * max(1.0, a.compute_cycles + a.memory_cycles)
+        assert max(a.compute_cycles, a.memory_cycles) - tol <= e.cycles, e.name
+        assert e.cycles <= a.compute_cycles + a.memory_cycles + tol, e.name
+        assert e.extra["event"]["prefetched_bytes"] == 0, e.name

@@ -98,14 +98,16 @@ class Buffer:
     ``global_kib`` global buffer (KiB), ``preload_kib`` / ``broadcast_kib`` the array-side
     staging buffers (recorded and validated; the model assumes they keep the array fed),
     ``double_buffering`` whether DRAM transfers overlap compute (the global buffer is then
-    split in two halves), and the per-operand bandwidths between buffer and array in words
-    per cycle.
+    split in two halves), ``weight_prefetch`` whether the event engine may load the next
+    layer's weights into buffer space the current layer leaves free (event engine only),
+    and the per-operand bandwidths between buffer and array in words per cycle.
     """
 
     global_kib: float = 512.0
     preload_kib: float = 8.0
     broadcast_kib: float = 8.0
     double_buffering: bool = True
+    weight_prefetch: bool = True
     input_words_per_cycle: int = 32
     weight_words_per_cycle: int = 32
     psum_words_per_cycle: int = 32
@@ -122,8 +124,10 @@ class Buffer:
                   weight_words_per_cycle=self.weight_words_per_cycle,
                   psum_words_per_cycle=self.psum_words_per_cycle,
                   output_words_per_cycle=self.output_words_per_cycle)
-        if not isinstance(self.double_buffering, bool):
-            raise ValueError(f"Buffer.double_buffering must be true or false, got {self.double_buffering!r}")
+        for name in ("double_buffering", "weight_prefetch"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"Buffer.{name} must be true or false, got "
+                                 f"{getattr(self, name)!r}")
 
     @property
     def global_bytes(self) -> int:

@@ -14,7 +14,7 @@ The format (every key optional unless stated; defaults are those of the dataclas
     layer_setup_cycles: 0          # fixed array cost per layer
     pe_array: {rows: 16, cols: 16, rf_entries_per_pe: 8, pack_groups: false}
     buffer: {global_kib: 512, preload_kib: 8, broadcast_kib: 8, double_buffering: true,
-             input_words_per_cycle: 32, weight_words_per_cycle: 32,
+             weight_prefetch: true, input_words_per_cycle: 32, weight_words_per_cycle: 32,
              psum_words_per_cycle: 32, output_words_per_cycle: 32}
     dram: {bandwidth_gb_per_s: 16, latency_cycles: 100}
     vector_unit: {lanes: 16}
@@ -47,6 +47,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Any]]]] = {
                            "rf_entries_per_pe": ("int", 1), "pack_groups": ("bool", None)}),
     "buffer": (Buffer, {"global_kib": ("number", None), "preload_kib": ("number", None),
                         "broadcast_kib": ("number", None), "double_buffering": ("bool", None),
+                        "weight_prefetch": ("bool", None),
                         "input_words_per_cycle": ("int", 1), "weight_words_per_cycle": ("int", 1),
                         "psum_words_per_cycle": ("int", 1), "output_words_per_cycle": ("int", 1)}),
     "dram": (Dram, {"bandwidth_gb_per_s": ("number", None), "latency_cycles": ("int", 0)}),

@@ -19,20 +19,16 @@ from hwsim.sim.items import ScheduleItem, SimMachine
 NETWORK_INPUT = "input"
 
 
-def machine_from_accelerator(accelerator: Any, *, weight_prefetch: bool = True) -> SimMachine:
+def machine_from_accelerator(accelerator: Any) -> SimMachine:
     """The :class:`SimMachine` of an ``hwsim.hardware.Accelerator``: DRAM latency (cycles),
-    bandwidth (bytes per cycle at the accelerator's clock), global-buffer bytes and double
-    buffering. ``weight_prefetch`` comes from the accelerator's ``weight_prefetch`` field
-    when it has one, else from the argument."""
-    prefetch = getattr(accelerator, "weight_prefetch", None)
-    if prefetch is None:
-        prefetch = getattr(getattr(accelerator, "buffer", None), "weight_prefetch", None)
+    bandwidth (bytes per cycle at the accelerator's clock), global-buffer bytes, double
+    buffering and weight prefetch (``buffer.weight_prefetch``)."""
     return SimMachine(
         dram_latency_cycles=float(accelerator.dram.latency_cycles),
         dram_bytes_per_cycle=float(accelerator.dram_bytes_per_cycle),
         glb_bytes=int(accelerator.buffer.global_bytes),
         double_buffering=bool(accelerator.buffer.double_buffering),
-        weight_prefetch=bool(weight_prefetch if prefetch is None else prefetch),
+        weight_prefetch=bool(accelerator.buffer.weight_prefetch),
     )
 
 
