@@ -631,3 +631,18 @@ def test_opset_9_clip_attributes_and_conv_weights_that_disagree(tmp_path, caplog
         result = import_onnx(g.save(tmp_path / "odd.onnx", outputs=["y"]), skip_unsupported=True)
     assert result.dropped == ("node '/s/Sigmoid' (Sigmoid)",)
     assert "4 input channels per group, the weights have 5" in caplog.text
+
+
+def test_cli_run_accepts_an_onnx_file_and_matches_the_hand_written_network(tmp_path, capsys):
+    path = squeezenet_v1_0().save(tmp_path / "squeezenet.onnx")
+    accel = str(REPO / "accelerators" / "squeezelerator.yaml")
+    results = []
+    for network in (str(path), str(REPO / "networks" / "squeezenet_v1.0.yaml")):
+        assert main(["run", network, "--accel", accel, "--format", "json",
+                     "--engine", "analytic"]) == 0
+        results.append(json.loads(capsys.readouterr().out))
+    onnx_run, yaml_run = results
+    assert onnx_run["totals"]["macs"] == 832_667_936
+    # The same layers on the same machine: the same time and energy.
+    assert onnx_run["totals"]["cycles"] == yaml_run["totals"]["cycles"]
+    assert onnx_run["totals"]["energy"] == yaml_run["totals"]["energy"]
