@@ -100,4 +100,4 @@ class LayerResult:
         return out
 
 
-__all__ = ["EnergyBreakdown", "LayerResult", "ENERGY_COMPONENTS", "asdict"]
+__all__ = ["EnergyBreakdown", "LayerResult", "ENERGY_COMPONENTS"]

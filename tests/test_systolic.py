@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hwsim.config.network_file import load_network
+from hwsim.hardware.loader import load_accelerator
 from hwsim.dataflow.systolic import (
     DATAFLOWS, GemmShape, compute_cycles, compute_cycles_many, conv_gemm, fc_gemm,
     layer_gemm, systolic_cost, systolic_layer_cost,
@@ -315,8 +316,7 @@ def test_mobilenet_depthwise_layers_are_per_channel_gemms():
 
 @pytest.mark.parametrize("dataflow", DATAFLOWS)
 def test_bundled_scalesim_accelerators(dataflow):
-    loader = pytest.importorskip("hwsim.hardware.loader")
-    acc = loader.load_accelerator(REPO / "accelerators" / f"scalesim_{dataflow}_32x32.yaml")
+    acc = load_accelerator(REPO / "accelerators" / f"scalesim_{dataflow}_32x32.yaml")
     assert (acc.microarchitecture, acc.dataflow) == ("systolic", dataflow)
     assert (acc.pe_array.rows, acc.pe_array.cols, acc.word_bytes) == (32, 32, 1)
     conv1 = _network("alexnet").layer("conv1")
