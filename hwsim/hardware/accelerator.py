@@ -303,8 +303,9 @@ class Accelerator:
         ]
         s = self.sparsity
         if s.zero_weight_fraction:
-            where = ", ".join(s.skip_zero_weights_in) or "no dataflow"
-            out.append(f"{s.zero_weight_fraction:.0%} zero weights, skipped in {where}")
+            where = (f"skipped in {', '.join(s.skip_zero_weights_in)}"
+                     if s.skip_zero_weights_in else "never skipped")
+            out.append(f"{s.zero_weight_fraction:.0%} zero weights, {where}")
         e = self.energy
         out.append(f"energy ({e.unit}): MAC {e.mac:g}, RF {e.rf_access:g}, inter-PE "
                    f"{e.inter_pe:g}, GLB {e.glb_access:g}, DRAM {e.dram_word:g} per word, "

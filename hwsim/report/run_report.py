@@ -49,7 +49,9 @@ def to_table(result: Any) -> str:
     headers = TABLE_HEADERS[:-1] + (f"energy ({result.energy_unit})",)
     table = format_table(headers, layer_rows(result), align="llrlrrrrlr",
                          max_widths={0: NAME_WIDTH})
-    return table + "\n\n" + "\n".join(_wrap(summary_lines(result))) + "\n"
+    assumptions = ["assumptions:"] + assumption_lines(result)
+    return (table + "\n\n" + "\n".join(_wrap(assumptions)) + "\n\n"
+            + "\n".join(_wrap(summary_lines(result))) + "\n")
 
 
 WIDTH = 110
@@ -81,8 +83,28 @@ def first_conv(result: Any) -> Any | None:
     return None
 
 
+def assumption_lines(result: Any) -> list[str]:
+    """What the numbers depend on: the machine's open choices and the engine's rules."""
+    acc = result.accelerator
+    lines: list[str] = []
+    lines.extend(f"  - {a}" for a in acc.assumptions())
+    lines.append("  - layers run one after another; each reads its inputs from DRAM and writes "
+                 "its output back (no fusion across layers)")
+    if result.engine == "analytic":
+        lines.append("  - analytic time: max(fill + compute + drain, memory + one tile) per layer, "
+                     "bounded by compute + memory")
+    elif result.engine == "event" and getattr(result, "schedule", None) is not None:
+        machine = result.schedule.machine
+        lines.append("  - event time: tiles through one in-order DMA channel (DRAM latency once "
+                     "per layer), the array and a "
+                     f"{'double' if machine.double_buffering else 'single'}-buffered global buffer")
+        lines.append("  - the next layer's weights are prefetched in idle channel time: "
+                     f"{'on' if machine.weight_prefetch else 'off'}")
+    return lines
+
+
 def summary_lines(result: Any) -> list[str]:
-    """Totals, the first conv's share, the slowest layers and the assumptions."""
+    """Totals, the first conv's share and the slowest layers."""
     acc = result.accelerator
     energy = result.energy
     total_cycles = result.total_cycles
@@ -99,7 +121,8 @@ def summary_lines(result: Any) -> list[str]:
     total_e = energy.total
     parts = ", ".join(f"{c} {percent(getattr(energy, c) / total_e) if total_e else '0%'}"
                       for c in ENERGY_COMPONENTS)
-    lines.append(f"  energy       {human(total_e, 2)} {result.energy_unit}: {parts}")
+    unit = "MAC-eq" if result.energy_unit == "mac" else result.energy_unit
+    lines.append(f"  energy       {human(total_e, 2)} {unit}: {parts}")
     fc = first_conv(result)
     if fc is not None and total_cycles:
         e_share = fc.energy.total / total_e if total_e else 0.0
@@ -115,20 +138,6 @@ def summary_lines(result: Any) -> list[str]:
     bound = sum(r.cycles for r in result.layers if r.bound == "memory" and r.cycles)
     if total_cycles:
         lines.append(f"  memory-bound layers take {percent(bound / total_cycles)} of the time")
-    lines.append("assumptions:")
-    lines.extend(f"  - {a}" for a in acc.assumptions())
-    lines.append("  - layers run one after another; each reads its inputs from DRAM and writes "
-                 "its output back (no fusion across layers)")
-    if result.engine == "analytic":
-        lines.append("  - analytic time: max(fill + compute + drain, memory + one tile) per layer, "
-                     "bounded by compute + memory")
-    elif result.engine == "event" and getattr(result, "schedule", None) is not None:
-        machine = result.schedule.machine
-        lines.append("  - event time: tiles through one in-order DMA channel (DRAM latency once "
-                     "per layer), the array and a "
-                     f"{'double' if machine.double_buffering else 'single'}-buffered global buffer")
-        lines.append("  - the next layer's weights are prefetched in idle channel time: "
-                     f"{'on' if machine.weight_prefetch else 'off'}")
     return lines
 
 
