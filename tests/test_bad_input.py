@@ -57,7 +57,7 @@ def test_invalid_yaml_names_line_and_column(fails):
 
 
 def test_empty_file(fails):
-    fails("", "expected a mapping with 'name', 'input' and 'layers' at the top")
+    fails("", "expected a mapping with 'input' and 'layers' at the top")
 
 
 def test_unknown_key_with_suggestion(fails):
@@ -291,3 +291,51 @@ def test_input_size_too_small_for_the_network(fails):
           - {name: a, type: conv, out_channels: 8, kernel: 7, stride: 2}
     """, "layer 'a' (layers[0]): kernel 7x7 is larger than its padded input 3x5x5",
         argv=("--input-size", "5"))
+
+
+def test_regression_huge_repeat_fails_fast_instead_of_exhausting_memory(fails):
+    fails("""
+        input: [3, 8, 8]
+        params: {n: 100000000}
+        blocks:
+          b: {layers: [{name: x, type: relu}]}
+        layers:
+          - {name: a, block: b, repeat: $n}
+    """, "layers[0].repeat: 100000000 repeats is more than the 10,000 allowed")
+
+
+def test_regression_nested_repeats_stop_at_the_layer_cap(fails):
+    # 10,000 x 10,000 layers would take hours and gigabytes; the cap stops expansion early.
+    fails("""
+        input: [3, 8, 8]
+        blocks:
+          b: {layers: [{name: x, type: relu}]}
+          s: {params: [m], layers: [{name: blk, block: b, repeat: $m}]}
+        layers:
+          - {name: st, block: s, repeat: 10000, args: {m: 10000}}
+    """, "the network has more than 100,000 layers")
+
+
+def test_regression_huge_power_is_an_error_not_a_hang(fails):
+    fails("""
+        input: [3, 8, 8]
+        layers:
+          - {name: c, type: conv, out_channels: "${10**10**10}", kernel: 1}
+    """, "layers[0].out_channels: 10 ** 10000000000 is too large")
+
+
+def test_regression_infinite_parameter_in_an_expression(fails):
+    fails("""
+        input: [3, 8, 8]
+        params: {w: .inf}
+        layers:
+          - {name: c, type: conv, out_channels: "${int(w)}", kernel: 1}
+    """, "layers[0].out_channels: cannot evaluate", "infinity")
+
+
+def test_regression_non_finite_input_size(fails):
+    fails("""
+        input: [3, .nan, 8]
+        layers:
+          - {name: r, type: relu}
+    """, "input[1]: expected a finite number, got nan")

@@ -210,3 +210,19 @@ def test_bad_accelerator_exits_2_through_the_cli_without_traceback(tmp_path, cap
     assert "dram.bandwidth_gbps: unknown key (did you mean 'bandwidth_gb_per_s'?)" in captured.err
     assert "Traceback" not in captured.err
     assert captured.out == ""
+
+
+def test_regression_non_finite_values_are_named_in_the_file_that_wrote_them(tmp_path):
+    # A NaN used to slip past the loader and be reported against the base file by the
+    # record's own check; infinities crashed the model (ZeroDivisionError, OverflowError).
+    write(tmp_path, "base.yaml", "pe_array: {rows: 4, cols: 4}\n")
+    path = write(tmp_path, "x.yaml", "base: base.yaml\nclock_mhz: .inf\n"
+                                     "buffer: {global_kib: .nan}\n"
+                                     "dram: {bandwidth_gb_per_s: .nan}\n")
+    with pytest.raises(InputError) as err:
+        load_accelerator(path)
+    assert [(p.file, p.place) for p in err.value.problems] == [
+        (str(path), "clock_mhz"), (str(path), "buffer.global_kib"),
+        (str(path), "dram.bandwidth_gb_per_s")]
+    assert "expected a finite number, got inf" in str(err.value)
+    assert "expected a finite number, got nan" in str(err.value)

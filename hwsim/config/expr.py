@@ -22,7 +22,7 @@ _NAME = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 
 _BINOPS = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
 }
 _CMPOPS = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
@@ -38,6 +38,19 @@ class ExpressionError(ValueError):
 
 def is_expression(value: Any) -> bool:
     return isinstance(value, str) and bool(_EXPR.match(value) or _NAME.match(value))
+
+
+MAX_RESULT_BITS = 4096  # a bound on integer powers: '10**10**10' is an error, not a hang
+
+
+def _power(a: Any, b: Any) -> Any:
+    if isinstance(a, int) and isinstance(b, int) and b > 0 and a not in (0, 1, -1):
+        if abs(a).bit_length() * b > MAX_RESULT_BITS:
+            raise ExpressionError(f"{a} ** {b} is too large")
+    return a ** b
+
+
+_BINOPS[ast.Pow] = _power
 
 
 def _divide(a: Any, b: Any) -> Any:

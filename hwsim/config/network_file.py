@@ -51,6 +51,8 @@ TYPE_ALIASES = {"global_avgpool": (L.AVGPOOL, {"global": True}),
                 "relu6": (L.RELU, {}), "batchnorm": (L.BN, {}), "dense": (L.FC, {})}
 REQUIRED = {L.CONV: ("out_channels", "kernel"), L.FC: ("out_channels",)}
 MAX_DEPTH = 16
+MAX_REPEAT = 10_000     # a typo'd repeat count fails fast instead of exhausting memory
+MAX_LAYERS = 100_000
 
 
 @dataclass
@@ -85,13 +87,17 @@ class _Expander:
         self.instances: dict[str, int] = {}
         self.full_names: set[str] = set()
         self.broken: set[str] = set()
+        self.too_many = False  # the layer cap was hit: stop expanding
 
     # --- expressions ---------------------------------------------------------------------
     def value(self, raw: Any, env: Mapping[str, Any], place: str) -> Any:
         try:
             return substitute(raw, env)
-        except (ExpressionError, TypeError, ZeroDivisionError) as exc:
+        except ExpressionError as exc:
             self.problems.add(place, str(exc))
+            return None
+        except (TypeError, ZeroDivisionError, OverflowError, ValueError) as exc:
+            self.problems.add(place, f"cannot evaluate {raw!r}: {exc}")
             return None
 
     # --- expansion -----------------------------------------------------------------------
@@ -105,6 +111,8 @@ class _Expander:
         prev = scope_input
         last_name = None
         for i, entry in enumerate(entries):
+            if self.too_many:
+                break
             here = join(place, i)
             if want_mapping(entry, here, self.problems) is None:  # {} is reported below
                 continue
@@ -189,6 +197,10 @@ class _Expander:
             attrs.setdefault("activation", "relu")
         if kind in L.POOL_TYPES and "kernel" not in attrs and not attrs.get("global"):
             self.problems.add(join(place, "kernel"), "missing required key (or 'global: true')")
+        if len(self.pending) >= MAX_LAYERS:
+            self.problems.add(place, f"the network has more than {MAX_LAYERS:,} layers")
+            self.too_many = True
+            return None
         self.pending.append(_Pending(full, kind, inputs, attrs, place))
         if len(self.problems.problems) > before:
             self.broken.add(full)  # still resolve its inputs, to report them too
@@ -217,6 +229,10 @@ class _Expander:
                            positive=False, minimum=0) is None:
                 return None
             repeat = int(repeat)
+            if repeat > MAX_REPEAT:
+                self.problems.add(join(place, "repeat"),
+                                  f"{repeat} repeats is more than the {MAX_REPEAT:,} allowed")
+                return None
         params = _block_params(block)
         raw_args = entry.get("args", {}) or {}
         if want_mapping(raw_args, join(place, "args"), self.problems) is None:  # {} is valid
@@ -229,6 +245,8 @@ class _Expander:
         out = inputs[0]
         name = entry["name"]
         for k in range(repeat):
+            if self.too_many:
+                break
             inst = f"{name}{k + 1}" if "repeat" in entry else name
             local = dict(env)
             local["index"] = k
@@ -408,7 +426,8 @@ def parse_network(data: Any, file: str = "<network>",
     """Build a Network from parsed YAML data; one InputError lists every problem."""
     problems = ProblemCollector(file)
     if not isinstance(data, Mapping):
-        problems.add("", "expected a mapping with 'name', 'input' and 'layers' at the top")
+        problems.add("", "expected a mapping with 'input' and 'layers' at the top (and "
+                         "optionally 'name', 'description', 'blocks', ...)")
         problems.raise_if_any()
     check_keys(data, "", problems, allowed=TOP_KEYS, required=("input", "layers"))
     shape = _input_shape(data.get("input"), problems) if "input" in data else None

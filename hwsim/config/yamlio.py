@@ -9,6 +9,7 @@ so that all problems of a file are reported together.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -77,6 +78,9 @@ def want_number(value: Any, place: str, problems: ProblemCollector, *, positive:
     """A number (int if ``integer``) within range; records a problem and returns None if not."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         problems.add(place, f"expected {'an integer' if integer else 'a number'}, got {describe_value(value)}")
+        return None
+    if not math.isfinite(value):
+        problems.add(place, f"expected a finite number, got {value!r}")
         return None
     if integer and not float(value).is_integer():
         problems.add(place, f"expected an integer, got {value!r}")

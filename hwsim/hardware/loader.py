@@ -32,6 +32,7 @@ its key path, e.g. ``accelerators/x.yaml: dram.bandwidth_gbps: unknown key (did 
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -161,6 +162,9 @@ def _check(kind: str, extra: Any, value: Any, place: str, problems: _Problems) -
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         problems.add(place, f"expected {'an integer' if kind == 'int' else 'a number'}, "
                             f"got {describe_value(value)}")
+        return None
+    if not math.isfinite(value):
+        problems.add(place, f"expected a finite number, got {value!r}")
         return None
     if kind == "int":
         if not float(value).is_integer():
