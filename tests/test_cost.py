@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,38 @@ def test_systolic_designs_run_through_the_same_cost_model():
     assert cost.counts.macs == net.layer("conv1").macs
     hybrid = cost_layer(net.layer("conv1"), MachineParams.from_accelerator(acc), "hybrid")
     assert set(hybrid.alternatives) == {"ws", "os", "is"}
+
+
+def test_readme_worked_example_fire9_expand1x1_on_ws_16x16():
+    """The README's worked example ("The model and its assumptions"), by hand."""
+    import hwsim
+
+    root = Path(__file__).resolve().parent.parent
+    net = hwsim.load_network(root / "networks" / "squeezenet_v1.0.yaml")
+    ws = hwsim.simulate(net, hwsim.load_accelerator(root / "accelerators" / "ws_16x16.yaml"),
+                        engine="analytic").layer("fire9/expand1x1")
+    # 64/16 row folds x 256/16 column folds = 64 passes of 169 pixels + 16*16/32 weight loads
+    assert ws.compute_cycles == 64 * (169 + 16 * 16 // 32) == 11_328
+    # input 64*169 + weights 64*256 + 256 biases + output 256*169 words, 2 bytes each
+    words = 64 * 169 + (64 * 256 + 256) + 256 * 169
+    assert ws.dram_bytes == 2 * words == 141_440
+    assert ws.memory_cycles == 100 + 141_440 / 16 == 8_940
+    # fill = 100 + (16*16 weights + 16 biases + 16 channels x 13 pixels) * 2 B / 16; drain 26
+    fill = 100 + (16 * 16 + 16 + 16 * 13) * 2 / 16
+    assert ws.cycles == max(fill + 11_328 + 16 * 13 * 2 / 16, 8_940 + 11_328 / (16 * 13 * 4))
+    assert ws.cycles == 11_514
+    macs = 64 * 256 * 169
+    e = ws.energy
+    assert e.mac == macs + 256 * 169                # MACs + one ReLU per output
+    assert e.rf == macs + 64 * 256 + 256              # weight reads + weight (and bias) loads
+    assert e.array == 2 * 2 * macs                   # input in, partial sum down; 2 per hop
+    assert e.dram == 200 * words
+    glb = (16 * 169 * 64 + (64 * 256 + 256) + 2 * 3 * 256 * 169 + 256 * 169
+           + (64 * 169 + 64 * 256 + 256) + 256 * 169)
+    assert e.glb == 6 * glb
+    assert e.total == 34_196_864
+    os_ = hwsim.simulate(net, hwsim.load_accelerator(root / "accelerators" / "os_16x16.yaml"),
+                         engine="analytic").layer("fire9/expand1x1")
+    # 32 channel groups x 64 input channels x (ceil(169/32) preload + 8 x 0.6 broadcasts)
+    # + 32 write-backs of ceil(169 * 8 / 32) cycles
+    assert os_.compute_cycles == math.ceil(32 * 64 * (6 + 8 * 0.6)) + 32 * 43 == 23_495
