@@ -194,10 +194,8 @@ def _add_timeline_kind() -> None:
             if args.network or args.accel:
                 raise InputError([Problem("--trace", args.trace, "give either a trace file or "
                                           "NETWORK --accel ACCEL, not both")])
-            path = Path(args.trace)
-            if not path.is_file():
-                raise InputError("file not found", file=path)
-            return timeline_plot.timeline_figure(path, title=args.title or "")
+            # read_chrome_trace checks the file: missing, empty, not JSON, wrong shape
+            return timeline_plot.timeline_figure(Path(args.trace), title=args.title or "")
         if not (args.network and args.accel):
             raise InputError([Problem("hwsim plot timeline", "", "needs NETWORK --accel ACCEL "
                                       "(or --trace TRACE.json)")])

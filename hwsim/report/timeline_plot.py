@@ -8,12 +8,13 @@ occupancy in bytes. Bars are coloured by layer (Okabe-Ito colours, neighbouring 
 differ); a bar that stands for a coalesced run of tiles is drawn lighter in proportion to the
 time the resource was idle inside it (busy cycles / duration). The longest layers are named
 on the layer row. Time is in cycles (from a trace written by hwsim: the cycle numbers in each
-event's ``args``; from another trace: microseconds).
+event's ``args``; from another trace: microseconds). A trace file or object is checked first
+(:func:`hwsim.sim.trace.read_chrome_trace`): a file that is not a drawable trace raises an
+InputError naming the file and the place, not a JSON or type error from deep inside.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -23,6 +24,7 @@ from matplotlib.figure import Figure
 
 from hwsim.report.plots import OKABE_ITO, save_figure
 from hwsim.sim.schedule import TRACK_LAYERS, TRACKS, Schedule
+from hwsim.sim.trace import check_chrome_trace, read_chrome_trace, trace_in_cycles
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +45,12 @@ def _from_schedule(schedule: Schedule) -> tuple[list[_Bar], list[tuple[float, fl
 
 
 def _from_trace(trace: Mapping[str, Any]) -> tuple[list[_Bar], list[tuple[float, float]], str]:
-    events = trace.get("traceEvents", [])
+    """Bars and occupancy of a trace already checked by :func:`check_chrome_trace`."""
+    events = trace["traceEvents"]
     names = {e.get("tid"): e.get("args", {}).get("name") for e in events
              if e.get("ph") == "M" and e.get("name") == "thread_name"}
     slices = [e for e in events if e.get("ph") == "X"]
-    in_cycles = bool(slices) and all("start_cycle" in e.get("args", {}) for e in slices)
+    in_cycles = trace_in_cycles(events)
     bars = []
     for e in slices:
         args = e.get("args", {})
@@ -74,9 +77,11 @@ def _load(source: Any) -> tuple[list[_Bar], list[tuple[float, float]], str]:
     if isinstance(source, Schedule):
         return _from_schedule(source)
     if isinstance(source, (str, Path)):
-        source = json.loads(Path(source).read_text(encoding="utf-8"))
+        return _from_trace(read_chrome_trace(source))
     if isinstance(source, Mapping):
-        return _from_trace(source)
+        return _from_trace(check_chrome_trace(dict(source)))
+    if isinstance(source, list):
+        return _from_trace(check_chrome_trace(source))
     raise TypeError("plot_timeline needs a Schedule, a trace-event object or a trace file path")
 
 
