@@ -196,7 +196,9 @@ def test_a_file_from_another_sweep_is_not_appended_to(spec, tmp_path):
     out.write_text("config_key,network,engine,something_else\n")
     with pytest.raises(InputError) as info:
         run_sweep(spec, out, evaluate=stub_evaluate, jobs=1)
-    assert "r.csv: this file was written by a sweep with other columns" in str(info.value)
+    assert "r.csv: not a results file of this sweep; choose another --out or delete it " \
+        "(its first line is 'config_key,network,engine,something_else'" in str(info.value)
+    assert out.read_text() == "config_key,network,engine,something_else\n"  # left untouched
 
 
 def test_bad_arguments(spec, tmp_path):

@@ -10,6 +10,12 @@ Every row is one line (line breaks inside messages are replaced) and is flushed 
 it is written, so a killed sweep loses at most the line being written. On reopening, a last
 line without its newline is cut off, rows already present are reported as done, and new rows
 are appended: rerunning a sweep resumes it and never writes a row twice.
+
+A file is only ever resumed if its first line is exactly the header this sweep writes; any
+other non-empty file (a user's notes, another sweep's results) is bad input and is left
+untouched, and so is a file with a complete row of the wrong width (the message names the
+line). The only thing ever dropped is a last line without its newline, in a file whose
+header matched: that is what a kill in the middle of a write leaves.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from hwsim.errors import InputError
+from hwsim.errors import InputError, Problem, ProblemCollector
 
 ID_COLUMNS = ("config_key", "network", "engine")
 ENERGY_COLUMNS = ("energy_total", "energy_mac", "energy_rf", "energy_array", "energy_glb",
@@ -34,6 +40,8 @@ CONFIG_COLUMNS = ("area_pes", "area_buffer_bytes")
 # kinds of error rows
 INVALID = "invalid"
 INTERNAL = "internal"
+# Lines with the wrong number of fields listed in one message, at most.
+MAX_LINE_PROBLEMS = 10
 
 
 def results_header(axis_names: Sequence[str]) -> list[str]:
@@ -48,6 +56,14 @@ def errors_path(out: str | Path) -> Path:
     """``results.csv`` -> ``results.errors.csv``."""
     out = Path(out)
     return out.with_name(out.stem + ".errors" + (out.suffix or ".csv"))
+
+
+def _preview(text: str, limit: int = 80) -> str:
+    """``text`` quoted, cut to ``limit`` characters, for a message."""
+    first = text.splitlines()[0] if text else ""
+    if not first.strip():
+        return "an empty line"
+    return repr(first if len(first) <= limit else first[: limit - 3] + "...")
 
 
 def format_cell(value: Any) -> str:
@@ -79,6 +95,15 @@ def parse_cell(text: str) -> Any:
         return text
 
 
+def _records(reader: Any, problems: ProblemCollector) -> Iterable[list[str]]:
+    """The records of ``reader``; a record the csv module cannot parse (a stray quote) is
+    a problem at its line and ends the reading."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        problems.add(f"line {reader.line_num}", f"not a CSV record ({exc})")
+
+
 class CsvLog:
     """An append-only CSV file with a fixed header, resumable after an interruption."""
 
@@ -86,42 +111,102 @@ class CsvLog:
         self.path = Path(path)
         self.header = list(header)
         self.dropped_partial_line = False
-        self.dropped_rows = 0
+        self._kept: list[dict[str, str]] | None = None
+        self._needs_rewrite = False
         self._file: io.TextIOBase | None = None
         self._writer: Any = None
 
-    def open(self, keep: Callable[[dict[str, str]], bool] | None = None) -> list[dict[str, str]]:
-        """Open for appending; returns the complete rows already in the file.
+    def load(self, keep: Callable[[dict[str, str]], bool] | None = None
+             ) -> list[dict[str, str]]:
+        """Check the file and return the complete rows already in it, writing nothing.
 
-        A partly written last line is cut off. Rows for which ``keep`` is false are removed
-        from the file (the file is rewritten) and not returned. InputError if the file was
-        written with other columns (another sweep)."""
-        rows: list[dict[str, str]] = []
-        if self.path.exists() and self.path.stat().st_size > 0:
-            raw = self.path.read_bytes()
-            if not raw.endswith(b"\n"):
-                raw = raw[: raw.rfind(b"\n") + 1]
-                self.dropped_partial_line = True
-            lines = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
-            if lines and lines[0] != self.header:
-                raise InputError(
-                    f"this file was written by a sweep with other columns (it has "
-                    f"{', '.join(lines[0][:12])}{' ...' if len(lines[0]) > 12 else ''}); "
-                    "use another --out or delete it to start again", file=self.path)
-            body = lines[1:]
-            good = [line for line in body if len(line) == len(self.header)]
-            self.dropped_rows = len(body) - len(good)
-            rows = [dict(zip(self.header, line)) for line in good]
-            kept = [row for row in rows if keep is None or keep(row)]
-            if self.dropped_partial_line or self.dropped_rows or len(kept) != len(rows) \
-                    or not lines:
-                self._rewrite(kept)
-            rows = kept
-        else:
-            self._rewrite([])
-        self._file = open(self.path, "a", encoding="utf-8", newline="")
+        A missing or empty file has no rows. An existing file is resumed only if its first
+        line is exactly this header, ended by a newline; then a last line without its newline
+        (a write cut short) is left out. Anything else is not this sweep's file: InputError
+        (a user's notes, another sweep's results, a row with the wrong number of fields,
+        naming its line), and the file is never touched. Rows for which ``keep`` is false
+        are left out (and will be removed from the file by :meth:`start`)."""
+        if self.path.is_dir():
+            raise InputError([Problem(str(self.path), "", "is a directory; give the name of "
+                                      "a CSV file to write, e.g. "
+                                      f"{self.path / 'results.csv'}")])
+        try:
+            if not (self.path.exists() and self.path.stat().st_size > 0):
+                self._kept = []
+                self._needs_rewrite = True
+                return []
+            return self._read_existing(keep)
+        except OSError as exc:
+            raise InputError([Problem(str(self.path), "", "cannot read it: "
+                                      f"{exc.strerror or exc}")]) from None
+
+    def start(self) -> None:
+        """Start appending after :meth:`load`: the file is (re)written first if it is new,
+        had a cut last line, or lost rows to ``keep``."""
+        assert self._kept is not None, "load() first"
+        try:
+            if self._needs_rewrite:
+                self._rewrite(self._kept)
+            self._file = open(self.path, "a", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise InputError([Problem(str(self.path), "", "cannot write the results here: "
+                                      f"{exc.strerror or exc}")]) from None
         self._writer = csv.writer(self._file, lineterminator="\n")
+
+    def open(self, keep: Callable[[dict[str, str]], bool] | None = None) -> list[dict[str, str]]:
+        """:meth:`load` then :meth:`start`; returns the rows already in the file."""
+        rows = self.load(keep)
+        self.start()
         return rows
+
+    def _read_existing(self, keep: Callable[[dict[str, str]], bool] | None
+                       ) -> list[dict[str, str]]:
+        """The rows of an existing file of this sweep (see :meth:`load`)."""
+        raw = self.path.read_bytes()
+        not_ours = ("not a results file of this sweep; choose another --out or delete it "
+                    "(its first line is {got}; this sweep's header is {expected})")
+        expected = _preview(",".join(self.header))
+        first_end = raw.find(b"\n")
+        if first_end < 0:  # one line and no newline: nothing this sweep wrote
+            raise InputError([Problem(str(self.path), "", not_ours.format(
+                expected=expected, got=_preview(raw.decode("utf-8", errors="replace"))
+                + ", with no newline"))])
+        complete = raw[: raw.rfind(b"\n") + 1]
+        self.dropped_partial_line = len(complete) < len(raw)
+        try:
+            text = complete.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError([Problem(str(self.path), "", not_ours.format(
+                expected=expected, got="not UTF-8 text"))]) from None
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            first = next(reader, [])
+        except csv.Error:
+            first = ["(not CSV)"]
+        if first != self.header:
+            raise InputError([Problem(str(self.path), "", not_ours.format(
+                expected=expected, got=_preview(",".join(first))))])
+        problems = ProblemCollector(self.path)
+        rows = []
+        start = reader.line_num + 1
+        for line in _records(reader, problems):
+            if line:  # a blank line holds no row
+                if len(line) == len(self.header):
+                    rows.append(dict(zip(self.header, line)))
+                else:
+                    problems.add(f"line {start}", f"{len(line)} fields, but the header has "
+                                 f"{len(self.header)}; fix or delete this line, or choose "
+                                 "another --out")
+            start = reader.line_num + 1
+        if len(problems.problems) > MAX_LINE_PROBLEMS:
+            more = len(problems.problems) - MAX_LINE_PROBLEMS
+            del problems.problems[MAX_LINE_PROBLEMS:]
+            problems.add("", f"... and {more} more lines with the wrong number of fields")
+        problems.raise_if_any()
+        kept = [row for row in rows if keep is None or keep(row)]
+        self._kept = kept
+        self._needs_rewrite = self.dropped_partial_line or len(kept) != len(rows)
+        return kept
 
     def _rewrite(self, rows: Iterable[Mapping[str, str]]) -> None:
         """Replace the file by the header and ``rows`` atomically (temp file + rename)."""

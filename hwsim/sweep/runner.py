@@ -170,7 +170,6 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, evaluate: Evaluator | None = 
     errors = R.CsvLog(summary.errors_out, R.errors_header(spec.axis_names))
     started = time.perf_counter()
     try:
-        done_rows = results.open()
         retried: list[dict[str, str]] = []
 
         def keep_error(row: dict[str, str]) -> bool:
@@ -179,7 +178,11 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, evaluate: Evaluator | None = 
             retried.append(row)
             return False
 
-        error_rows = errors.open(keep=keep_error)
+        # Check both files before writing either: a bad one leaves both as they were.
+        done_rows = results.load()
+        error_rows = errors.load(keep=keep_error)
+        results.start()
+        errors.start()
         summary.retried_rows = len(retried)
         summary.dropped_partial_lines = int(results.dropped_partial_line) + int(
             errors.dropped_partial_line)

@@ -1,0 +1,128 @@
+"""Regression tests for bad input to ``hwsim sweep``, ``hwsim pareto`` and ``hwsim plot sweep``
+(found in review): each is named after its bug and goes through the command line, asserting
+exit status 2 and a message that names the file (or the flag) and the place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from hwsim.cli.main import main
+from hwsim.sweep.results import METRIC_COLUMNS, errors_path, results_header
+
+NETWORK = """\
+name: tiny
+input: [3, 16, 16]
+layers:
+  - {name: conv1, type: conv, out_channels: 8, kernel: 3, padding: 1}
+  - {name: conv2, type: conv, out_channels: 16, kernel: 1}
+"""
+ACCELERATOR = """\
+name: small
+dataflow: ws
+pe_array: {rows: 16, cols: 16, rf_entries_per_pe: 8}
+buffer: {global_kib: 128, preload_kib: 8, broadcast_kib: 8}
+"""
+ARRAY_AXIS = {"name": "array", "path": ["pe_array.rows", "pe_array.cols"], "values": [8, 16]}
+
+
+def write_sweep(tmp_path: Path, axes: list | None = None, networks: list | None = None) -> Path:
+    """small.yaml (a real accelerator), tiny.yaml (a real network) and s.yaml (the sweep)."""
+    (tmp_path / "tiny.yaml").write_text(NETWORK)
+    (tmp_path / "small.yaml").write_text(ACCELERATOR)
+    spec = {"accelerator": "small.yaml", "networks": networks or ["tiny.yaml"],
+            "axes": axes or [ARRAY_AXIS]}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def sweep(spec: Path, out: Path | str, *extra: str) -> int:
+    return main(["sweep", str(spec), "--out", str(out), "-j", "1", "--no-progress", *extra])
+
+
+# --- 1. data loss: --out pointing at a file that is not this sweep's -------------------------
+
+def test_sweep_out_on_a_users_file_without_newline_does_not_replace_it(tmp_path, capsys):
+    spec = write_sweep(tmp_path)
+    notes = tmp_path / "notes.csv"
+    notes.write_text("my notes, no newline")
+    assert sweep(spec, notes) == 2
+    err = capsys.readouterr().err
+    assert f"hwsim: error: {notes}: not a results file of this sweep; choose another --out " \
+           "or delete it (its first line is 'my notes, no newline', with no newline" in err
+    assert notes.read_text() == "my notes, no newline"
+    assert not errors_path(notes).exists()
+
+
+def test_sweep_out_on_a_users_csv_does_not_replace_it(tmp_path, capsys):
+    spec = write_sweep(tmp_path)
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n3,4")
+    assert sweep(spec, other) == 2
+    assert f"{other}: not a results file of this sweep" in capsys.readouterr().err
+    assert other.read_text() == "a,b\n1,2\n3,4"
+
+
+def test_sweep_out_whose_header_lacks_its_newline_is_not_resumed(tmp_path, capsys):
+    # the sweep writes its header whole (temporary file + rename): a header without its
+    # newline was not written by a sweep
+    spec = write_sweep(tmp_path)
+    out = tmp_path / "r.csv"
+    header = ",".join(results_header(["array"]))
+    out.write_text(header)
+    assert sweep(spec, out) == 2
+    assert "not a results file of this sweep" in capsys.readouterr().err
+    assert out.read_text() == header
+
+
+def test_sweep_out_with_a_complete_row_of_the_wrong_width_names_its_line(tmp_path, capsys):
+    spec = write_sweep(tmp_path)
+    out = tmp_path / "r.csv"
+    assert sweep(spec, out) == 0
+    lines = out.read_text().splitlines(keepends=True)
+    assert len(lines) == 1 + 2  # header and the two arrays
+    damaged = lines[0] + lines[1] + "8,too,short\n" + lines[2]
+    out.write_text(damaged)
+    capsys.readouterr()
+    assert sweep(spec, out) == 2
+    # 3 id columns + 1 axis + the metrics
+    assert len(METRIC_COLUMNS) == 16
+    assert f"{out}: line 3: 3 fields, but the header has {3 + 1 + 16}" in capsys.readouterr().err
+    assert out.read_text() == damaged  # nothing dropped, nothing rewritten
+
+
+def test_sweep_out_only_a_last_line_without_newline_is_dropped(tmp_path, capsys):
+    spec = write_sweep(tmp_path)
+    out = tmp_path / "r.csv"
+    assert sweep(spec, out) == 0
+    complete = out.read_text()
+    lines = complete.splitlines(keepends=True)
+    out.write_text(lines[0] + lines[1] + lines[2][:10])  # killed while writing row 2
+    capsys.readouterr()
+    assert sweep(spec, out) == 0
+    assert "1 new rows, 1 already done, a partly written last line dropped" in \
+        capsys.readouterr().err
+    assert sorted(out.read_text().splitlines()) == sorted(complete.splitlines())
+
+
+def test_sweep_out_a_users_errors_file_is_not_replaced_either(tmp_path, capsys):
+    spec = write_sweep(tmp_path)
+    out = tmp_path / "r.csv"
+    errors_path(out).write_text("my other notes\n")
+    assert sweep(spec, out) == 2
+    assert f"{errors_path(out)}: not a results file of this sweep" in capsys.readouterr().err
+    assert errors_path(out).read_text() == "my other notes\n"
+    assert not out.exists()  # both files are checked before either is written
+
+
+# --- 2. --out naming a directory -------------------------------------------------------------
+
+def test_sweep_out_a_directory_is_bad_input_not_isadirectoryerror(tmp_path, capsys):
+    spec = write_sweep(tmp_path)
+    folder = tmp_path / "results"
+    folder.mkdir()
+    assert sweep(spec, folder) == 2
+    assert f"hwsim: error: {folder}: is a directory; give the name of a CSV file to write, " \
+           f"e.g. {folder / 'results.csv'}" in capsys.readouterr().err
