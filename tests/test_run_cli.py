@@ -181,3 +181,80 @@ def test_event_is_the_default_engine_and_analytic_stays_available(capsys, tmp_pa
     assert status == 0
     assert "analytic engine" in out
     assert (tmp_path / "squeezenet_v1.0__ws_16x16__analytic.json").is_file()
+
+
+# --- regressions: output paths are checked before the run, and errors name the flag ----------
+
+@pytest.fixture
+def no_simulation(monkeypatch):
+    """Fails the test if a simulation starts: bad output paths must be caught before."""
+    def simulate(*args, **kwargs):
+        raise AssertionError("simulated although an output path was bad")
+    monkeypatch.setattr(hwsim, "simulate", simulate)
+
+
+def test_bug_timeline_bmp_failed_after_the_whole_simulation(capsys, tmp_path, no_simulation):
+    figure = tmp_path / "x.bmp"
+    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--timeline", str(figure))
+    assert status == 2
+    assert (f"hwsim: error: --timeline: {figure}: unsupported figure format ('.bmp'); the file "
+            "name must end in .png, .svg or .pdf") in err
+    assert out == "" and "Traceback" not in err and not figure.exists()
+
+
+def test_bug_out_naming_an_existing_file(capsys, tmp_path, no_simulation):
+    existing = tmp_path / "results.txt"
+    existing.write_text("keep me\n")
+    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--out", str(existing))
+    assert status == 2
+    assert f"hwsim: error: --out: {existing}: is a file; --out names the folder" in err
+    assert out == "" and existing.read_text() == "keep me\n"
+    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--out", str(existing / "sub"))
+    assert status == 2 and f"--out: {existing / 'sub'}: {existing} is a file, not a folder" in err
+
+
+def test_bug_trace_directory_printed_an_empty_file_name(capsys, tmp_path, no_simulation):
+    """Was: 'hwsim: error: : [Errno 21] Is a directory' after the run."""
+    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--trace", str(tmp_path))
+    assert status == 2
+    assert err == (f"hwsim: error: --trace: {tmp_path}: is a directory; give a file name such "
+                   f"as {tmp_path / 'run.trace.json'}\n")
+    assert out == ""
+
+
+def test_every_bad_output_and_input_is_listed_at_once(capsys, tmp_path, no_simulation):
+    existing = tmp_path / "f"
+    existing.write_text("")
+    status, out, err = run(capsys, str(tmp_path / "nonet.yaml"), "--accel", WS16,
+                           "--out", str(existing), "--trace", str(tmp_path),
+                           "--timeline", str(tmp_path / "t"))
+    assert status == 2 and out == ""
+    assert err.startswith("hwsim: error: 4 problems:")
+    for place in (f"--out: {existing}: is a file", f"--trace: {tmp_path}: is a directory",
+                  f"--timeline: {tmp_path / 't'}: unsupported figure format (no suffix)",
+                  f"{tmp_path / 'nonet.yaml'}: file not found"):
+        assert place in err
+
+
+def test_a_write_that_fails_anyway_names_the_flag_and_prints_no_table(capsys, tmp_path,
+                                                                      monkeypatch):
+    import hwsim.sim.trace
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(hwsim.sim.trace, "write_chrome_trace", disk_full)
+    trace = tmp_path / "t.json"
+    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--trace", str(trace))
+    assert status == 2
+    assert f"hwsim: error: --trace: {trace}: cannot write: No space left on device" in err
+    assert out == ""
+
+
+def test_good_outputs_in_new_folders_are_written(capsys, tmp_path):
+    trace, svg = tmp_path / "a" / "t.json", tmp_path / "b" / "t.svg"
+    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--trace", str(trace),
+                           "--timeline", str(svg), "--out", str(tmp_path / "c"))
+    assert status == 0, err
+    assert trace.is_file() and svg.read_text().startswith("<?xml")
+    assert (tmp_path / "c" / "squeezenet_v1.0__ws_16x16.json").is_file()
+    assert out.startswith("layer")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from hwsim.cli import sweep_cmd
+from hwsim.cli import outputs, sweep_cmd
 from hwsim.cli.compare_cmd import add_simulation_arguments, simulate_grid
 from hwsim.errors import InputError, Problem
 
@@ -248,15 +248,17 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.report import plots
 
     out = Path(args.out)
-    if out.suffix.lower().lstrip(".") not in plots.FORMATS:
-        raise InputError([Problem("--out", str(out), "unsupported figure format; use a .png, "
-                                  ".svg or .pdf file name")])
+    # the output is checked before anything is simulated or drawn
+    problems = outputs.file_problems("--out", args.out, kind="figure",
+                                     suffixes=["." + f for f in plots.FORMATS],
+                                     example="figure.png")
     if args.dpi <= 0:
-        raise InputError([Problem("--dpi", str(args.dpi), "must be a positive integer")])
+        problems.append(Problem("--dpi", str(args.dpi), "must be a positive integer"))
+    outputs.raise_if_any(problems)
     figure = args.plot_kind.figure(args)
     try:
         plots.save_figure(figure, out, dpi=args.dpi)
     except OSError as exc:
-        raise InputError(f"cannot write the figure: {exc.strerror}", file=out) from None
+        raise outputs.write_failed("--out", out, exc) from None
     print(f"hwsim: wrote {out}", file=sys.stderr)
     return 0

@@ -1,14 +1,19 @@
 """``hwsim run NETWORK --accel ACCEL [--dataflow ws|os|hybrid|is] [--engine analytic|event]
 [--format table|csv|json] [--out DIR] [--input-size N|HxW] [--trace FILE.json]
-[--timeline FILE.png]``."""
+[--timeline FILE.png]``.
+
+Output paths (``--out``, ``--trace``, ``--timeline``) are checked before the simulation runs,
+and the files are written before the table goes to stdout: bad input leaves stdout empty.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from hwsim.cli import outputs
 from hwsim.config.network_file import load_network
-from hwsim.errors import InputError
+from hwsim.errors import InputError, Problem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,47 +32,80 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table",
                         help="what to print on stdout (default: table and summary)")
     parser.add_argument("--out", metavar="DIR",
-                        help="also write <network>__<accelerator>.csv and .json into DIR")
+                        help="also write <network>__<accelerator>[__<dataflow>][__analytic].csv "
+                             "and .json into DIR")
     parser.add_argument("--input-size", metavar="N|HxW",
                         help="override the network's input height and width (e.g. 224 or 224x192)")
     parser.add_argument("--trace", metavar="FILE.json",
                         help="write the event schedule as a Chrome trace (implies --engine event)")
     parser.add_argument("--timeline", metavar="FILE.png",
-                        help="draw the event schedule as a Gantt chart (implies --engine event)")
+                        help="draw the event schedule as a Gantt chart, .png, .svg or .pdf "
+                             "(implies --engine event)")
     parser.set_defaults(func=run)
+
+
+def output_problems(args: argparse.Namespace) -> list[Problem]:
+    """What is wrong with the output flags, each problem naming its flag; checked before
+    simulating, so that a bad path costs no run and prints nothing on stdout."""
+    problems = []
+    if args.out:
+        problems += outputs.folder_problems("--out", args.out,
+                                            what="the run's .csv and .json files")
+    if args.trace:
+        problems += outputs.file_problems("--trace", args.trace, example="run.trace.json")
+    if args.timeline:
+        from hwsim.report.plots import FORMATS
+
+        problems += outputs.file_problems("--timeline", args.timeline,
+                                          suffixes=["." + f for f in FORMATS],
+                                          kind="figure", example="timeline.png")
+    return problems
 
 
 def run(args: argparse.Namespace) -> int:
     import hwsim
     from hwsim.report import run_report
 
-    network = load_network(args.network, input_size=args.input_size)
-    accelerator = hwsim.load_accelerator(args.accel)
+    problems = output_problems(args)
+    try:
+        network = load_network(args.network, input_size=args.input_size)
+    except InputError as exc:
+        problems += exc.problems
+    try:
+        accelerator = hwsim.load_accelerator(args.accel)
+    except InputError as exc:
+        problems += exc.problems
+    outputs.raise_if_any(problems)     # every problem of the command line at once
     engine = "event" if (args.trace or args.timeline) else args.engine
     result = hwsim.simulate(network, accelerator, dataflow=args.dataflow, engine=engine)
     writer = {"table": run_report.to_table, "csv": run_report.to_csv,
               "json": run_report.to_json}[args.format]
-    sys.stdout.write(writer(result))
+    text = writer(result)
+    # files first, stdout last: a write that fails anyway (disk full) leaves stdout empty
     if args.out:
         try:
             paths = run_report.write_outputs(result, args.out)
         except OSError as exc:
-            raise InputError(f"cannot write the outputs: {exc}", file=args.out) from None
+            raise outputs.write_failed("--out", exc.filename or args.out, exc) from None
         for path in paths:
             print(f"hwsim: wrote {path}", file=sys.stderr)
-    try:
-        if args.trace:
-            from hwsim.sim import write_chrome_trace
+    if args.trace:
+        from hwsim.sim import write_chrome_trace
 
+        try:
             path = write_chrome_trace(result.schedule, args.trace, clock_mhz=result.clock_mhz,
                                       metadata=dict(result.provenance))
-            print(f"hwsim: wrote {path}", file=sys.stderr)
-        if args.timeline:
-            from hwsim.report.timeline_plot import plot_timeline
+        except OSError as exc:
+            raise outputs.write_failed("--trace", args.trace, exc) from None
+        print(f"hwsim: wrote {path}", file=sys.stderr)
+    if args.timeline:
+        from hwsim.report.timeline_plot import plot_timeline
 
+        try:
             path = plot_timeline(result.schedule, args.timeline,
                                  title=f"{network.name} on {accelerator.name}")
-            print(f"hwsim: wrote {path}", file=sys.stderr)
-    except OSError as exc:
-        raise InputError(f"cannot write the outputs: {exc}") from None
+        except OSError as exc:
+            raise outputs.write_failed("--timeline", args.timeline, exc) from None
+        print(f"hwsim: wrote {path}", file=sys.stderr)
+    sys.stdout.write(text)
     return 0
