@@ -126,3 +126,58 @@ def test_sweep_out_a_directory_is_bad_input_not_isadirectoryerror(tmp_path, caps
     assert sweep(spec, folder) == 2
     assert f"hwsim: error: {folder}: is a directory; give the name of a CSV file to write, " \
            f"e.g. {folder / 'results.csv'}" in capsys.readouterr().err
+
+
+# --- 3. messages that started with an empty file name ("hwsim: error: : ...") ---------------
+
+def hand_results(tmp_path: Path) -> Path:
+    """A results file written by hand: two configurations of one axis on one network."""
+    header = results_header(["array"])
+    rows = []
+    for key, array, latency, energy in (("k8", 8, 4.0, 10.0), ("k16", 16, 2.0, 12.0)):
+        row = dict.fromkeys(header, "")
+        row.update(config_key=key, network="tiny", engine="analytic", array=array,
+                   latency_ms=latency, energy_total=energy, area_pes=array * array,
+                   energy_unit="mac", hwsim_version="0.1.0")
+        rows.append(",".join(str(row[c]) for c in header))
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join([",".join(header), *rows]) + "\n")
+    return path
+
+
+def test_sweep_negative_jobs_names_the_flag_not_an_empty_file(tmp_path, capsys):
+    spec = write_sweep(tmp_path)
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "r.csv"), "-j", "-3"]) == 2
+    assert capsys.readouterr().err == "hwsim: error: -j: must be at least 1, or 0 for all " \
+                                      "cores; got -3\n"
+    assert not (tmp_path / "r.csv").exists()  # refused before any work
+
+
+def test_sweep_jobs_zero_means_all_cores(tmp_path, capsys):
+    spec = write_sweep(tmp_path)
+    out = tmp_path / "r.csv"
+    assert main(["sweep", str(spec), "--out", str(out), "-j", "0", "--no-progress"]) == 0
+    assert len(out.read_text().splitlines()) == 1 + 2  # header and the two arrays
+
+
+def test_sweep_unreachable_scheduler_names_the_flag(tmp_path, capsys, monkeypatch):
+    from hwsim.sweep import runner
+
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT_S", 0.5)
+    spec = write_sweep(tmp_path)
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "r.csv"), "--no-progress",
+                 "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert "hwsim: error: --scheduler: cannot connect to the Dask scheduler at " \
+           "tcp://127.0.0.1:9: " in err
+    assert "error: :" not in err
+
+
+def test_pareto_empty_objectives_names_the_flag(tmp_path, capsys):
+    results = hand_results(tmp_path)
+    assert main(["pareto", str(results), "--objectives", ""]) == 2
+    assert capsys.readouterr().err == "hwsim: error: --objectives: give at least one column, " \
+                                      "e.g. --objectives latency_ms,energy_total\n"
+    assert main(["pareto", str(results), "--objectives", "latency_ms,max:"]) == 2
+    assert "hwsim: error: --objectives: 'max:': a column name must follow 'max:' or 'min:'" \
+        in capsys.readouterr().err

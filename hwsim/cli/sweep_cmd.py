@@ -12,7 +12,8 @@ import sys
 from typing import Any
 
 from hwsim.errors import InputError
-from hwsim.sweep.runner import ENGINES, EXECUTORS, Outcome, Task, default_jobs, run_sweep
+from hwsim.sweep.runner import (ENGINES, EXECUTORS, Outcome, Task, check_jobs, default_jobs,
+                                run_sweep)
 from hwsim.sweep.spec import load_sweep
 
 MAX_ERROR_LINES = 20
@@ -27,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("spec", metavar="SPEC.yaml", help="sweep description (see README)")
     parser.add_argument("--out", required=True, metavar="CSV", help="results file (appended to)")
     parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                        help=f"worker processes (default: all cores, here {default_jobs()})")
+                        help="worker processes (default, and 0: all cores, here "
+                             f"{default_jobs()})")
     parser.add_argument("--engine", choices=ENGINES, default="analytic",
                         help="simulation engine (default: analytic)")
     parser.add_argument("--executor", choices=EXECUTORS, default="local",
@@ -42,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_jobs(args.jobs)  # before any work: a bad -j is known at once
     spec = load_sweep(args.spec)
     if args.dry_run:
         return _dry_run(spec)

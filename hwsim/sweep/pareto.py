@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from hwsim.errors import InputError, did_you_mean
+from hwsim.errors import InputError, Problem, did_you_mean
 from hwsim.sweep.results import CONFIG_COLUMNS, ID_COLUMNS, parameter_columns
 
 AGGREGATES = ("sum", "mean", "max")
@@ -37,18 +37,25 @@ class Objective:
 
 
 def parse_objectives(text: str | Sequence[str]) -> list[Objective]:
-    """'latency_ms,energy_total,max:utilization' -> objectives (minimised unless ``max:``)."""
+    """'latency_ms,energy_total,max:utilization' -> objectives (minimised unless ``max:``).
+
+    InputError (naming ``--objectives``) if no column is given."""
     items = text.split(",") if isinstance(text, str) else list(text)
     out = []
     for item in (i.strip() for i in items):
         if not item:
             continue
         if item.startswith(("max:", "min:")):
-            out.append(Objective(item[4:].strip(), item.startswith("max:")))
+            column = item[4:].strip()
+            if not column:
+                raise InputError([Problem("--objectives", "", f"{item!r}: a column name must "
+                                          "follow 'max:' or 'min:', e.g. max:utilization")])
+            out.append(Objective(column, item.startswith("max:")))
         else:
             out.append(Objective(item))
     if not out:
-        raise InputError("give at least one objective, e.g. --objectives latency_ms,energy_total")
+        raise InputError([Problem("--objectives", "", "give at least one column, e.g. "
+                                  "--objectives latency_ms,energy_total")])
     return out
 
 
@@ -119,7 +126,8 @@ def aggregate_by_config(rows: Sequence[Mapping[str, Any]], columns: Iterable[str
     Only configurations that have a row for every network of the table are kept (a
     configuration invalid on one network cannot be compared fairly)."""
     if how not in AGGREGATES:
-        raise InputError(f"unknown aggregate {how!r} (accepted: {', '.join(AGGREGATES)})")
+        raise InputError([Problem("--aggregate", "", f"unknown aggregate {how!r} "
+                                  f"(accepted: {', '.join(AGGREGATES)})")])
     columns = list(columns)
     if not rows:
         return []

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from hwsim import __version__
-from hwsim.errors import HwsimError, InputError
+from hwsim.errors import HwsimError, InputError, Problem
 from hwsim.sweep import results as R
 from hwsim.sweep.spec import Config, NetworkRef, SweepSpec
 
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 ENGINES = ("analytic", "event")
 EXECUTORS = ("local", "dask")
 IN_FLIGHT_PER_WORKER = 4
+# How long to wait for a Dask scheduler before giving up (seconds).
+CONNECT_TIMEOUT_S = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def check_jobs(jobs: int | None) -> int:
+    """The number of worker processes for ``-j``: None or 0 mean all cores
+    (:func:`default_jobs`); InputError (naming ``-j``) for a negative number."""
+    if jobs is None or jobs == 0:
+        return default_jobs()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
+        raise InputError([Problem("-j", "", f"must be at least 1, or 0 for all cores; "
+                                  f"got {jobs}")])
+    return jobs
+
+
 def plan(spec: SweepSpec, engine: str, done: set[tuple[str, str, str]]) -> tuple[list[Task], int]:
     """The tasks still to run, and how many of the sweep's rows are already done."""
     tasks: list[Task] = []
@@ -143,26 +156,30 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, evaluate: Evaluator | None = 
               scheduler: str | None = None,
               progress: Callable[[int, int], None] | None = None,
               on_error: Callable[[Task, Outcome], None] | None = None,
-              connect_timeout_s: float = 15.0) -> SweepSummary:
+              connect_timeout_s: float | None = None) -> SweepSummary:
     """Run (or resume) ``spec`` writing ``out`` and ``<out>.errors.csv``.
 
     ``evaluate`` defaults to the hwsim model (:func:`hwsim.sweep.evaluate.evaluate_task`).
-    ``jobs``: worker processes (default: all cores). ``progress(done_rows, total_rows)`` is
-    called after each task; ``on_error(task, outcome)`` for each row that failed;
-    ``connect_timeout_s``: how long to wait for a Dask scheduler. Returns a
+    ``jobs``: worker processes (None or 0: all cores). ``progress(done_rows, total_rows)``
+    is called after each task; ``on_error(task, outcome)`` for each row that failed;
+    ``connect_timeout_s``: how long to wait for a Dask scheduler (default
+    :data:`CONNECT_TIMEOUT_S`). Bad arguments raise InputError naming the command-line flag
+    that sets them (``-j``, ``--engine``, ...). Returns a
     :class:`SweepSummary`. KeyboardInterrupt propagates after the files are closed (every
     finished row is on disk)."""
     if engine not in ENGINES:
-        raise InputError(f"unknown engine {engine!r} (accepted: {', '.join(ENGINES)})")
+        raise InputError([Problem("--engine", "", f"unknown engine {engine!r} "
+                                  f"(accepted: {', '.join(ENGINES)})")])
     if executor not in EXECUTORS:
-        raise InputError(f"unknown executor {executor!r} (accepted: {', '.join(EXECUTORS)})")
+        raise InputError([Problem("--executor", "", f"unknown executor {executor!r} "
+                                  f"(accepted: {', '.join(EXECUTORS)})")])
     if scheduler and executor != "dask":
-        raise InputError("--scheduler is only used with --executor dask")
+        raise InputError([Problem("--scheduler", "", "only used with --executor dask")])
     if evaluate is None:
         from hwsim.sweep.evaluate import evaluate_task as evaluate
-    jobs = jobs or default_jobs()
-    if jobs < 1:
-        raise InputError(f"the number of jobs must be at least 1, got {jobs}")
+    jobs = check_jobs(jobs)
+    if connect_timeout_s is None:
+        connect_timeout_s = CONNECT_TIMEOUT_S
 
     out = Path(out)
     summary = SweepSummary(out=out, errors_out=R.errors_path(out))
@@ -321,8 +338,8 @@ def _run_dask(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, scheduler: 
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise InputError("--executor dask needs dask.distributed: "
-                         "pip install 'hwsim[dask]'") from None
+        raise InputError([Problem("--executor dask", "", "needs dask.distributed: "
+                                  "pip install 'hwsim[dask]'")]) from None
     # Dask logs its start-up and shutdown chatter at INFO: keep it for -vv (debug) only.
     dask_log = logging.getLogger("distributed")
     dask_level = dask_log.level
@@ -343,8 +360,8 @@ def _run_dask_client(tasks: Sequence[Task], evaluate: Evaluator, jobs: int,
         try:
             client = Client(scheduler, timeout=f"{connect_timeout_s}s")
         except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") \
-                from None
+            raise InputError([Problem("--scheduler", "", "cannot connect to the Dask "
+                                      f"scheduler at {scheduler}: {exc}")]) from None
     else:
         # Loopback only, no dashboard; the scheduler's small HTTP server takes any free port
         # (its default, 8787, may be taken by another cluster).
@@ -387,4 +404,4 @@ def _run_dask_client(tasks: Sequence[Task], evaluate: Evaluator, jobs: int,
 
 
 __all__ = ["Task", "Outcome", "Evaluator", "SweepSummary", "run_sweep", "plan",
-           "default_jobs", "ENGINES", "EXECUTORS"]
+           "default_jobs", "check_jobs", "ENGINES", "EXECUTORS", "CONNECT_TIMEOUT_S"]
