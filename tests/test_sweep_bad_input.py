@@ -181,3 +181,35 @@ def test_pareto_empty_objectives_names_the_flag(tmp_path, capsys):
     assert main(["pareto", str(results), "--objectives", "latency_ms,max:"]) == 2
     assert "hwsim: error: --objectives: 'max:': a column name must follow 'max:' or 'min:'" \
         in capsys.readouterr().err
+
+
+# --- 4. a bad input_size named only the network file, not the place in the sweep ------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_sweep_bad_input_size_names_the_place_in_the_sweep_file(tmp_path, capsys):
+    # SqueezeNet's conv1 is 7x7 without padding: a 5x5 input cannot hold it
+    squeezenet = str(REPO / "networks" / "squeezenet_v1.0.yaml")
+    spec = write_sweep(tmp_path, networks=["tiny.yaml", {"file": squeezenet, "input_size": 5}])
+    assert sweep(spec, tmp_path / "r.csv") == 2
+    err = capsys.readouterr().err
+    assert f"hwsim: error: {spec}: networks[1].input_size: 5 does not fit this network: " \
+           f"{squeezenet}: " in err
+    assert "conv1" in err  # and the network's own message says where it breaks
+
+
+def test_sweep_malformed_input_size_names_the_place_in_the_sweep_file(tmp_path, capsys):
+    spec = write_sweep(tmp_path, networks=[{"file": "tiny.yaml", "input_size": 0}])
+    assert sweep(spec, tmp_path / "r.csv") == 2
+    assert f"hwsim: error: {spec}: networks[0].input_size: " in capsys.readouterr().err
+
+
+def test_sweep_network_broken_at_any_size_keeps_the_network_files_message(tmp_path, capsys):
+    # the input size is not to blame here: the message stays the network file's own
+    (tmp_path / "broken.yaml").write_text("name: broken\ninput: [3, 16, 16]\nlayers:\n"
+                                          "  - {type: conv, out_channels: 4, kernel: 32}\n")
+    spec = write_sweep(tmp_path, networks=[{"file": "broken.yaml", "input_size": 16}])
+    assert sweep(spec, tmp_path / "r.csv") == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'broken.yaml'}: " in err and "input_size" not in err

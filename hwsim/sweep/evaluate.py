@@ -133,7 +133,7 @@ def preflight(spec: SweepSpec) -> None:
         try:
             load_network_ref(ref)
         except InputError as exc:
-            problems.extend(exc.problems)
+            problems.extend(_network_problems(spec, ref, exc))
     for axis in spec.axes:
         for path in axis.paths:
             # one value is enough to know whether the format has the key
@@ -147,6 +147,25 @@ def preflight(spec: SweepSpec) -> None:
                                 if _within(p.place, path) and p.message.startswith("unknown key"))
     if problems:
         raise InputError(problems)
+
+
+def _network_problems(spec: SweepSpec, ref: NetworkRef, exc: InputError) -> list[Any]:
+    """The problems of a network that does not load. When the network loads at its own
+    input size, the sweep's ``input_size`` is to blame: each problem is reported at that
+    place of the sweep file too (``s.yaml: networks[0].input_size: 5 does not fit ...``)."""
+    from dataclasses import replace
+
+    from hwsim.errors import Problem
+
+    if ref.input_size is None:
+        return list(exc.problems)
+    try:
+        load_network_ref(replace(ref, input_size=None))
+    except InputError:
+        return list(exc.problems)  # broken whatever the size: the network file's problems
+    place = f"{ref.place}.input_size" if ref.place else "input_size"
+    return [Problem(spec.file, place, f"{ref.input_size!r} does not fit this network: {p}")
+            for p in exc.problems]
 
 
 def _within(place: str, path: str) -> bool:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 from hwsim.config import yamlio
-from hwsim.config.network_file import read_network_data
+from hwsim.config.network_file import parse_input_size, read_network_data
 from hwsim.hardware.loader import read_accelerator_data
 from hwsim.config.yamlio import check_keys, join, want_choice, want_mapping, want_number
 from hwsim.errors import InputError, ProblemCollector
@@ -181,13 +181,15 @@ class AxisGroup:
 class NetworkRef:
     """A network of the sweep: its ``label`` (the results' ``network`` column), file,
     optional input-size override, and the file's parsed YAML (``data``, with its ``digest``;
-    None for formats read from the file itself, such as ONNX)."""
+    None for formats read from the file itself, such as ONNX); ``place``: where the sweep file
+    lists it (``networks[2]``), for messages."""
 
     label: str
     file: str
     input_size: Any = None
     data: Any = None
     digest: str = ""
+    place: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +382,13 @@ def _networks(raw: Any, base: Path, problems: ProblemCollector) -> list[NetworkR
             problems.add(join(place, "name"), f"network name {label!r} is used twice "
                          "(give one of them another 'name')")
             continue
+        input_size = entry.get("input_size")
+        if input_size is not None:
+            try:
+                parse_input_size(input_size)
+            except ValueError as exc:
+                problems.add(join(place, "input_size"), str(exc))
+                continue
         data = None
         if path.suffix.lower() in (".yaml", ".yml"):
             try:
@@ -387,8 +396,8 @@ def _networks(raw: Any, base: Path, problems: ProblemCollector) -> list[NetworkR
             except InputError as exc:
                 problems.add(join(place, "file"), str(exc))
                 continue
-        refs.append(NetworkRef(label, str(path.resolve()), entry.get("input_size"), data,
-                               digest(data) if data is not None else ""))
+        refs.append(NetworkRef(label, str(path.resolve()), input_size, data,
+                               digest(data) if data is not None else "", place))
     return refs
 
 
