@@ -20,9 +20,12 @@ WS = str(REPO / "accelerators" / "ws_16x16.yaml")
 OS = str(REPO / "accelerators" / "os_16x16.yaml")
 HYBRID = str(REPO / "accelerators" / "squeezelerator.yaml")
 
-# networks.md: SqueezeNet v1.0 totals
+# networks.md: SqueezeNet v1.0 and 1.0-SqNxt-23v5 totals
 SQUEEZENET_PARAMS = 1_248_424
 SQUEEZENET_MACS = 832_667_936
+SQNXT = str(REPO / "networks" / "sqnxt23v5.yaml")
+SQNXT_PARAMS = 915_648
+SQNXT_MACS = 224_916_480
 
 
 def png_size(path) -> tuple[int, int]:
@@ -72,7 +75,45 @@ def test_compare_baseline_accelerator_with_another_dataflow(capsys, simulated):
     rows = {r["accelerator"]: r for r in csv.DictReader(io.StringIO(out))}
     expected = simulated["ws"].total_cycles / simulated["hybrid"].total_cycles
     assert float(rows["squeezelerator"]["speedup"]) == pytest.approx(expected)
-    assert rows["os_16x16"]["speedup"] != ""
+    # and from the table's own columns: baseline cycles / the row's cycles, for every row
+    for row in rows.values():
+        assert float(row["speedup"]) == pytest.approx(
+            float(rows["ws_16x16"]["cycles"]) / float(row["cycles"]))
+        assert float(row["energy_ratio"]) == pytest.approx(
+            float(row["energy"]) / float(rows["ws_16x16"]["energy"]))
+
+
+def test_compare_columns_agree_with_values_derived_by_hand(capsys):
+    """Every column checked against the references or the other columns, not against
+    simulate(): the README's table (two networks x WS, hybrid, baseline ws_16x16)."""
+    status, out, _ = run_cli(capsys, "compare", SQUEEZENET, SQNXT, "--accel", WS, HYBRID,
+                             "--baseline", "ws_16x16", "--format", "csv")
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["network"], r["accelerator"], r["dataflow"]) for r in rows] == [
+        ("SqueezeNet v1.0", "ws_16x16", "ws"), ("SqueezeNet v1.0", "squeezelerator", "hybrid"),
+        ("1.0-SqNxt-23v5", "ws_16x16", "ws"), ("1.0-SqNxt-23v5", "squeezelerator", "hybrid")]
+    reference = {"SqueezeNet v1.0": (SQUEEZENET_PARAMS, SQUEEZENET_MACS),
+                 "1.0-SqNxt-23v5": (SQNXT_PARAMS, SQNXT_MACS)}
+    baseline = {r["network"]: r for r in rows if r["accelerator"] == "ws_16x16"}
+    for row in rows:
+        assert (int(row["params"]), int(row["macs"])) == reference[row["network"]]
+        cycles, energy = float(row["cycles"]), float(row["energy"])
+        # both designs clock at 1000 MHz: 1e6 cycles per ms
+        assert float(row["latency_ms"]) == pytest.approx(cycles / 1e6)
+        parts = [float(row[f"energy_{c}"]) for c in ("mac", "rf", "array", "glb", "dram",
+                                                      "leakage")]
+        assert sum(parts) == pytest.approx(energy)
+        # DRAM energy: 16-bit words at 200 MAC-eq each (the Eyeriss ratio in the YAML)
+        assert float(row["energy_dram"]) == pytest.approx(float(row["dram_bytes"]) / 2 * 200)
+        assert float(row["energy_leakage"]) == 0          # leakage_per_cycle: 0
+        assert 0 < float(row["utilization"]) <= 1
+        base = baseline[row["network"]]
+        assert row["baseline"] == f"{row['network']} @ ws_16x16 [ws]"
+        assert float(row["speedup"]) == pytest.approx(float(base["cycles"]) / cycles)
+        assert float(row["energy_ratio"]) == pytest.approx(energy / float(base["energy"]))
+    # the hybrid picks the faster mode per layer and beats WS on both networks (the study)
+    assert all(float(r["speedup"]) > 1 for r in rows if r["dataflow"] == "hybrid")
 
 
 def test_compare_latex_markdown_and_text(capsys, tmp_path):
@@ -150,3 +191,46 @@ def test_plot_bad_input_exits_2(capsys, tmp_path):
     assert status == 2 and "one run" in err
     status, _, _ = run_cli(capsys, "plot", "sankey", SQUEEZENET, "--out", str(tmp_path / "x.png"))
     assert status == 2
+
+
+# --- regression: `compare --out x.docx` wrote a text table into a .docx ------------------------
+
+@pytest.fixture
+def no_simulation(monkeypatch):
+    """Fails the test if a simulation starts: a bad output must be caught before."""
+    def simulate(*args, **kwargs):
+        raise AssertionError("simulated although --out was bad")
+    monkeypatch.setattr(hwsim, "simulate", simulate)
+
+
+@pytest.mark.parametrize("name, found", [("table.docx", "('.docx')"), ("table", "(no suffix)")])
+def test_bug_compare_out_with_an_unknown_suffix_wrote_a_text_table(capsys, tmp_path,
+                                                                   no_simulation, name, found):
+    target = tmp_path / name
+    status, out, err = run_cli(capsys, "compare", SQUEEZENET, "--accel", WS, "--out", str(target))
+    assert status == 2
+    assert err == (f"hwsim: error: --out: {target}: unsupported table format {found}; the file "
+                   "name must end in .md, .markdown, .tex, .csv or .txt (or give --format)\n")
+    assert out == "" and not target.exists()
+
+
+def test_compare_out_suffixes_choose_the_format_and_format_overrides(capsys, tmp_path):
+    txt, docx = tmp_path / "t.txt", tmp_path / "t.docx"
+    assert run_cli(capsys, "compare", SQUEEZENET, "--accel", WS, "--out", str(txt))[0] == 0
+    assert txt.read_text().startswith("network ")            # the text table
+    assert run_cli(capsys, "compare", SQUEEZENET, "--accel", WS, "--out", str(docx),
+                   "--format", "csv")[0] == 0
+    assert docx.read_text().startswith("network,accelerator,dataflow,")
+
+
+def test_compare_and_plot_out_naming_a_directory(capsys, tmp_path, no_simulation):
+    status, out, err = run_cli(capsys, "compare", SQUEEZENET, "--accel", WS, "--out",
+                               str(tmp_path))
+    assert status == 2 and out == ""
+    assert f"hwsim: error: --out: {tmp_path}: is a directory" in err
+    folder = tmp_path / "fig.png"
+    folder.mkdir()
+    status, out, err = run_cli(capsys, "plot", "layers", SQUEEZENET, "--accel", WS, "--out",
+                               str(folder))
+    assert status == 2 and out == ""
+    assert f"hwsim: error: --out: {folder}: is a directory" in err

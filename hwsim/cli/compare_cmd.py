@@ -3,7 +3,8 @@
 
 Simulates every combination (progress on stderr with ``-v``), then writes the comparison of
 :mod:`hwsim.report.compare` in the chosen format to stdout or ``--out`` (the format follows
-the file suffix when ``--format`` is not given: .md, .tex, .csv, anything else a text table).
+the file suffix when ``--format`` is not given: .md, .tex, .csv or .txt; any other suffix
+is bad input, as a .docx holding a text table would be a surprise).
 Markdown and LaTeX outputs carry a comment naming the hwsim version and the input files.
 """
 
@@ -16,12 +17,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from hwsim import __version__
+from hwsim.cli import outputs
 from hwsim.errors import InputError
 from hwsim.report import compare, tables
 
 log = logging.getLogger(__name__)
 
-SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".tex": "latex", ".csv": "csv"}
+SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".tex": "latex", ".csv": "csv",
+                  ".txt": "table"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "ratios are taken against (default: the first row)")
     parser.add_argument("--format", choices=tables.FORMATS, default=None,
                         help="table (default), md (GitHub Markdown), latex (booktabs) or csv")
-    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    parser.add_argument("--out", metavar="FILE",
+                        help="write to FILE instead of stdout; without --format its suffix "
+                             "chooses the format: .md, .tex, .csv or .txt")
     parser.add_argument("--caption", default="", help="LaTeX caption")
     parser.set_defaults(func=run)
 
@@ -98,15 +103,27 @@ def write_output(text: str, out: str | None) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise InputError(f"cannot write the output: {exc.strerror}", file=path) from None
+            raise outputs.write_failed("--out", path, exc) from None
         print(f"hwsim: wrote {path}", file=sys.stderr)
     else:
         sys.stdout.write(text)
 
 
+def output_format(args: argparse.Namespace) -> str:
+    """The table format: ``--format``, else the ``--out`` suffix, else a text table. Checks
+    ``--out`` before anything is simulated: an unknown suffix without ``--format`` (or a
+    directory, or a file under a file) is bad input naming the flag."""
+    if not args.out:
+        return args.format or "table"
+    suffixes = None if args.format else list(SUFFIX_FORMATS)
+    outputs.raise_if_any(outputs.file_problems("--out", args.out, suffixes=suffixes,
+                                               kind="table", example="comparison.md",
+                                               hint=" (or give --format)"))
+    return args.format or SUFFIX_FORMATS[Path(args.out).suffix.lower()]
+
+
 def run(args: argparse.Namespace) -> int:
-    fmt = args.format or (SUFFIX_FORMATS.get(Path(args.out).suffix.lower(), "table")
-                          if args.out else "table")
+    fmt = output_format(args)
     results = simulate_grid(args.networks, args.accel, args.dataflow, args.engine,
                             args.input_size)
     records = compare.compare(results, args.baseline)
