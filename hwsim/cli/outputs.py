@@ -32,10 +32,11 @@ def _folder_problem(path: Path) -> str | None:
 
 
 def file_problems(flag: str, value: str, *, suffixes: Sequence[str] | None = None,
-                  kind: str = "file", example: str = "out.txt") -> list[Problem]:
+                  kind: str = "file", example: str = "out.txt",
+                  hint: str = "") -> list[Problem]:
     """Problems with ``value`` as the output file of ``flag``. ``suffixes`` (with their dots,
-    lower case), when given, are the ones accepted for that ``kind`` of file ('figure');
-    ``example`` is a file name to suggest."""
+    lower case), when given, are the ones accepted for that ``kind`` of file ('figure'), and
+    ``hint`` ends the message about a wrong one; ``example`` is a file name to suggest."""
     path = Path(value)
     if path.is_dir():
         return [Problem(flag, value, f"is a directory; give a file name such as "
@@ -44,7 +45,7 @@ def file_problems(flag: str, value: str, *, suffixes: Sequence[str] | None = Non
     if suffixes is not None and path.suffix.lower() not in suffixes:
         found = f"'{path.suffix}'" if path.suffix else "no suffix"
         problems.append(Problem(flag, value, f"unsupported {kind} format ({found}); the file "
-                                             f"name must end in {_or(suffixes)}"))
+                                             f"name must end in {_or(suffixes)}{hint}"))
     trouble = _folder_problem(path)
     if trouble:
         problems.append(Problem(flag, value, trouble))
