@@ -213,3 +213,23 @@ def test_sweep_network_broken_at_any_size_keeps_the_network_files_message(tmp_pa
     assert sweep(spec, tmp_path / "r.csv") == 2
     err = capsys.readouterr().err
     assert f"{tmp_path / 'broken.yaml'}: " in err and "input_size" not in err
+
+
+# --- 5. an axis named like a result column gave a CSV with that column twice -----------------
+
+def test_sweep_axis_named_like_a_result_column_is_rejected(tmp_path, capsys):
+    spec = write_sweep(tmp_path, axes=[
+        {"name": "total_cycles", "path": "pe_array.rows", "values": [8, 16]},
+        {"zip": [{"name": "energy_total", "path": "buffer.global_kib", "values": [64, 128]},
+                 {"path": "pe_array.rf_entries_per_pe", "values": [8, 16]}]},
+        {"path": "kind", "values": [1]}])
+    out = tmp_path / "r.csv"
+    assert sweep(spec, out) == 2
+    err = capsys.readouterr().err
+    assert f"{spec}: axes[0].name: 'total_cycles' is a column of the results already; " \
+           "choose another name for this axis" in err
+    assert f"{spec}: axes[1].zip[0].name: 'energy_total' is a column of the results already" \
+        in err
+    assert f"{spec}: axes[2]: this axis is named after its path, 'kind', which is a column " \
+           "of the results already; give it a 'name'" in err
+    assert not out.exists()

@@ -166,7 +166,7 @@ def test_every_problem_of_the_file_is_reported_at_once(tmp_path):
     assert "axes[0].values: expected a non-empty list" in text
     assert "axes[1].zip: the axes of a zip group must have the same number of values" in text
     assert "axes[2].values: a value is listed twice" in text
-    assert "axes[3].name: 'network' is a results column" in text
+    assert "axes[3].name: 'network' is a column of the results already" in text
     assert "samples: missing: mode 'random' needs the number of samples" in text
     assert "colour: unknown key" in text
 

@@ -39,13 +39,15 @@ from hwsim.config.network_file import parse_input_size, read_network_data
 from hwsim.hardware.loader import read_accelerator_data
 from hwsim.config.yamlio import check_keys, join, want_choice, want_mapping, want_number
 from hwsim.errors import InputError, ProblemCollector
+from hwsim.sweep.results import ERROR_COLUMNS, ID_COLUMNS, METRIC_COLUMNS
 
 TOP_KEYS = {"name", "description", "accelerator", "networks", "axes", "mode", "samples", "seed"}
 AXIS_KEYS = {"name", "path", "values", "range"}
 NETWORK_KEYS = {"file", "name", "input_size"}
 MODES = ("grid", "random")
-# Columns every results row has besides the axes (see runner.py); axis names must differ.
-RESERVED_COLUMNS = {"config_key", "network", "engine", "kind", "error"}
+# Columns the results and errors files have besides the axes (see results.py): an axis is a
+# column too, so its name must differ from all of them.
+RESERVED_COLUMNS = frozenset((*ID_COLUMNS, *METRIC_COLUMNS, *ERROR_COLUMNS))
 
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_\-]*)((?:\[\d+\])*)$")
 
@@ -477,7 +479,12 @@ def _axis(entry: Any, place: str, accelerator: Any, accelerator_file: str,
         problems.add(join(place, "name"), "expected a non-empty string")
         ok = False
     elif name in RESERVED_COLUMNS:
-        problems.add(join(place, "name"), f"{name!r} is a results column; choose another name")
+        if "name" in entry:
+            problems.add(join(place, "name"), f"{name!r} is a column of the results already; "
+                         "choose another name for this axis")
+        else:
+            problems.add(place, f"this axis is named after its path, {name!r}, which is a "
+                         "column of the results already; give it a 'name'")
         ok = False
     if not ok or values is None:
         return None
