@@ -258,3 +258,18 @@ def test_good_outputs_in_new_folders_are_written(capsys, tmp_path):
     assert trace.is_file() and svg.read_text().startswith("<?xml")
     assert (tmp_path / "c" / "squeezenet_v1.0__ws_16x16.json").is_file()
     assert out.startswith("layer")
+
+
+def test_bug_readme_named_the_out_files_without_the_dataflow(capsys, tmp_path):
+    """README: <network stem>__<accelerator stem>[__<dataflow>][__analytic]; the dataflow is
+    added only when --dataflow differs from the accelerator's own."""
+    status, _, err = run(capsys, SQUEEZENET, "--accel", SQUEEZELERATOR, "--dataflow", "os",
+                         "--format", "json", "--out", str(tmp_path / "a"))
+    assert status == 0, err
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        "squeezenet_v1.0__squeezelerator__os.csv", "squeezenet_v1.0__squeezelerator__os.json"]
+    status, _, err = run(capsys, SQUEEZENET, "--accel", WS16, "--dataflow", "ws",
+                         "--engine", "analytic", "--out", str(tmp_path / "b"))
+    assert status == 0, err
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [
+        "squeezenet_v1.0__ws_16x16__analytic.csv", "squeezenet_v1.0__ws_16x16__analytic.json"]
