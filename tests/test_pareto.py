@@ -92,3 +92,11 @@ def test_unknown_objective_suggests_a_column():
     with pytest.raises(InputError) as info:
         pareto_rows(ROWS, parse_objectives("latency,energy_total"), file="r.csv")
     assert "r.csv: no column 'latency' (did you mean 'latency_ms'?)" in str(info.value)
+
+
+def test_text_objective_is_bad_input_not_an_empty_front():
+    # regression: 'network' holds names, so every row was left out and the front was empty
+    with pytest.raises(InputError) as info:
+        pareto_rows(ROWS, parse_objectives("latency_ms,network"), file="r.csv")
+    assert str(info.value).startswith("r.csv: column 'network' holds text, not numbers "
+                                      "(e.g. 'n1'); an objective needs numbers")

@@ -233,3 +233,87 @@ def test_sweep_axis_named_like_a_result_column_is_rejected(tmp_path, capsys):
     assert f"{spec}: axes[2]: this axis is named after its path, 'kind', which is a column " \
            "of the results already; give it a 'name'" in err
     assert not out.exists()
+
+
+# --- 6. pareto on a text column or an errors file gave an empty front, exit 0 ----------------
+
+def test_pareto_text_objective_is_bad_input_not_an_empty_front(tmp_path, capsys):
+    results = hand_results(tmp_path)
+    assert main(["pareto", str(results), "--objectives", "latency_ms,network"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    # hand_results fills array, latency_ms, energy_total and area_pes only
+    assert captured.err == (
+        f"hwsim: error: {results}: column 'network' holds text, not numbers (e.g. 'tiny'); "
+        "--objectives needs numbers (numeric columns: array, latency_ms, energy_total, "
+        "area_pes)\n")
+
+
+def write_errors_file(tmp_path: Path, rows: int) -> Path:
+    from hwsim.sweep.results import errors_header
+
+    path = errors_path(tmp_path / "r.csv")
+    body = ["k32,tiny,analytic,32,invalid,glb: too small,0.1.0"] * rows
+    path.write_text("\n".join([",".join(errors_header(["array"])), *body]) + "\n")
+    return path
+
+
+def test_pareto_on_an_errors_file_is_bad_input_not_an_empty_front(tmp_path, capsys):
+    for rows in (0, 1):  # a sweep with no invalid combination leaves a header-only file
+        errors = write_errors_file(tmp_path, rows)
+        assert main(["pareto", str(errors)]) == 2
+        assert capsys.readouterr().err == (
+            f"hwsim: error: {errors}: no column 'latency_ms' for --objectives: this is a "
+            "sweep's errors file (the skipped combinations, no metrics); give its results "
+            "file, r.csv\n")
+
+
+def test_pareto_misspelt_objective_on_a_results_file_without_rows(tmp_path, capsys):
+    empty = tmp_path / "empty.csv"
+    empty.write_text(",".join(results_header(["array"])) + "\n")
+    assert main(["pareto", str(empty), "--objectives", "latency,energy_total"]) == 2
+    assert f"{empty}: no column 'latency' for --objectives (did you mean 'latency_ms'?)" \
+        in capsys.readouterr().err
+    assert main(["pareto", str(empty), "--objectives", "latency_ms,energy_total"]) == 0
+    assert "0 non-dominated of 0 rows" in capsys.readouterr().err
+
+
+def test_pareto_results_row_of_the_wrong_width_names_its_line(tmp_path, capsys):
+    results = hand_results(tmp_path)
+    lines = results.read_text().splitlines(keepends=True)
+    results.write_text(lines[0] + "k4,tiny,analytic\n" + "".join(lines[1:]))
+    assert main(["pareto", str(results)]) == 2
+    assert f"{results}: line 2: 3 fields, but the header has {3 + 1 + 16}" in \
+        capsys.readouterr().err
+
+
+# --- 7. plot sweep drew a figure from a text column ------------------------------------------
+
+def test_plot_sweep_text_x_is_bad_input(tmp_path, capsys):
+    results = hand_results(tmp_path)
+    figure = tmp_path / "f.png"
+    assert main(["plot", "sweep", str(results), "--x", "network", "--out", str(figure)]) == 2
+    assert f"hwsim: error: {results}: column 'network' holds text, not numbers (e.g. 'tiny'); " \
+           "--x needs numbers" in capsys.readouterr().err
+    assert not figure.exists()
+
+
+def test_plot_sweep_heatmap_text_value_is_bad_input(tmp_path, capsys):
+    results = hand_results(tmp_path)
+    figure = tmp_path / "f.png"
+    assert main(["plot", "sweep", str(results), "--heatmap", "array", "engine",
+                 "--value", "network", "--out", str(figure)]) == 2
+    assert f"{results}: column 'network' holds text, not numbers (e.g. 'tiny'); --value " \
+           "needs numbers" in capsys.readouterr().err
+    assert not figure.exists()
+    # a heat-map axis may be a category (here the engine): that draws
+    assert main(["plot", "sweep", str(results), "--heatmap", "array", "engine",
+                 "--value", "latency_ms", "--out", str(figure)]) == 0
+    assert figure.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plot_sweep_on_an_errors_file_is_bad_input(tmp_path, capsys):
+    errors = write_errors_file(tmp_path, 1)
+    assert main(["plot", "sweep", str(errors), "--out", str(tmp_path / "f.png")]) == 2
+    assert f"{errors}: no column 'latency_ms' for --x: this is a sweep's errors file" in \
+        capsys.readouterr().err

@@ -65,7 +65,8 @@ def test_pareto_command_table_and_bad_objective(results_csv, capsys):
     assert table.splitlines()[0].split() == ["network", "array", "glb_kib", "latency_ms",
                                              "energy_total", "area_pes", "config_key"]
     assert main(["pareto", str(results_csv), "--objectives", "latency,energy_total"]) == 2
-    assert "r.csv: no column 'latency' (did you mean 'latency_ms'?)" in capsys.readouterr().err
+    assert "r.csv: no column 'latency' for --objectives (did you mean 'latency_ms'?)" \
+        in capsys.readouterr().err
 
 
 def test_pareto_command_on_a_file_that_is_not_sweep_results(tmp_path, capsys):
@@ -113,7 +114,8 @@ def test_plot_sweep_command_writes_a_png(results_csv, tmp_path, capsys):
     assert heat.read_text().lstrip().startswith("<?xml")
     assert main(["plot", "sweep", str(results_csv), "--x", "latncy_ms",
                  "--out", str(out)]) == 2
-    assert "no column 'latncy_ms' (did you mean 'latency_ms'?)" in capsys.readouterr().err
+    assert "r.csv: no column 'latncy_ms' for --x (did you mean 'latency_ms'?)" \
+        in capsys.readouterr().err
 
 
 class Clock:

@@ -13,9 +13,9 @@ import sys
 
 from hwsim.errors import InputError
 from hwsim.report.text import format_table
-from hwsim.sweep.pareto import (AGGREGATES, aggregate_by_config, display_columns,
-                                parse_objectives, pareto_rows)
-from hwsim.sweep.results import format_cell, read_rows
+from hwsim.sweep.pareto import (AGGREGATES, aggregate_by_config, check_objectives,
+                                display_columns, parse_objectives, pareto_rows)
+from hwsim.sweep.results import format_cell, read_table
 
 DEFAULT_OBJECTIVES = "latency_ms,energy_total,area_pes"
 
@@ -38,8 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    rows = read_rows(args.results)
     objectives = parse_objectives(args.objectives)
+    header, rows = read_table(args.results)
+    # on the whole table, before filtering: an errors file or a text column is bad input
+    # even when no row would reach the front
+    check_objectives(header, rows, objectives, args.results, "--objectives")
     if args.network:
         known = sorted({str(r["network"]) for r in rows})
         for name in args.network:
@@ -48,8 +51,6 @@ def run(args: argparse.Namespace) -> int:
                                  f"(has: {', '.join(known)})", file=args.results)
         rows = [r for r in rows if str(r["network"]) in args.network]
     if args.aggregate:
-        if rows:  # check the names before they are combined away
-            pareto_rows(rows[:1], objectives, file=args.results)
         rows = aggregate_by_config(rows, [o.column for o in objectives], args.aggregate)
     front = pareto_rows(rows, objectives, group_by=("network", "engine"), file=args.results)
     first = objectives[0].column

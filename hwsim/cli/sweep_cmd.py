@@ -148,11 +148,26 @@ def add_plot_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def plot_figure(args: argparse.Namespace) -> Any:
-    """The ``sweep`` plot kind's figure."""
-    from hwsim.report import sweep_plot
-    from hwsim.sweep.results import parameter_columns, read_rows
+    """The ``sweep`` plot kind's figure.
 
-    rows = read_rows(args.results)
+    Objectives (``--x``, ``--y``) and the heat map's ``--value`` must be numeric columns; the
+    heat map's parameters and ``--color`` may be categories (``dataflow``)."""
+    from hwsim.errors import Problem, did_you_mean
+    from hwsim.report import sweep_plot
+    from hwsim.sweep.results import parameter_columns, read_table, require_numeric
+
+    header, rows = read_table(args.results)
+    numeric = [("--value", args.value)] if args.heatmap else [("--x", args.x), ("--y", args.y)]
+    for flag, column in numeric:
+        require_numeric(header, rows, column, args.results, flag)
+    categories = [("--heatmap", c) for c in args.heatmap] if args.heatmap else []
+    if args.color:
+        categories.append(("--color", args.color))
+    for flag, column in categories:
+        if column not in header:
+            raise InputError([Problem(args.results, "", f"no column {column!r} for {flag}"
+                                      + did_you_mean(column, parameter_columns(header)
+                                                     or header))])
     if args.engine:
         rows = [r for r in rows if r.get("engine") == args.engine]
     if args.network:
@@ -164,20 +179,10 @@ def plot_figure(args: argparse.Namespace) -> Any:
         rows = [r for r in rows if str(r["network"]) in args.network]
     if not rows:
         raise InputError("no results rows to plot", file=args.results)
-    columns = list(rows[0])
-    params = parameter_columns(columns)
-    needed = [args.value, *args.heatmap] if args.heatmap else [args.x, args.y]
-    if args.color:
-        needed.append(args.color)
-    for column in needed:
-        if column not in columns:
-            from hwsim.errors import did_you_mean
-
-            raise InputError(f"no column {column!r}" + did_you_mean(column, columns),
-                             file=args.results)
     if args.heatmap:
         return sweep_plot.heatmap_figure(rows, args.heatmap[0], args.heatmap[1], args.value,
                                          reduce=args.reduce, title=args.title or "")
+    params = parameter_columns(header)
     color = args.color or (params[0] if params else None)
     maximize = [c.strip() for c in args.maximize.split(",") if c.strip()]
     return sweep_plot.scatter_figure(rows, args.x, args.y, color_by=color, maximize=maximize,

@@ -19,8 +19,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from hwsim.errors import InputError, Problem, did_you_mean
-from hwsim.sweep.results import CONFIG_COLUMNS, ID_COLUMNS, parameter_columns
+from hwsim.errors import InputError, Problem
+from hwsim.sweep.results import CONFIG_COLUMNS, ID_COLUMNS, parameter_columns, require_numeric
 
 AGGREGATES = ("sum", "mean", "max")
 
@@ -88,17 +88,12 @@ def pareto_rows(rows: Sequence[Mapping[str, Any]], objectives: Sequence[Objectiv
                 ) -> list[dict[str, Any]]:
     """The non-dominated rows, group by group (rows of a group keep their input order).
 
-    Rows with a missing or non-numeric objective are left out. InputError for an objective
-    column the table lacks."""
+    Rows with a missing objective value are left out. InputError for an objective column the
+    table lacks or that does not hold numbers (see :func:`check_objectives`)."""
     if not rows:
         return []
     columns = list(rows[0].keys())
-    for objective in objectives:
-        if objective.column not in columns:
-            numeric = [c for c in columns if isinstance(rows[0].get(c), (int, float))
-                       and not isinstance(rows[0].get(c), bool)]
-            raise InputError(f"no column {objective.column!r}"
-                             + did_you_mean(objective.column, numeric), file=file)
+    check_objectives(columns, rows, objectives, file)
     for column in group_by:
         if column not in columns:
             raise InputError(f"no column {column!r} to group by", file=file)
@@ -116,6 +111,16 @@ def pareto_rows(rows: Sequence[Mapping[str, Any]], objectives: Sequence[Objectiv
         mask = non_dominated(matrix)
         out.extend(dict(r) for r, keep in zip(members, mask) if keep)
     return out
+
+
+def check_objectives(header: Sequence[str], rows: Sequence[Mapping[str, Any]],
+                     objectives: Sequence[Objective], file: str = "<results>",
+                     flag: str = "") -> None:
+    """InputError (naming ``file``, the column and ``flag``) unless every objective is a
+    column of ``header`` holding numbers: a text column (``network``) or a sweep's errors
+    file would otherwise give an empty front."""
+    for objective in objectives:
+        require_numeric(header, rows, objective.column, file, flag)
 
 
 def aggregate_by_config(rows: Sequence[Mapping[str, Any]], columns: Iterable[str],
@@ -166,5 +171,5 @@ def display_columns(rows: Sequence[Mapping[str, Any]],
     return ["network", *params, *(o.column for o in objectives), "config_key"]
 
 
-__all__ = ["Objective", "parse_objectives", "non_dominated", "pareto_rows",
+__all__ = ["Objective", "parse_objectives", "non_dominated", "pareto_rows", "check_objectives",
            "aggregate_by_config", "display_columns", "AGGREGATES"]

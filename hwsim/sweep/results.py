@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from hwsim.errors import InputError, Problem, ProblemCollector
+from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
+
+log = logging.getLogger(__name__)
 
 ID_COLUMNS = ("config_key", "network", "engine")
 ENERGY_COLUMNS = ("energy_total", "energy_mac", "energy_rf", "energy_array", "energy_glb",
@@ -35,6 +38,8 @@ METRIC_COLUMNS = ("total_cycles", "latency_ms") + ENERGY_COLUMNS + (
     "energy_unit", "utilization", "total_macs", "dram_bytes", "area_pes", "area_buffer_bytes",
     "hwsim_version")
 ERROR_COLUMNS = ("kind", "error", "hwsim_version")
+# Metrics that are numbers (all but the unit and the version).
+NUMERIC_METRICS = tuple(c for c in METRIC_COLUMNS if c not in ("energy_unit", "hwsim_version"))
 # Metrics that belong to the configuration, not to a (configuration, network) pair.
 CONFIG_COLUMNS = ("area_pes", "area_buffer_bytes")
 # kinds of error rows
@@ -232,24 +237,100 @@ class CsvLog:
             self._writer = None
 
 
-def read_rows(path: str | Path) -> list[dict[str, Any]]:
-    """Read a results CSV into dicts with numbers parsed (for ``pareto`` and ``plot``).
+def read_table(path: str | Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """Read a sweep's CSV (results or errors) into its header and rows, numbers parsed (for
+    ``pareto`` and ``plot``).
 
-    A partly written last line (an interrupted sweep) is ignored; InputError if the file is
-    missing or is not a sweep results file."""
+    A last line without its newline (a sweep still writing it, or killed) is left out, with
+    a warning. InputError if the file is missing, is not a sweep's file, or has a complete
+    row of the wrong width (naming its line): no row is ever dropped silently."""
     path = Path(path)
     if not path.is_file():
-        raise InputError("file not found", file=path)
+        raise InputError("file not found" + (" (it is a directory)" if path.is_dir() else ""),
+                         file=path)
     raw = path.read_bytes()
     if raw and not raw.endswith(b"\n"):
         raw = raw[: raw.rfind(b"\n") + 1]
-    lines = list(csv.reader(io.StringIO(raw.decode("utf-8", errors="replace"), newline="")))
-    if not lines or not set(ID_COLUMNS) <= set(lines[0]):
+        log.warning("%s: ignored the last line, which has no newline (a sweep still writing "
+                    "it, or one cut short)", path)
+    problems = ProblemCollector(path)
+    reader = csv.reader(io.StringIO(raw.decode("utf-8", errors="replace"), newline=""),
+                        strict=True)
+    records = _records(reader, problems)
+    header = next(iter(records), None)
+    if not header or not set(ID_COLUMNS) <= set(header):
         raise InputError("not a sweep results file (expected the columns "
                          f"{', '.join(ID_COLUMNS)} in the first line)", file=path)
-    header = lines[0]
-    return [{k: parse_cell(v) for k, v in zip(header, line)}
-            for line in lines[1:] if len(line) == len(header)]
+    rows = []
+    start = reader.line_num + 1
+    for line in records:
+        if line:
+            if len(line) == len(header):
+                rows.append({k: parse_cell(v) for k, v in zip(header, line)})
+            else:
+                problems.add(f"line {start}", f"{len(line)} fields, but the header has "
+                             f"{len(header)}; fix or delete this line")
+        start = reader.line_num + 1
+    if len(problems.problems) > MAX_LINE_PROBLEMS:
+        more = len(problems.problems) - MAX_LINE_PROBLEMS
+        del problems.problems[MAX_LINE_PROBLEMS:]
+        problems.add("", f"... and {more} more lines with the wrong number of fields")
+    problems.raise_if_any()
+    return header, rows
+
+
+def read_rows(path: str | Path) -> list[dict[str, Any]]:
+    """The rows of :func:`read_table` (dicts of column -> value, numbers parsed)."""
+    return read_table(path)[1]
+
+
+def is_errors_header(header: Sequence[str]) -> bool:
+    """Whether a header is an errors file's (``<out>.errors.csv``): no metrics, a ``kind``."""
+    return "kind" in header and "error" in header and not set(NUMERIC_METRICS) & set(header)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def numeric_columns(header: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Columns holding numbers: every filled cell a number and at least one filled (with no
+    rows, the metrics known to be numeric)."""
+    if not rows:
+        return [c for c in header if c in NUMERIC_METRICS]
+    out = []
+    for column in header:
+        values = [r.get(column) for r in rows if r.get(column) is not None]
+        if values and all(_is_number(v) for v in values):
+            out.append(column)
+    return out
+
+
+def require_numeric(header: Sequence[str], rows: Sequence[Mapping[str, Any]], column: str,
+                    file: str | Path, flag: str = "") -> None:
+    """InputError (naming ``file``, the column and the command-line ``flag`` that chose it)
+    unless ``column`` is in ``header`` and holds numbers: an objective or a plotted value
+    must be numeric."""
+    numeric = numeric_columns(header, rows)
+    for_flag = f" for {flag}" if flag else ""
+    if column not in header:
+        if is_errors_header(header):
+            name = Path(file).name
+            results = name[: -len(".errors.csv")] + ".csv" if name.endswith(".errors.csv") \
+                else "the --out file of the sweep"
+            raise InputError([Problem(str(file), "", f"no column {column!r}{for_flag}: this is a "
+                                      "sweep's errors file (the skipped combinations, no "
+                                      f"metrics); give its results file, {results}")])
+        raise InputError([Problem(str(file), "", f"no column {column!r}{for_flag}"
+                                  + did_you_mean(column, numeric or header))])
+    if rows and column not in numeric:
+        values = [r.get(column) for r in rows if r.get(column) is not None]
+        text = next((v for v in values if not _is_number(v)), None)
+        what = f"holds text, not numbers (e.g. {format_cell(text)!r})" if values else \
+            "is empty in every row"
+        choices = f" (numeric columns: {', '.join(numeric)})" if numeric else ""
+        raise InputError([Problem(str(file), "", f"column {column!r} {what}; "
+                                  f"{flag or 'an objective'} needs numbers{choices}")])
 
 
 def parameter_columns(columns: Iterable[str]) -> list[str]:
@@ -261,4 +342,5 @@ def parameter_columns(columns: Iterable[str]) -> list[str]:
 __all__ = ["CsvLog", "ID_COLUMNS", "METRIC_COLUMNS", "CONFIG_COLUMNS", "ENERGY_COLUMNS",
            "ERROR_COLUMNS",
            "INVALID", "INTERNAL", "results_header", "errors_header", "errors_path",
-           "format_cell", "parse_cell", "read_rows", "parameter_columns"]
+           "format_cell", "parse_cell", "read_rows", "read_table", "parameter_columns",
+           "numeric_columns", "require_numeric", "is_errors_header", "NUMERIC_METRICS"]
