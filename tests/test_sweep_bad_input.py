@@ -128,6 +128,17 @@ def test_sweep_out_a_directory_is_bad_input_not_isadirectoryerror(tmp_path, caps
            f"e.g. {folder / 'results.csv'}" in capsys.readouterr().err
 
 
+
+def test_sweep_out_under_a_file_is_bad_input(tmp_path, capsys):
+    spec = write_sweep(tmp_path)
+    notes = tmp_path / "notes.csv"
+    notes.write_text("my notes\n")
+    assert sweep(spec, notes / "r.csv") == 2
+    assert f"hwsim: error: {notes / 'r.csv'}: cannot create it: {notes} is a file, not a " \
+           "folder" in capsys.readouterr().err
+    assert notes.read_text() == "my notes\n"
+
+
 # --- 3. messages that started with an empty file name ("hwsim: error: : ...") ---------------
 
 def hand_results(tmp_path: Path) -> Path:

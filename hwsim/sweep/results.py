@@ -100,6 +100,16 @@ def parse_cell(text: str) -> Any:
         return text
 
 
+def _os_reason(exc: OSError, path: Path) -> str:
+    """Why an operating-system call failed, naming the file when it is not ``path`` itself
+    (a parent that is a file, a temporary file)."""
+    reason = exc.strerror or str(exc)
+    other = exc.filename
+    if other and Path(other) != path:
+        reason += f" ({other})"
+    return reason
+
+
 def _records(reader: Any, problems: ProblemCollector) -> Iterable[list[str]]:
     """The records of ``reader``; a record the csv module cannot parse (a stray quote) is
     a problem at its line and ends the reading."""
@@ -135,6 +145,10 @@ class CsvLog:
             raise InputError([Problem(str(self.path), "", "is a directory; give the name of "
                                       "a CSV file to write, e.g. "
                                       f"{self.path / 'results.csv'}")])
+        parent = next((d for d in self.path.parents if d.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise InputError([Problem(str(self.path), "", f"cannot create it: {parent} is a "
+                                      "file, not a folder")])
         try:
             if not (self.path.exists() and self.path.stat().st_size > 0):
                 self._kept = []
@@ -143,7 +157,7 @@ class CsvLog:
             return self._read_existing(keep)
         except OSError as exc:
             raise InputError([Problem(str(self.path), "", "cannot read it: "
-                                      f"{exc.strerror or exc}")]) from None
+                                      f"{_os_reason(exc, self.path)}")]) from None
 
     def start(self) -> None:
         """Start appending after :meth:`load`: the file is (re)written first if it is new,
@@ -155,7 +169,7 @@ class CsvLog:
             self._file = open(self.path, "a", encoding="utf-8", newline="")
         except OSError as exc:
             raise InputError([Problem(str(self.path), "", "cannot write the results here: "
-                                      f"{exc.strerror or exc}")]) from None
+                                      f"{_os_reason(exc, self.path)}")]) from None
         self._writer = csv.writer(self._file, lineterminator="\n")
 
     def open(self, keep: Callable[[dict[str, str]], bool] | None = None) -> list[dict[str, str]]:
