@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from hwsim.cli.main import main
-from hwsim.sweep.results import METRIC_COLUMNS, errors_path, results_header
+from hwsim.errors import InputError
+from hwsim.sweep.results import METRIC_COLUMNS, errors_path, read_table, results_header
 
 NETWORK = """\
 name: tiny
@@ -328,3 +330,14 @@ def test_plot_sweep_on_an_errors_file_is_bad_input(tmp_path, capsys):
     assert main(["plot", "sweep", str(errors), "--out", str(tmp_path / "f.png")]) == 2
     assert f"{errors}: no column 'latency_ms' for --x: this is a sweep's errors file" in \
         capsys.readouterr().err
+
+
+def test_many_rows_of_the_wrong_width_are_listed_up_to_ten(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text(",".join(results_header([])) + "\n" + "a,b\n" * 12)
+    with pytest.raises(InputError) as info:
+        read_table(path)
+    problems = info.value.problems
+    assert [p.place for p in problems[:10]] == [f"line {n}" for n in range(2, 12)]
+    assert problems[10].message == "... and 2 more lines with the wrong number of fields"
+    assert len(problems) == 10 + 1

@@ -119,6 +119,28 @@ def _records(reader: Any, problems: ProblemCollector) -> Iterable[list[str]]:
         problems.add(f"line {reader.line_num}", f"not a CSV record ({exc})")
 
 
+def _body(reader: Any, width: int, problems: ProblemCollector, hint: str) -> list[list[str]]:
+    """The records after the header, each of ``width`` fields. A complete record of another
+    width is never dropped: it is a problem at its line (with ``hint``), the first
+    :data:`MAX_LINE_PROBLEMS` listed. Blank lines hold no record and are skipped."""
+    out = []
+    wrong = 0
+    start = reader.line_num + 1
+    for line in _records(reader, problems):
+        if line and len(line) == width:
+            out.append(line)
+        elif line:
+            wrong += 1
+            if wrong <= MAX_LINE_PROBLEMS:
+                problems.add(f"line {start}", f"{len(line)} fields, but the header has "
+                             f"{width}; {hint}")
+        start = reader.line_num + 1
+    if wrong > MAX_LINE_PROBLEMS:
+        problems.add("", f"... and {wrong - MAX_LINE_PROBLEMS} more lines with the wrong "
+                     "number of fields")
+    return out
+
+
 class CsvLog:
     """An append-only CSV file with a fixed header, resumable after an interruption."""
 
@@ -206,21 +228,8 @@ class CsvLog:
             raise InputError([Problem(str(self.path), "", not_ours.format(
                 expected=expected, got=_preview(",".join(first))))])
         problems = ProblemCollector(self.path)
-        rows = []
-        start = reader.line_num + 1
-        for line in _records(reader, problems):
-            if line:  # a blank line holds no row
-                if len(line) == len(self.header):
-                    rows.append(dict(zip(self.header, line)))
-                else:
-                    problems.add(f"line {start}", f"{len(line)} fields, but the header has "
-                                 f"{len(self.header)}; fix or delete this line, or choose "
-                                 "another --out")
-            start = reader.line_num + 1
-        if len(problems.problems) > MAX_LINE_PROBLEMS:
-            more = len(problems.problems) - MAX_LINE_PROBLEMS
-            del problems.problems[MAX_LINE_PROBLEMS:]
-            problems.add("", f"... and {more} more lines with the wrong number of fields")
+        rows = [dict(zip(self.header, line)) for line in _body(
+            reader, len(self.header), problems, "fix or delete this line, or choose another --out")]
         problems.raise_if_any()
         kept = [row for row in rows if keep is None or keep(row)]
         self._kept = kept
@@ -270,25 +279,12 @@ def read_table(path: str | Path) -> tuple[list[str], list[dict[str, Any]]]:
     problems = ProblemCollector(path)
     reader = csv.reader(io.StringIO(raw.decode("utf-8", errors="replace"), newline=""),
                         strict=True)
-    records = _records(reader, problems)
-    header = next(iter(records), None)
+    header = next(iter(_records(reader, problems)), None)
     if not header or not set(ID_COLUMNS) <= set(header):
         raise InputError("not a sweep results file (expected the columns "
                          f"{', '.join(ID_COLUMNS)} in the first line)", file=path)
-    rows = []
-    start = reader.line_num + 1
-    for line in records:
-        if line:
-            if len(line) == len(header):
-                rows.append({k: parse_cell(v) for k, v in zip(header, line)})
-            else:
-                problems.add(f"line {start}", f"{len(line)} fields, but the header has "
-                             f"{len(header)}; fix or delete this line")
-        start = reader.line_num + 1
-    if len(problems.problems) > MAX_LINE_PROBLEMS:
-        more = len(problems.problems) - MAX_LINE_PROBLEMS
-        del problems.problems[MAX_LINE_PROBLEMS:]
-        problems.add("", f"... and {more} more lines with the wrong number of fields")
+    rows = [{k: parse_cell(v) for k, v in zip(header, line)}
+            for line in _body(reader, len(header), problems, "fix or delete this line")]
     problems.raise_if_any()
     return header, rows
 
@@ -340,7 +336,7 @@ def require_numeric(header: Sequence[str], rows: Sequence[Mapping[str, Any]], co
     if rows and column not in numeric:
         values = [r.get(column) for r in rows if r.get(column) is not None]
         text = next((v for v in values if not _is_number(v)), None)
-        what = f"holds text, not numbers (e.g. {format_cell(text)!r})" if values else \
+        what = f"holds text, not numbers (e.g. {_preview(format_cell(text), 40)})" if values else \
             "is empty in every row"
         choices = f" (numeric columns: {', '.join(numeric)})" if numeric else ""
         raise InputError([Problem(str(file), "", f"column {column!r} {what}; "
