@@ -23,8 +23,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}: {self.place}" if self.place else self.file
-        return f"{where}: {self.message}"
+        where = ": ".join(part for part in (self.file, self.place) if part)
+        return f"{where}: {self.message}" if where else self.message
 
 
 class HwsimError(Exception):
