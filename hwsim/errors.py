@@ -70,10 +70,12 @@ class ProblemCollector:
             raise InputError(self.problems)
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A suffix suggesting the closest known word, or listing the accepted ones."""
+def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.5,
+                 list_choices: bool = True) -> str:
+    """A suffix suggesting the closest known word, or (``list_choices``) listing the
+    accepted ones; empty when there is nothing to say."""
     choices = sorted(set(choices))
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     if close:
         return f" (did you mean '{close[0]}'?)"
-    return f" (accepted: {', '.join(choices)})" if choices else ""
+    return f" (accepted: {', '.join(choices)})" if choices and list_choices else ""

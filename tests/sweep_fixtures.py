@@ -75,3 +75,29 @@ def crashing_evaluate(task: Task) -> list[Outcome]:
     if dict(task.config.values).get("array") == 8:
         raise RuntimeError("boom")
     return stub_evaluate(task)
+
+
+# A real network and accelerator (for tests that run the cost model through a sweep).
+TINY_NETWORK = """\
+name: tiny
+input: [3, 16, 16]
+layers:
+  - {name: conv1, type: conv, out_channels: 8, kernel: 3, padding: 1}
+  - {name: conv2, type: conv, out_channels: 16, kernel: 1}
+"""
+SMALL_ACCELERATOR = """\
+name: small
+dataflow: ws
+pe_array: {rows: 16, cols: 16, rf_entries_per_pe: 8}
+buffer: {global_kib: 128, preload_kib: 8, broadcast_kib: 8}
+"""
+
+
+def write_real_sweep(tmp_path: Path, axes: list, networks: list | None = None) -> Path:
+    """small.yaml (a real accelerator), tiny.yaml (a real network) and s.yaml (the sweep)."""
+    (tmp_path / "tiny.yaml").write_text(TINY_NETWORK)
+    (tmp_path / "small.yaml").write_text(SMALL_ACCELERATOR)
+    spec = {"accelerator": "small.yaml", "networks": networks or ["tiny.yaml"], "axes": axes}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path

@@ -7,37 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from hwsim.cli.main import main
 from hwsim.errors import InputError
 from hwsim.sweep.results import METRIC_COLUMNS, errors_path, read_table, results_header
+from sweep_fixtures import write_real_sweep
 
-NETWORK = """\
-name: tiny
-input: [3, 16, 16]
-layers:
-  - {name: conv1, type: conv, out_channels: 8, kernel: 3, padding: 1}
-  - {name: conv2, type: conv, out_channels: 16, kernel: 1}
-"""
-ACCELERATOR = """\
-name: small
-dataflow: ws
-pe_array: {rows: 16, cols: 16, rf_entries_per_pe: 8}
-buffer: {global_kib: 128, preload_kib: 8, broadcast_kib: 8}
-"""
 ARRAY_AXIS = {"name": "array", "path": ["pe_array.rows", "pe_array.cols"], "values": [8, 16]}
 
 
 def write_sweep(tmp_path: Path, axes: list | None = None, networks: list | None = None) -> Path:
-    """small.yaml (a real accelerator), tiny.yaml (a real network) and s.yaml (the sweep)."""
-    (tmp_path / "tiny.yaml").write_text(NETWORK)
-    (tmp_path / "small.yaml").write_text(ACCELERATOR)
-    spec = {"accelerator": "small.yaml", "networks": networks or ["tiny.yaml"],
-            "axes": axes or [ARRAY_AXIS]}
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
+    return write_real_sweep(tmp_path, axes or [ARRAY_AXIS], networks)
 
 
 def sweep(spec: Path, out: Path | str, *extra: str) -> int:

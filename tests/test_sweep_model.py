@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from hwsim.cli.main import main
 from hwsim.errors import InputError
@@ -14,30 +13,13 @@ from hwsim.sweep.evaluate import area_buffer_bytes, build_accelerator, evaluate_
 from hwsim.sweep.results import errors_path, read_rows
 from hwsim.sweep.runner import plan
 from hwsim.sweep.spec import load_sweep
+from sweep_fixtures import write_real_sweep
 
 REPO = Path(__file__).resolve().parent.parent
-NETWORK = """\
-name: tiny
-input: [3, 16, 16]
-layers:
-  - {name: conv1, type: conv, out_channels: 8, kernel: 3, padding: 1}
-  - {name: conv2, type: conv, out_channels: 16, kernel: 1}
-"""
-ACCELERATOR = """\
-name: small
-dataflow: ws
-pe_array: {rows: 16, cols: 16, rf_entries_per_pe: 8}
-buffer: {global_kib: 128, preload_kib: 8, broadcast_kib: 8}
-"""
 
 
 def write(tmp_path: Path, axes: list) -> Path:
-    (tmp_path / "tiny.yaml").write_text(NETWORK)
-    (tmp_path / "small.yaml").write_text(ACCELERATOR)
-    spec = {"accelerator": "small.yaml", "networks": ["tiny.yaml"], "axes": axes}
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
+    return write_real_sweep(tmp_path, axes)
 
 
 def tasks(path: Path):

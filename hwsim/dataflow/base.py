@@ -49,12 +49,7 @@ from functools import lru_cache
 from typing import Any, Mapping as TMapping, NamedTuple, Protocol
 
 from hwsim.workload import layer as L
-from hwsim.workload.layer import Layer
-
-
-def ceil_div(a: int, b: int) -> int:
-    """Integer ceiling of a / b for positive b."""
-    return -(-a // b)
+from hwsim.workload.layer import Layer, ceil_div
 
 
 class ConvShape(NamedTuple):

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from hwsim.config.yamlio import describe_value, join, read_yaml
-from hwsim.errors import InputError, Problem, did_you_mean
+from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
 from hwsim.hardware.accelerator import (DATAFLOWS_BY_MICROARCHITECTURE, ENERGY_UNITS,
                                         MICROARCHITECTURES, Accelerator, Buffer, Dram,
                                         EnergyTable, PEArray, Sparsity, VectorUnit)
@@ -70,23 +70,18 @@ _TOP: dict[str, tuple[str, Any]] = {
 _MAX_BASE_DEPTH = 16
 
 
-class _Problems:
+class _Problems(ProblemCollector):
     """Problems attributed to the file that wrote each key (a base or the file itself)."""
 
     def __init__(self, origins: Mapping[str, str], default_file: str):
+        super().__init__(default_file)
         self.origins = origins
-        self.default_file = default_file
-        self.items: list[Problem] = []
 
     def add(self, place: str, message: str) -> None:
         file = self.origins.get(place)
         if file is None:  # a section or a missing key: attribute to the section's writer
-            file = self.origins.get(place.split(".")[0], self.default_file)
-        self.items.append(Problem(file, place, message))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise InputError(self.items)
+            file = self.origins.get(place.split(".")[0], self.file)
+        self.problems.append(Problem(file, place, message))
 
 
 def _load_merged(path: Path, chain: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:

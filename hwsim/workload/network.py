@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from hwsim.errors import InputError, Problem
+from hwsim.errors import InputError, Problem, did_you_mean
 from hwsim.workload import layer as L
 from hwsim.workload.layer import Layer, TensorShape
 
@@ -157,7 +157,8 @@ def build_network(specs: Sequence[LayerSpec], input_shape: TensorShape, *, name:
             if ref != INPUT and ref not in known:
                 problems.append(Problem(file, f"layer '{spec.name}'",
                                         f"input '{ref}' is not a layer of this network"
-                                        + _suggest(ref, known)))
+                                        + did_you_mean(ref, known, cutoff=0.6,
+                                                       list_choices=False)))
     if problems:
         raise InputError(problems)
     ordered = _toposort(specs, problems, file)
@@ -186,13 +187,6 @@ def build_network(specs: Sequence[LayerSpec], input_shape: TensorShape, *, name:
     return Network(name=name, input_shape=input_shape, layers=tuple(layers),
                    description=description, source=source, accuracy=dict(accuracy or {}),
                    path=file)
-
-
-def _suggest(word: str, choices: Sequence[str] | set[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 class _ShapeError(Exception):
