@@ -35,7 +35,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from hwsim.dataflow.systolic import (  # noqa: E402 (after the sys.path line)
-    DATAFLOWS, GemmShape, conv_gemm, layer_gemm, systolic_cost,
+    DATAFLOWS,
+    GemmShape,
+    conv_gemm,
+    layer_gemm,
+    systolic_cost,
 )
 
 

@@ -14,8 +14,8 @@ Output: ``experiments/out/accuracy_tradeoff.{csv,md,tex,png,json}``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

@@ -17,13 +17,23 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (DATA_DIR, HYBRID, HYBRID_RF8, SQNXT_VARIANTS, Artifact, Study,  # noqa: E402
-                     energy_label, ratio, script_main, write_artifact)
+from _common import (  # noqa: E402
+    DATA_DIR,
+    HYBRID,
+    HYBRID_RF8,
+    SQNXT_VARIANTS,
+    Artifact,
+    Study,
+    energy_label,
+    ratio,
+    script_main,
+    write_artifact,
+)
 
 from hwsim.report import plots  # noqa: E402
 from hwsim.report.compare import energy_scale  # noqa: E402

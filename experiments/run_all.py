@@ -16,13 +16,14 @@ import importlib
 import logging
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import hwsim  # noqa: E402
 from _common import DEFAULT_OUT, Study  # noqa: E402
+
+import hwsim  # noqa: E402
 
 #: Script modules in the order they run (each has ``NAME`` and ``run(study)``).
 SCRIPTS = ("mac_share", "squeezenet_per_layer", "sqnxt_variants", "hybrid_vs_single",

@@ -15,13 +15,12 @@ Output: ``experiments/out/sqnxt_variants.{csv,md,tex,png,json}`` and
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (HYBRID, SQNXT_VARIANTS, Artifact, Study, energy_label, ratio,  # noqa: E402
-                     script_main, write_artifact)
+from _common import HYBRID, SQNXT_VARIANTS, Artifact, Study, energy_label, ratio, script_main, write_artifact  # noqa: E402
 
 from hwsim.report import plots  # noqa: E402
 from hwsim.report.compare import energy_scale  # noqa: E402

@@ -16,8 +16,9 @@ so energy differs only by leakage (which depends on time).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from hwsim.cost.energy import price
 from hwsim.cost.model import ARRAY, LayerCost, TilingError, cost_layer

@@ -8,8 +8,9 @@ to one 16-bit MAC, Eyeriss-style, or ``pJ``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 ENERGY_COMPONENTS = ("mac", "rf", "array", "glb", "dram", "leakage")
 
@@ -30,7 +31,7 @@ class EnergyBreakdown:
     def total(self) -> float:
         return self.mac + self.rf + self.array + self.glb + self.dram + self.leakage
 
-    def __add__(self, other: "EnergyBreakdown") -> "EnergyBreakdown":
+    def __add__(self, other: EnergyBreakdown) -> EnergyBreakdown:
         return EnergyBreakdown(*(getattr(self, c) + getattr(other, c) for c in ENERGY_COMPONENTS))
 
     def to_dict(self) -> dict[str, float]:

@@ -6,8 +6,8 @@ import csv
 import io
 
 import pytest
-
 from fake_results import layer, result
+
 from hwsim.errors import InputError
 from hwsim.report import compare, tables
 from hwsim.report.tables import Column

@@ -8,8 +8,7 @@ import pytest
 
 from hwsim.cli.main import main
 from hwsim.errors import InputError
-from hwsim.hardware import (Accelerator, Buffer, Dram, EnergyTable, PEArray, Sparsity,
-                            load_accelerator)
+from hwsim.hardware import Accelerator, Buffer, Dram, EnergyTable, PEArray, Sparsity, load_accelerator
 
 REPO = Path(__file__).resolve().parent.parent
 ACCELERATORS = REPO / "accelerators"

@@ -9,7 +9,7 @@ to the event scheduler add up to the layer's counts.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -21,12 +21,12 @@ NETWORKS = sorted((REPO / "networks").glob("*.yaml"))
 ACCELERATORS = sorted((REPO / "accelerators").glob("*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def network(path: Path):
     return hwsim.load_network(path)
 
 
-@lru_cache(maxsize=None)
+@cache
 def accelerator(path: Path):
     return hwsim.load_accelerator(path)
 

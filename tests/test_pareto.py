@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from hwsim.errors import InputError
-from hwsim.sweep.pareto import (aggregate_by_config, non_dominated, parse_objectives,
-                                pareto_rows)
+from hwsim.sweep.pareto import aggregate_by_config, non_dominated, pareto_rows, parse_objectives
 
 
 def test_two_objectives_by_hand():

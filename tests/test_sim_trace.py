@@ -11,8 +11,8 @@ from hwsim.cost.tiles import TileRun
 from hwsim.errors import InputError
 from hwsim.report.timeline_plot import plot_timeline, timeline_figure
 from hwsim.sim import ScheduleItem, SimMachine, run_schedule, write_chrome_trace
-from hwsim.sim.trace import MAX_PROBLEMS, read_chrome_trace
 from hwsim.sim.schedule import TRACK_ARRAY, TRACK_DMA, TRACK_LAYERS, TRACK_VECTOR
+from hwsim.sim.trace import MAX_PROBLEMS, read_chrome_trace
 
 MACHINE = SimMachine(dram_latency_cycles=100, dram_bytes_per_cycle=16, glb_bytes=10_000,
                      weight_prefetch=False)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sweep_fixtures import write_real_sweep
 
 from hwsim.cli.main import main
 from hwsim.errors import InputError
 from hwsim.sweep.results import METRIC_COLUMNS, errors_path, read_table, results_header
-from sweep_fixtures import write_real_sweep
 
 ARRAY_AXIS = {"name": "array", "path": ["pe_array.rows", "pe_array.cols"], "values": [8, 16]}
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 
 import pytest
+from sweep_fixtures import stub_evaluate, write_files
 
 from hwsim.errors import InputError
 from hwsim.sweep.results import errors_path
 from hwsim.sweep.runner import run_sweep
 from hwsim.sweep.spec import load_sweep
-from sweep_fixtures import stub_evaluate, write_files
 
 distributed = pytest.importorskip("distributed")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sweep_fixtures import write_real_sweep
 
 from hwsim.cli.main import main
 from hwsim.errors import InputError
@@ -13,7 +14,6 @@ from hwsim.sweep.evaluate import area_buffer_bytes, build_accelerator, evaluate_
 from hwsim.sweep.results import errors_path, read_rows
 from hwsim.sweep.runner import plan
 from hwsim.sweep.spec import load_sweep
-from sweep_fixtures import write_real_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 

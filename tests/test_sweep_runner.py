@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-
 import sweep_fixtures
+from sweep_fixtures import counting_evaluate, crashing_evaluate, stub_evaluate, write_files
+
 from hwsim.errors import InputError
 from hwsim.sweep.results import METRIC_COLUMNS, errors_path, read_rows
 from hwsim.sweep.runner import run_sweep
 from hwsim.sweep.spec import load_sweep
-from sweep_fixtures import counting_evaluate, crashing_evaluate, stub_evaluate, write_files
 
 AXES = [{"name": "array", "path": ["pe_array.rows", "pe_array.cols"], "values": [8, 16, 32]},
         {"name": "glb_kib", "path": "glb.size_kib", "values": [64, 128]}]

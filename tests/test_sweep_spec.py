@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from sweep_fixtures import ACCELERATOR, write_files
 
 from hwsim.errors import InputError
 from hwsim.sweep.spec import apply_overrides, config_key, load_sweep, split_path
-from sweep_fixtures import ACCELERATOR, write_files
 
 SQUARE = {"name": "array", "path": ["pe_array.rows", "pe_array.cols"], "values": [8, 16, 32]}
 RF = {"path": "pe_array.rf_entries", "values": [8, 16]}

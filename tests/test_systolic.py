@@ -13,11 +13,18 @@ from pathlib import Path
 import pytest
 
 from hwsim.config.network_file import load_network
-from hwsim.hardware.loader import load_accelerator
 from hwsim.dataflow.systolic import (
-    DATAFLOWS, GemmShape, compute_cycles, compute_cycles_many, conv_gemm, fc_gemm,
-    layer_gemm, systolic_cost, systolic_layer_cost,
+    DATAFLOWS,
+    GemmShape,
+    compute_cycles,
+    compute_cycles_many,
+    conv_gemm,
+    fc_gemm,
+    layer_gemm,
+    systolic_cost,
+    systolic_layer_cost,
 )
+from hwsim.hardware.loader import load_accelerator
 from hwsim.workload.layer import FC, Layer, TensorShape
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from test_systolic import SCALESIM_TOTAL_CYCLES
 
 from hwsim.cli.main import main
-from test_systolic import SCALESIM_TOTAL_CYCLES
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ import argparse
 import importlib
 import logging
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from hwsim import __version__
 from hwsim.errors import HwsimError, InputError

@@ -13,8 +13,8 @@ the writers create them.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from hwsim.errors import InputError, Problem
 

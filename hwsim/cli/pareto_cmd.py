@@ -13,8 +13,14 @@ import sys
 
 from hwsim.errors import InputError
 from hwsim.report.text import format_table
-from hwsim.sweep.pareto import (AGGREGATES, aggregate_by_config, check_objectives,
-                                display_columns, parse_objectives, pareto_rows)
+from hwsim.sweep.pareto import (
+    AGGREGATES,
+    aggregate_by_config,
+    check_objectives,
+    display_columns,
+    pareto_rows,
+    parse_objectives,
+)
 from hwsim.sweep.results import format_cell, read_table
 
 DEFAULT_OBJECTIVES = "latency_ms,energy_total,area_pes"

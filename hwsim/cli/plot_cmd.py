@@ -21,9 +21,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from hwsim.cli import outputs, sweep_cmd
 from hwsim.cli.compare_cmd import add_simulation_arguments, simulate_grid

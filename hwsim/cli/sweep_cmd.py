@@ -12,8 +12,7 @@ import sys
 from typing import Any
 
 from hwsim.errors import InputError
-from hwsim.sweep.runner import (ENGINES, EXECUTORS, Outcome, Task, check_jobs, default_jobs,
-                                run_sweep)
+from hwsim.sweep.runner import ENGINES, EXECUTORS, Outcome, Task, check_jobs, default_jobs, run_sweep
 from hwsim.sweep.spec import load_sweep
 
 MAX_ERROR_LINES = 20

@@ -14,8 +14,9 @@ import ast
 import math
 import operator
 import re
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 _EXPR = re.compile(r"^\$\{(.*)\}$", re.DOTALL)
 _NAME = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")

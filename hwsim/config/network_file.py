@@ -16,9 +16,10 @@ The full format is documented in the README ("Writing a network").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from hwsim.config import yamlio
 from hwsim.config.expr import ExpressionError, substitute
@@ -59,7 +60,7 @@ MAX_LAYERS = 100_000
 class _Ref:
     """A name to resolve in a scope once the scope is complete."""
 
-    scope: "_Scope"
+    scope: _Scope
     name: str
     place: str
 

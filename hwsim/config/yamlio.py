@@ -10,13 +10,13 @@ so that all problems of a file are reported together.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
 from hwsim.errors import InputError, ProblemCollector, did_you_mean
-
 
 
 def read_yaml(path: str | Path) -> Any:

@@ -37,15 +37,24 @@ networks repeat shapes and sweeps repeat networks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping as TMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Mapping as TMapping
 
 from hwsim.cost.tiles import TileRun
 from hwsim.dataflow import hybrid
-from hwsim.dataflow.base import (ConvShape, MachineParams, Mapping, Tiling, TilingError,
-                                 ceil_div, pipeline_timing, registered_dataflows,
-                                 search_tiling, strategy_for)
+from hwsim.dataflow.base import (
+    ConvShape,
+    MachineParams,
+    Mapping,
+    Tiling,
+    TilingError,
+    ceil_div,
+    pipeline_timing,
+    registered_dataflows,
+    search_tiling,
+    strategy_for,
+)
 from hwsim.workload import layer as L
 from hwsim.workload.layer import Layer
 

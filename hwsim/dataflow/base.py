@@ -44,9 +44,10 @@ R x S kernel, kt/pt/ct tile sizes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping as TMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Mapping as TMapping, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from hwsim.workload import layer as L
 from hwsim.workload.layer import Layer, ceil_div
@@ -109,7 +110,7 @@ class ConvShape(NamedTuple):
         return self.out_channels * self.out_height * self.out_width
 
     @classmethod
-    def from_layer(cls, layer: Layer) -> "ConvShape":
+    def from_layer(cls, layer: Layer) -> ConvShape:
         """The shape of a conv, FC, pooling or element-wise layer."""
         x = layer.in_shape
         out = layer.out_shape
@@ -151,7 +152,7 @@ class MachineParams(NamedTuple):
     pack_groups: bool = False
 
     @classmethod
-    def from_accelerator(cls, acc: Any) -> "MachineParams":
+    def from_accelerator(cls, acc: Any) -> MachineParams:
         a, b = acc.pe_array, acc.buffer
         return cls(acc.microarchitecture, a.rows, a.cols, a.rf_entries_per_pe, acc.word_bytes,
                    b.tile_budget_bytes, b.double_buffering, b.input_words_per_cycle,
@@ -169,7 +170,7 @@ class MachineParams(NamedTuple):
         return 1.0 - self.zero_weight_fraction if dataflow in self.skip_zero_weights_in else 1.0
 
     @property
-    def timing(self) -> "Timing":
+    def timing(self) -> Timing:
         return Timing(self.word_bytes, self.dram_bytes_per_cycle, self.dram_latency_cycles,
                       self.double_buffering)
 

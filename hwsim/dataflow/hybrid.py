@@ -8,7 +8,8 @@ to the mode with less DRAM traffic, then to the one listed first.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 NAME = "hybrid"
 

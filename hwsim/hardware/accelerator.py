@@ -30,8 +30,9 @@ in ``hwsim/dataflow/systolic.py``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 BROADCAST = "broadcast"
 SYSTOLIC = "systolic"
@@ -270,7 +271,7 @@ class Accelerator:
         return tuple(d for d in DATAFLOWS_BY_MICROARCHITECTURE[self.microarchitecture]
                      if d != "hybrid")
 
-    def with_changes(self, **changes: Any) -> "Accelerator":
+    def with_changes(self, **changes: Any) -> Accelerator:
         """A copy with fields replaced; nested fields as ``'pe_array.rows': 32``."""
         top: dict[str, Any] = {}
         nested: dict[str, dict[str, Any]] = {}

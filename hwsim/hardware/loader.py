@@ -33,14 +33,24 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from hwsim.config.yamlio import describe_value, join, read_yaml
 from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
-from hwsim.hardware.accelerator import (DATAFLOWS_BY_MICROARCHITECTURE, ENERGY_UNITS,
-                                        MICROARCHITECTURES, Accelerator, Buffer, Dram,
-                                        EnergyTable, PEArray, Sparsity, VectorUnit)
+from hwsim.hardware.accelerator import (
+    DATAFLOWS_BY_MICROARCHITECTURE,
+    ENERGY_UNITS,
+    MICROARCHITECTURES,
+    Accelerator,
+    Buffer,
+    Dram,
+    EnergyTable,
+    PEArray,
+    Sparsity,
+    VectorUnit,
+)
 
 # key -> (kind, extra) ; kinds: int, number, bool, str, choice, dataflows
 _SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Any]]]] = {

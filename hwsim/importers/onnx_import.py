@@ -42,9 +42,10 @@ import heapq
 import logging
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from hwsim.config.network_file import parse_input_size
 from hwsim.errors import InputError, ProblemCollector

@@ -14,7 +14,8 @@ specs, hence the same layers: the writer only chooses a spelling.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import yaml
 

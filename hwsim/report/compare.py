@@ -31,8 +31,9 @@ CSV (:func:`comparison_columns` says how).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from hwsim.errors import InputError, Problem
 from hwsim.report.tables import Column

@@ -16,7 +16,8 @@ Figures are built without ``pyplot``; save them with :func:`hwsim.report.plots.s
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure

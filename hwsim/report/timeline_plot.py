@@ -15,9 +15,10 @@ InputError naming the file and the place, not a JSON or type error from deep ins
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure

@@ -12,7 +12,8 @@ fields will do.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from hwsim.sim.items import ScheduleItem, SimMachine
 

@@ -52,7 +52,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import simpy
 
@@ -60,9 +61,17 @@ from hwsim.cost.tiles import TileRun
 from hwsim.errors import ModelError
 from hwsim.sim.items import ScheduleItem, SimMachine
 from hwsim.sim.plan import Block, Compute, ComputeBlock, Load, Plan, Store, make_plan
-from hwsim.sim.schedule import (TRACK_ARRAY, TRACK_DMA, TRACK_LAYERS, TRACK_PREFETCH,
-                                TRACK_VECTOR, TRACK_WRITEBACK, LayerSchedule, Schedule,
-                                TraceSlice)
+from hwsim.sim.schedule import (
+    TRACK_ARRAY,
+    TRACK_DMA,
+    TRACK_LAYERS,
+    TRACK_PREFETCH,
+    TRACK_VECTOR,
+    TRACK_WRITEBACK,
+    LayerSchedule,
+    Schedule,
+    TraceSlice,
+)
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +266,7 @@ class _NetworkRun:
                 analytic_compute_cycles=compute_c, analytic_memory_cycles=memory_c))
             fetched, fetched_cycles = next_fetched, next_cycles
 
-    def _prefetch(self, layer: "_LayerRun", target: str, reserved: int, ready: float,
+    def _prefetch(self, layer: _LayerRun, target: str, reserved: int, ready: float,
                   end: float) -> tuple[float, float]:
         """Walk the channel's idle time in [ready, end] (rule 6): returns (bytes fetched,
         channel cycles used) and records the prefetch slices."""

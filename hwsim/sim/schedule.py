@@ -18,8 +18,9 @@ Stall accounting, from the compute unit's point of view (all in cycles, per laye
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from hwsim.sim.items import SimMachine
 

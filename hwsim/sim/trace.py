@@ -19,8 +19,9 @@ is wrong: empty, not UTF-8 text, not JSON, or events of the wrong shape.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from hwsim.errors import InputError, Problem, ProblemCollector
 from hwsim.sim.schedule import TRACKS, Schedule

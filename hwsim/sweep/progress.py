@@ -9,7 +9,8 @@ configurations) are written on their own line and the bar is redrawn under them.
 from __future__ import annotations
 
 import time
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 
 def format_duration(seconds: float) -> str:

@@ -24,8 +24,9 @@ import csv
 import io
 import logging
 import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
 

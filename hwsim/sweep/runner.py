@@ -28,9 +28,10 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from hwsim import __version__
 from hwsim.errors import HwsimError, InputError, Problem

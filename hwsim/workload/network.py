@@ -10,8 +10,9 @@ file, the layer and the shapes involved.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from hwsim.errors import InputError, Problem, did_you_mean
 from hwsim.workload import layer as L
