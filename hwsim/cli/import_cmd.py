@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.importers.onnx_import import import_onnx
+    from hwsim.importers.onnx import import_onnx
     from hwsim.importers.yaml_writer import network_yaml
 
     output = Path(args.output) if args.output else None

@@ -481,7 +481,7 @@ def load_network(path: str | Path, input_size: Any = None) -> Network:
     """
     path = Path(path)
     if path.suffix.lower() == ".onnx":
-        from hwsim.importers.onnx_import import load_onnx_network  # optional extra
+        from hwsim.importers.onnx import load_onnx_network  # optional extra
 
         return load_onnx_network(path, input_size=input_size)
     return parse_network(read_network_data(path), str(path), input_size=input_size)
