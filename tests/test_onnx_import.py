@@ -576,7 +576,7 @@ def test_weights_that_disagree_with_the_inferred_shapes_are_reported(tmp_path, c
     g = Graph(512, 13, 13, weights="input")
     x = g.flatten("/flatten/Flatten", g.gap("/avgpool/GlobalAveragePool", "data"))
     g.gemm("/fc/Gemm", x, 100, 10)  # the weights say 100 input features; the graph gives 512
-    with caplog.at_level("WARNING", logger="hwsim.importers.onnx_import"):
+    with caplog.at_level("WARNING", logger="hwsim.importers.onnx"):
         net = load_onnx_network(g.save(tmp_path / "bad_fc.onnx"))
     assert net.layers[-1].macs == 512 * 10  # hwsim counts what the graph computes ...
     assert "layer 'fc'" in caplog.text and "512 input features, the weights have 100" \
@@ -627,7 +627,7 @@ def test_opset_9_clip_attributes_and_conv_weights_that_disagree(tmp_path, caplog
     x = g.node("Sigmoid", "/s/Sigmoid", ["data"], 4)
     g.weight("w", [8, 5, 1, 1])  # the weights expect 5 input channels; the graph gives 4
     g.nodes.append(helper.make_node("Conv", [x, "w"], ["y"], name="/c/Conv", kernel_shape=[1, 1]))
-    with caplog.at_level("WARNING", logger="hwsim.importers.onnx_import"):
+    with caplog.at_level("WARNING", logger="hwsim.importers.onnx"):
         result = import_onnx(g.save(tmp_path / "odd.onnx", outputs=["y"]), skip_unsupported=True)
     assert result.dropped == ("node '/s/Sigmoid' (Sigmoid)",)
     assert "4 input channels per group, the weights have 5" in caplog.text
