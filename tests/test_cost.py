@@ -262,12 +262,17 @@ def test_readme_worked_example_fire9_expand1x1_on_ws_16x16():
     e = ws.energy
     assert e.mac == macs + 256 * 169                # MACs + one ReLU per output
     assert e.rf == macs + 64 * 256 + 256              # weight reads + weight (and bias) loads
-    assert e.array == 2 * 2 * macs                   # input in, partial sum down; 2 per hop
+    # array, 2 per transfer: 16 column folds x 169 pixels x 64 input words on the row buses,
+    # the weights (and biases) loaded, one partial-sum hop or exit per MAC, and 3 of the 4
+    # reduction folds bring each output's partial sum back into its column
+    assert e.array == 2 * (16 * 169 * 64 + (64 * 256 + 256) + macs + 3 * 256 * 169)
     assert e.dram == 200 * words
     glb = (16 * 169 * 64 + (64 * 256 + 256) + 2 * 3 * 256 * 169 + 256 * 169
            + (64 * 169 + 64 * 256 + 256) + 256 * 169)
     assert e.glb == 6 * glb
-    assert e.total == 34_196_864
+    assert e.total == ((macs + 256 * 169) + (macs + 64 * 256 + 256)
+                       + 2 * (16 * 169 * 64 + (64 * 256 + 256) + macs + 3 * 256 * 169)
+                       + 6 * glb + 200 * words) == 29_298_048
     os_ = hwsim.simulate(net, hwsim.load_accelerator(root / "accelerators" / "os_16x16.yaml"),
                          engine="analytic").layer("fire9/expand1x1")
     # 32 channel groups x 64 input channels x (ceil(169/32) preload + 8 x 0.6 broadcasts)

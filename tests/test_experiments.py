@@ -18,6 +18,7 @@ sys.path.insert(0, str(REPO / "experiments"))
 
 import _common  # noqa: E402
 import accuracy_tradeoff  # noqa: E402
+import energy_split  # noqa: E402
 import fidelity  # noqa: E402
 import headline  # noqa: E402
 import hybrid_vs_single  # noqa: E402
@@ -296,3 +297,14 @@ def test_scripts_are_deterministic(tmp_path):
     second = mac_share.run(_common.Study(out_dir=tmp_path / "b"), networks=["squeezenet_v1.0"])
     for kind in ("csv", "md", "tex", "png"):
         assert first.files[kind].read_bytes() == second.files[kind].read_bytes()
+
+
+def test_energy_split_components_add_up_and_the_buffer_explains_the_dram_gap(study):
+    results = energy_split.runs(study, "squeezenet_v1.0")
+    for result in results.values():
+        row = energy_split.split(result)
+        assert row["total"] == pytest.approx(sum(row[c] for c in energy_split.COMPONENTS))
+    # With the single designs' buffer, the hybrid moves exactly the OS-only design's DRAM words:
+    # its extra DRAM energy at 128 KB is the smaller buffer's refetches, not the dataflow.
+    big = energy_split.split(results["squeezelerator_rf8 @512K"])
+    assert big["dram"] == pytest.approx(energy_split.split(results["os_16x16"])["dram"])
