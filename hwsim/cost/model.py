@@ -49,14 +49,13 @@ from hwsim.dataflow.base import (
     Mapping,
     Tiling,
     TilingError,
-    ceil_div,
     pipeline_timing,
-    registered_dataflows,
     search_tiling,
-    strategy_for,
 )
+from hwsim.dataflow.registry import registered_dataflows, strategy_for
+from hwsim.hardware.names import Dataflow
 from hwsim.workload import layer as L
-from hwsim.workload.layer import Layer
+from hwsim.workload.layer import Layer, ceil_div
 
 ARRAY = "array"
 VECTOR = "vector"
@@ -99,7 +98,7 @@ class AccessCounts:
         return self.dram_input_read_words + self.dram_weight_read_words + self.dram_output_write_words
 
     def to_dict(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +179,12 @@ def _hybrid_cost(shape: ConvShape, vector_ops: int, machine: MachineParams) -> L
     return _replace_alternatives(best, alternatives)
 
 
+#: The order in which hybrid tries the modes (a tie goes to the one tried first).
+_MODE_ORDER: dict[str, int] = {Dataflow.WS: 0, Dataflow.OS: 1, Dataflow.IS: 2}
+
+
 def _mode_order(name: str) -> tuple[int, str]:
-    return ({"ws": 0, "os": 1, "is": 2}.get(name, 9), name)
+    return (_MODE_ORDER.get(name, 9), name)
 
 
 def _replace_alternatives(cost: LayerCost, alternatives: dict[str, float]) -> LayerCost:

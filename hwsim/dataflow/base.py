@@ -223,43 +223,6 @@ class DataflowStrategy(Protocol):
     def map(self, shape: ConvShape, machine: MachineParams) -> Mapping: ...
 
 
-_REGISTRY: dict[tuple[str, str], DataflowStrategy] = {}
-
-
-def register(microarchitecture: str, strategy: DataflowStrategy) -> DataflowStrategy:
-    """Make ``strategy`` the ``strategy.name`` dataflow of ``microarchitecture``."""
-    _REGISTRY[(microarchitecture, strategy.name)] = strategy
-    return strategy
-
-
-def strategy_for(microarchitecture: str, dataflow: str) -> DataflowStrategy:
-    """The registered strategy; KeyError naming what is registered when there is none."""
-    _load_builtin()
-    try:
-        return _REGISTRY[(microarchitecture, dataflow)]
-    except KeyError:
-        have = sorted(f"{m}/{d}" for m, d in _REGISTRY)
-        raise KeyError(f"no '{dataflow}' dataflow registered for the {microarchitecture} "
-                       f"array (registered: {', '.join(have)})") from None
-
-
-def registered_dataflows(microarchitecture: str) -> tuple[str, ...]:
-    _load_builtin()
-    return tuple(d for m, d in _REGISTRY if m == microarchitecture)
-
-
-_BUILTIN_LOADED = False
-
-
-def _load_builtin() -> None:
-    global _BUILTIN_LOADED
-    if not _BUILTIN_LOADED:
-        _BUILTIN_LOADED = True
-        from hwsim.dataflow import os as _os  # noqa: F401  (each registers itself)
-        from hwsim.dataflow import systolic_adapter as _systolic  # noqa: F401
-        from hwsim.dataflow import ws as _ws  # noqa: F401
-
-
 # ---------------------------------------------------------------------------------------
 # Tiling between DRAM and the global buffer
 # ---------------------------------------------------------------------------------------
@@ -502,4 +465,4 @@ def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
 
 __all__ = ["ConvShape", "MachineParams", "Mapping", "DataflowStrategy", "Tiling", "TilingError",
            "Timing", "pipeline_timing",
-           "register", "strategy_for", "registered_dataflows", "search_tiling", "ceil_div"]
+           "search_tiling"]

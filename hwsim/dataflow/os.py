@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import math
 
-from hwsim.dataflow.base import ConvShape, MachineParams, Mapping, ceil_div, register
-from hwsim.hardware.accelerator import BROADCAST
+from hwsim.dataflow.base import ConvShape, MachineParams, Mapping
+from hwsim.hardware.names import Dataflow
+from hwsim.workload.layer import ceil_div
 
 
 def block_sizes(length: int, block: int) -> list[tuple[int, int]]:
@@ -53,7 +54,7 @@ def block_sizes(length: int, block: int) -> list[tuple[int, int]]:
 class OutputStationary:
     """The OS strategy (see the module docstring)."""
 
-    name = "os"
+    name: str = Dataflow.OS
 
     def map(self, s: ConvShape, m: MachineParams) -> Mapping:
         G = s.groups
@@ -121,6 +122,6 @@ class OutputStationary:
         )
 
 
-OS = register(BROADCAST, OutputStationary())
+OS = OutputStationary()
 
 __all__ = ["OutputStationary", "OS", "block_sizes"]
