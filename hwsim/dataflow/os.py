@@ -52,7 +52,12 @@ def block_sizes(length: int, block: int) -> list[tuple[int, int]]:
 
 
 class OutputStationary:
-    """The OS strategy (see the module docstring)."""
+    """The OS strategy (see the module docstring).
+
+    ``map`` is one straight run of the docstring's formulas (blocks, channel groups,
+    preloads, broadcasts, write-back, accesses) into one record; split, its parts would only
+    pass the same dozen local values around.
+    """
 
     name: str = Dataflow.OS
 
