@@ -11,7 +11,9 @@ import hwsim
 from hwsim.config.network_file import parse_network
 from hwsim.cost import model
 from hwsim.cost.model import cost_layer, tile_runs
-from hwsim.dataflow.base import ConvShape, MachineParams, TilingError, Timing, pipeline_timing, search_tiling
+from hwsim.cost.tiling import TilingError, search_tiling
+from hwsim.cost.timing import Timing, pipeline_timing
+from hwsim.dataflow.base import ConvShape, MachineParams
 from hwsim.hardware import Accelerator, PEArray, Sparsity, VectorUnit
 
 REPO = Path(__file__).resolve().parent.parent

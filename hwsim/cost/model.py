@@ -6,7 +6,7 @@ operand, DRAM bytes) and cycles only; ``energy.py`` prices them.
 How a layer is costed
 ---------------------
 * **conv and FC** run on the PE array. The dataflow strategy (``hwsim.dataflow``) gives the
-  array's cycles and on-chip accesses; :func:`~hwsim.dataflow.base.search_tiling` gives the
+  array's cycles and on-chip accesses; :func:`~hwsim.cost.tiling.search_tiling` gives the
   DRAM traffic of the best tiling that fits the global buffer. A fused BatchNorm /
   activation runs on the vector unit as results leave the array (overlapped; it only
   matters if the vector unit is slower than the array). ``layer_setup_cycles`` are added to
@@ -37,26 +37,20 @@ networks repeat shapes and sweeps repeat networks.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping as TMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from hwsim.cost.tiles import TileRun
+from hwsim.cost.tiling import Tiling, TilingError, search_tiling
+from hwsim.cost.timing import Timing, pipeline_timing
 from hwsim.dataflow import hybrid
-from hwsim.dataflow.base import (
-    ConvShape,
-    MachineParams,
-    Mapping,
-    Tiling,
-    TilingError,
-    ceil_div,
-    pipeline_timing,
-    registered_dataflows,
-    search_tiling,
-    strategy_for,
-)
+from hwsim.dataflow.base import ConvShape, MachineParams, Mapping
+from hwsim.dataflow.registry import registered_dataflows, strategy_for
+from hwsim.hardware.names import Dataflow
 from hwsim.workload import layer as L
-from hwsim.workload.layer import Layer
+from hwsim.workload.layer import Layer, ceil_div
 
 ARRAY = "array"
 VECTOR = "vector"
@@ -99,7 +93,7 @@ class AccessCounts:
         return self.dram_input_read_words + self.dram_weight_read_words + self.dram_output_write_words
 
     def to_dict(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,21 +174,16 @@ def _hybrid_cost(shape: ConvShape, vector_ops: int, machine: MachineParams) -> L
     return _replace_alternatives(best, alternatives)
 
 
+#: The order in which hybrid tries the modes (a tie goes to the one tried first).
+_MODE_ORDER: dict[str, int] = {Dataflow.WS: 0, Dataflow.OS: 1, Dataflow.IS: 2}
+
+
 def _mode_order(name: str) -> tuple[int, str]:
-    return ({"ws": 0, "os": 1, "is": 2}.get(name, 9), name)
+    return (_MODE_ORDER.get(name, 9), name)
 
 
 def _replace_alternatives(cost: LayerCost, alternatives: dict[str, float]) -> LayerCost:
-    import dataclasses
-
     return dataclasses.replace(cost, alternatives=alternatives)
-
-
-def _timing(compute: int, read_bytes: int, write_bytes: int, first_load_bytes: int,
-            last_store_bytes: int, n_tiles: int, m: MachineParams) -> tuple[float, float, float, float]:
-    """(memory, cycles, fill, drain) of a layer (see the module docstring)."""
-    return pipeline_timing(compute, read_bytes, write_bytes, first_load_bytes,
-                           last_store_bytes, n_tiles, m.timing)
 
 
 def tile_runs(n: int, read_bytes: int, write_bytes: int, first_load_bytes: int,
@@ -230,7 +219,7 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
     vector_cycles = ceil_div(vector_ops, m.vector_lanes)
     compute = max(mp.array_cycles, vector_cycles) + m.layer_setup_cycles
     tiling = search_tiling(shape, m.tile_budget_bytes // wb, mp.k_unit, mp.p_unit, mp.c_unit,
-                           compute, m.timing)
+                           compute, Timing.from_machine(m))
     read_bytes, write_bytes, memory, cycles, fill, drain = _tiled_timing(tiling, compute, m)
     counts = AccessCounts(
         macs=shape.macs, effective_macs=mp.effective_macs, vector_ops=vector_ops,
@@ -259,14 +248,15 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
 def _tiled_timing(tiling: Tiling, compute: int, m: MachineParams
                   ) -> tuple[int, int, float, float, float, float]:
     """DRAM bytes read and written for a tiling, and the layer's memory time, time, fill and
-    drain (see ``_timing``)."""
+    drain (:func:`~hwsim.cost.timing.pipeline_timing`)."""
     wb = m.word_bytes
     read_bytes = tiling.read_words * wb
     write_bytes = tiling.output_write_words * wb
-    return (read_bytes, write_bytes) + _timing(compute, read_bytes, write_bytes,
-                                               tiling.first_load_words * wb,
-                                               tiling.last_store_words * wb,
-                                               tiling.pipeline_tiles, m)
+    return (read_bytes, write_bytes) + pipeline_timing(compute, read_bytes, write_bytes,
+                                                       tiling.first_load_words * wb,
+                                                       tiling.last_store_words * wb,
+                                                       tiling.pipeline_tiles,
+                                                       Timing.from_machine(m))
 
 
 @lru_cache(maxsize=16384)
@@ -274,7 +264,7 @@ def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCo
     wb = m.word_bytes
     compute = ceil_div(vector_ops, m.vector_lanes)
     tiling = search_tiling(shape, m.tile_budget_bytes // wb, shape.out_channels, 1,
-                           shape.in_channels, compute, m.timing)
+                           shape.in_channels, compute, Timing.from_machine(m))
     read_bytes, write_bytes, memory, cycles, fill, drain = _tiled_timing(tiling, compute, m)
     counts = AccessCounts(
         vector_ops=vector_ops, glb_input_reads=float(shape.input_words),

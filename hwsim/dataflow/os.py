@@ -94,8 +94,9 @@ from __future__ import annotations
 
 import math
 
-from hwsim.dataflow.base import ConvShape, MachineParams, Mapping, ceil_div, register
-from hwsim.hardware.accelerator import BROADCAST
+from hwsim.dataflow.base import ConvShape, MachineParams, Mapping
+from hwsim.hardware.names import Dataflow
+from hwsim.workload.layer import ceil_div
 
 
 def block_sizes(length: int, block: int) -> list[tuple[int, int]]:
@@ -108,9 +109,14 @@ def block_sizes(length: int, block: int) -> list[tuple[int, int]]:
 
 
 class OutputStationary:
-    """The OS strategy (see the module docstring)."""
+    """The OS strategy (see the module docstring).
 
-    name = "os"
+    ``map`` is one straight run of the docstring's formulas (blocks, channel groups,
+    preloads, broadcasts, write-back, accesses) into one record; split, its parts would only
+    pass the same dozen local values around.
+    """
+
+    name: str = Dataflow.OS
 
     def pixel_mapping(self, s: ConvShape, m: MachineParams) -> Mapping:
         """Each PE one output pixel of a block; weights broadcast (see the module docstring)."""
@@ -235,6 +241,6 @@ class OutputStationary:
         channels = self.channel_mapping(s, m)
         return channels if channels.array_cycles < pixels.array_cycles else pixels
 
-OS = register(BROADCAST, OutputStationary())
+OS = OutputStationary()
 
 __all__ = ["OutputStationary", "OS", "block_sizes"]

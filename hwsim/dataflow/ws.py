@@ -60,14 +60,15 @@ Legend: K output channels, C input channels, G groups, P x Q output, R x S kerne
 
 from __future__ import annotations
 
-from hwsim.dataflow.base import ConvShape, MachineParams, Mapping, ceil_div, register
-from hwsim.hardware.accelerator import BROADCAST
+from hwsim.dataflow.base import ConvShape, MachineParams, Mapping
+from hwsim.hardware.names import Dataflow
+from hwsim.workload.layer import ceil_div
 
 
 class WeightStationary:
     """The WS strategy (see the module docstring)."""
 
-    name = "ws"
+    name: str = Dataflow.WS
 
     def map(self, s: ConvShape, m: MachineParams) -> Mapping:
         G = s.groups
@@ -128,6 +129,6 @@ class WeightStationary:
         )
 
 
-WS = register(BROADCAST, WeightStationary())
+WS = WeightStationary()
 
 __all__ = ["WeightStationary", "WS"]

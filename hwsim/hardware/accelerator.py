@@ -30,19 +30,10 @@ in ``hwsim/dataflow/systolic.py``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-BROADCAST = "broadcast"
-SYSTOLIC = "systolic"
-MICROARCHITECTURES = (BROADCAST, SYSTOLIC)
-
-#: Dataflows each microarchitecture accepts (``hybrid`` = the faster of the others per layer).
-DATAFLOWS_BY_MICROARCHITECTURE: Mapping[str, tuple[str, ...]] = {
-    BROADCAST: ("ws", "os", "hybrid"),
-    SYSTOLIC: ("ws", "os", "is", "hybrid"),
-}
+from hwsim.hardware.names import BROADCAST, DATAFLOWS_BY_MICROARCHITECTURE, MICROARCHITECTURES, SYSTOLIC
 
 ENERGY_UNITS = ("mac", "pJ")
 

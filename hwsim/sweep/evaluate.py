@@ -115,7 +115,7 @@ def _invalid_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean "this combination is not a valid machine for this network": bad
     input, and the cost model's "no tile fits the global buffer"."""
     try:
-        from hwsim.dataflow.base import TilingError
+        from hwsim.cost.tiling import TilingError
     except ImportError:  # pragma: no cover - the cost model always has it
         return (InputError,)
     return (InputError, TilingError)
