@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 
-from hwsim.config.network_file import load_network, parse_network
+from hwsim.config.network_file import parse_network
 from hwsim.errors import HwsimError, InputError, ModelError
+from hwsim.inputs import load_network
 from hwsim.workload.layer import Layer, TensorShape
 from hwsim.workload.network import Network
 

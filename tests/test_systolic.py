@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.config.network_file import load_network
 from hwsim.dataflow.systolic import (
     DATAFLOWS,
     GemmShape,
@@ -25,6 +24,7 @@ from hwsim.dataflow.systolic import (
     systolic_layer_cost,
 )
 from hwsim.hardware.loader import load_accelerator
+from hwsim.inputs import load_network
 from hwsim.workload.layer import FC, Layer, TensorShape
 
 REPO = Path(__file__).resolve().parent.parent

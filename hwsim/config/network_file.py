@@ -474,16 +474,13 @@ def parse_network(data: Any, file: str = "<network>",
                          accuracy=dict(accuracy) if isinstance(accuracy, Mapping) else {})
 
 
-def load_network(path: str | Path, input_size: Any = None) -> Network:
+def read_network_file(path: str | Path, input_size: Any = None) -> Network:
     """Read a network YAML file (see module docstring); InputError on bad input.
 
     ``input_size`` overrides the file's input height and width (N or (H, W) or 'HxW').
+    Files of other formats are read through :func:`hwsim.inputs.load_network`.
     """
     path = Path(path)
-    if path.suffix.lower() == ".onnx":
-        from hwsim.importers.onnx_import import load_onnx_network  # optional extra
-
-        return load_onnx_network(path, input_size=input_size)
     return parse_network(read_network_data(path), str(path), input_size=input_size)
 
 
@@ -523,4 +520,4 @@ def _with_base(data: Any, path: Path, chain: tuple[Path, ...]) -> Any:
     return merged
 
 
-__all__ = ["load_network", "parse_network", "parse_input_size", "read_network_data"]
+__all__ = ["read_network_file", "parse_network", "parse_input_size", "read_network_data"]

@@ -41,7 +41,8 @@ def load_network_ref(ref: NetworkRef) -> Any:
     key = (ref.file, ref.digest, repr(ref.input_size))
     network = _NETWORKS.get(key)
     if network is None:
-        from hwsim.config.network_file import load_network, parse_network
+        from hwsim.config.network_file import parse_network
+        from hwsim.inputs import load_network
 
         if ref.data is not None:
             network = parse_network(ref.data, ref.file, input_size=ref.input_size)
