@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 
+from hwsim.config.accelerator_file import load_accelerator
 from hwsim.config.network_file import parse_network
 from hwsim.errors import HwsimError, InputError, ModelError
 from hwsim.inputs import load_network
@@ -27,12 +28,8 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 def __getattr__(name: str):
-    # The hardware and pipeline layers are imported lazily so that ``import hwsim`` and the
-    # network tools stay fast and usable while those layers load their own dependencies.
-    if name == "load_accelerator":
-        from hwsim.hardware.loader import load_accelerator
-
-        return load_accelerator
+    # The pipeline is imported lazily so that ``import hwsim`` and the network tools stay
+    # fast and usable while it loads its own dependencies.
     if name in ("simulate", "SimulationResult"):
         from hwsim import pipeline
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from hwsim.config.accelerator_file import load_accelerator
 from hwsim.dataflow.systolic import (
     DATAFLOWS,
     GemmShape,
@@ -23,7 +24,6 @@ from hwsim.dataflow.systolic import (
     systolic_cost,
     systolic_layer_cost,
 )
-from hwsim.hardware.loader import load_accelerator
 from hwsim.inputs import load_network
 from hwsim.workload.layer import FC, Layer, TensorShape
 

@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.config import yamlio
+from hwsim.config.accelerator_file import read_accelerator_data
 from hwsim.config.network_file import parse_input_size, read_network_data
 from hwsim.config.yamlio import check_keys, join, want_choice, want_mapping, want_number
 from hwsim.errors import InputError, ProblemCollector
-from hwsim.hardware.loader import read_accelerator_data
 from hwsim.sweep.results import ERROR_COLUMNS, ID_COLUMNS, METRIC_COLUMNS
 
 TOP_KEYS = {"name", "description", "accelerator", "networks", "axes", "mode", "samples", "seed"}
