@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.config import schema as S
-from hwsim.config.yamlio import read_yaml
+from hwsim.config.inherit import BaseRules, resolve_base
 from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
 from hwsim.hardware.accelerator import (
     ENERGY_UNITS,
@@ -80,7 +80,13 @@ SCHEMA: S.Schema = {
     "layer_setup_cycles": S.integer(0),
     **{key: S.Section(fields) for key, (_cls, fields) in SECTIONS.items()},
 }
-_MAX_BASE_DEPTH = 16
+#: A file inherits everything from its ``base`` but its name and description; sections
+#: merge key by key, this file winning.
+BASE_RULES = BaseRules(
+    not_inherited=frozenset({"name", "description"}),
+    cycle="circular base: {chain}",
+    not_found="base file '{raw}' not found (looked for {path})",
+    not_a_mapping="expected a mapping of accelerator keys at the top")
 
 
 class _Problems(ProblemCollector):
@@ -95,51 +101,6 @@ class _Problems(ProblemCollector):
         if file is None:  # a section or a missing key: attribute to the section's writer
             file = self.origins.get(place.split(".")[0], self.file)
         self.problems.append(Problem(file, place, message))
-
-
-def _load_merged(path: Path, chain: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Read ``path`` and its ``base`` chain; returns merged data and key path -> file."""
-    file = str(path)
-    data = read_yaml(path)
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise InputError([Problem(file, "", "expected a mapping of accelerator keys at the top")])
-    merged: dict[str, Any] = {}
-    origins: dict[str, str] = {}
-    base = data.get("base")
-    if base is not None:
-        if not isinstance(base, str) or not base:
-            raise InputError([Problem(file, "base", f"expected a file name, got {base!r}")])
-        base_path = (path.parent / base).resolve()
-        if str(base_path) in chain:
-            raise InputError([Problem(file, "base", "circular base: "
-                                      + " -> ".join(list(chain) + [str(base_path)]))])
-        if len(chain) >= _MAX_BASE_DEPTH:
-            raise InputError([Problem(file, "base", f"bases nested more than {_MAX_BASE_DEPTH} deep")])
-        if not base_path.exists():
-            raise InputError([Problem(file, "base", f"base file '{base}' not found "
-                                      f"(looked for {base_path})")])
-        merged, origins = _load_merged(base_path, chain + (str(base_path),))
-        merged.pop("name", None)
-        merged.pop("description", None)
-    for key, value in data.items():
-        key = str(key)
-        if key == "base":
-            continue
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            section = dict(merged[key])
-            for inner, inner_value in value.items():
-                section[str(inner)] = inner_value
-                origins[f"{key}.{inner}"] = file
-            merged[key] = section
-        else:
-            merged[key] = dict(value) if isinstance(value, Mapping) else value
-            origins[key] = file
-            if isinstance(value, Mapping):
-                for inner in value:
-                    origins[f"{key}.{inner}"] = file
-    return merged, origins
 
 
 def parse_accelerator(data: Mapping[str, Any], file: str = "<accelerator>",
@@ -187,8 +148,7 @@ def _check_machine(top: dict[str, Any], sections: Mapping[str, Any],
 def read_accelerator_data(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
     """An accelerator file's YAML with its ``base:`` chain merged (not validated), and for
     each key path the file that wrote it (for error messages)."""
-    path = Path(path)
-    return _load_merged(path, (str(path.resolve()),))
+    return resolve_base(path, BASE_RULES)
 
 
 def load_accelerator(path: str | Path) -> Accelerator:

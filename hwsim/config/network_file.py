@@ -21,19 +21,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hwsim.config import yamlio
 from hwsim.config.expr import ExpressionError, substitute
+from hwsim.config.inherit import BaseRules, resolve_base
 from hwsim.config.yamlio import check_keys, join, want_bool, want_mapping, want_number
-from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
+from hwsim.errors import InputError, ProblemCollector, did_you_mean
 from hwsim.workload import layer as L
 from hwsim.workload.layer import TensorShape
 from hwsim.workload.network import INPUT, LayerSpec, Network, build_network
 
 TOP_KEYS = {"name", "description", "source", "input", "accuracy", "params", "blocks", "layers",
             "base"}
-# What a file inherits from its ``base``: the structure, never the metadata.
+# What a file inherits from its ``base``: the structure, never the metadata (name,
+# description, source, accuracy); params and blocks merge key by key, this file winning.
 INHERITED_KEYS = ("input", "params", "blocks", "layers")
 MERGED_KEYS = ("params", "blocks")  # merged key by key; other inherited keys are replaced
+BASE_RULES = BaseRules(
+    inherited=frozenset(INHERITED_KEYS), merged=frozenset(MERGED_KEYS),
+    cycle="'{raw}' includes itself (directly or through its own base)",
+    not_found="file '{raw}' not found (looked for {path})",
+    base_not_a_mapping="'{raw}' is not a network description")
 BLOCK_KEYS = {"params", "layers", "output", "description"}
 COMMON_KEYS = {"name", "type", "inputs", "if", "bn", "activation", "relu"}
 INSTANCE_KEYS = {"name", "block", "args", "repeat", "inputs", "if"}
@@ -486,38 +492,8 @@ def read_network_file(path: str | Path, input_size: Any = None) -> Network:
 
 def read_network_data(path: str | Path) -> Any:
     """The parsed YAML of a network file with its ``base:`` chain merged in (not validated)."""
-    path = Path(path)
-    return _with_base(yamlio.read_yaml(path), path, ())
-
-
-def _with_base(data: Any, path: Path, chain: tuple[Path, ...]) -> Any:
-    """Resolve ``base: other.yaml`` (relative to this file): the file inherits the base's
-    ``input``, ``layers``, ``params`` and ``blocks`` (the last two merged key by key, this
-    file winning) but none of its metadata (name, description, source, accuracy)."""
-    if not isinstance(data, Mapping) or "base" not in data:
-        return data
-    raw = data["base"]
-    if not isinstance(raw, str) or not raw:
-        raise InputError([Problem(str(path), "base", f"expected a file name, got {raw!r}")])
-    base_path = (path.parent / raw).resolve()
-    if base_path in chain or base_path == path.resolve():
-        raise InputError([Problem(str(path), "base", f"'{raw}' includes itself (directly or "
-                                                     "through its own base)")])
-    if not base_path.exists():
-        raise InputError([Problem(str(path), "base", f"file '{raw}' not found (looked for "
-                                                     f"{base_path})")])
-    base = _with_base(yamlio.read_yaml(base_path), base_path, chain + (path.resolve(),))
-    if not isinstance(base, Mapping):
-        raise InputError([Problem(str(path), "base", f"'{raw}' is not a network description")])
-    merged = {k: v for k, v in base.items() if k in INHERITED_KEYS}
-    for key, value in data.items():
-        if key == "base":
-            continue
-        if key in MERGED_KEYS and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    return merged
+    data, _origins = resolve_base(path, BASE_RULES)
+    return data
 
 
 __all__ = ["read_network_file", "parse_network", "parse_input_size", "read_network_data"]
