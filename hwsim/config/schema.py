@@ -60,6 +60,11 @@ def integer(minimum: int | None = None, default: Any = None) -> Field:
     return Field(partial(want_number, integer=True, positive=False, minimum=minimum), default)
 
 
+def count(default: Any = None) -> Field:
+    """A positive integer."""
+    return Field(partial(want_number, integer=True), default)
+
+
 def positive(default: Any = None) -> Field:
     """A finite number above zero."""
     return Field(want_number, default)
@@ -134,6 +139,6 @@ def check_fields(data: Mapping[str, Any], place: str, problems: ProblemCollector
     return out
 
 
-__all__ = ["Check", "Field", "Section", "Schema", "integer", "positive", "non_negative",
+__all__ = ["Check", "Field", "Section", "Schema", "integer", "count", "positive", "non_negative",
            "fraction", "boolean", "string", "choice", "names", "check_value", "field_value",
            "check_fields"]
