@@ -76,8 +76,7 @@ class Expander:
     the resolved layer specs once every entry is expanded."""
 
 
-    def __init__(self, file: str, blocks: Mapping[str, Any], problems: ProblemCollector):
-        self.file = file
+    def __init__(self, blocks: Mapping[str, Any], problems: ProblemCollector):
         self.blocks = blocks
         self.problems = problems
         self.pending: list[_Pending] = []

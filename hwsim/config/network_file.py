@@ -101,7 +101,7 @@ def parse_network(data: Any, file: str = "<network>",
     if not want_mapping(params, "params", problems):
         params = {}
     blocks = _blocks(data.get("blocks") or {}, problems)
-    expander = Expander(file, blocks, problems)
+    expander = Expander(blocks, problems)
     if "layers" in data:
         expander.expand(data["layers"], "layers", dict(params), "", INPUT, 0)
     specs = expander.specs()
