@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 
-from hwsim.config.network_file import load_network, parse_network
+from hwsim.config.accelerator_file import load_accelerator
+from hwsim.config.network_file import parse_network
 from hwsim.errors import HwsimError, InputError, ModelError
+from hwsim.inputs import load_network
 from hwsim.workload.layer import Layer, TensorShape
 from hwsim.workload.network import Network
 
@@ -26,12 +28,8 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 def __getattr__(name: str):
-    # The hardware and pipeline layers are imported lazily so that ``import hwsim`` and the
-    # network tools stay fast and usable while those layers load their own dependencies.
-    if name == "load_accelerator":
-        from hwsim.hardware.loader import load_accelerator
-
-        return load_accelerator
+    # The pipeline is imported lazily so that ``import hwsim`` and the network tools stay
+    # fast and usable while it loads its own dependencies.
     if name in ("simulate", "SimulationResult"):
         from hwsim import pipeline
 

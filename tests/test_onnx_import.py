@@ -16,11 +16,12 @@ import yaml  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from hwsim.cli.main import main  # noqa: E402
-from hwsim.config.network_file import load_network, parse_network  # noqa: E402
+from hwsim.config.network_file import parse_network  # noqa: E402
 from hwsim.errors import InputError  # noqa: E402
 from hwsim.importers.onnx import import_onnx, load_onnx_network  # noqa: E402
 from hwsim.importers.onnx.naming import base_name as _base_name  # noqa: E402
 from hwsim.importers.yaml_writer import network_yaml  # noqa: E402
+from hwsim.inputs import load_network  # noqa: E402
 from hwsim.workload.layer import TensorShape  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.config.network_file import load_network
+from hwsim.config.accelerator_file import load_accelerator
 from hwsim.dataflow.systolic import (
     DATAFLOWS,
     GemmShape,
@@ -22,7 +22,7 @@ from hwsim.dataflow.systolic import (
     layer_gemm,
     systolic_cost,
 )
-from hwsim.hardware.loader import load_accelerator
+from hwsim.inputs import load_network
 from hwsim.workload.layer import FC, Layer, TensorShape
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ import argparse
 import sys
 
 from hwsim.cli import outputs
-from hwsim.config.network_file import load_network
 from hwsim.errors import InputError, Problem
+from hwsim.inputs import load_network
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -41,7 +41,8 @@ def load_network_ref(ref: NetworkRef) -> Any:
     key = (ref.file, ref.digest, repr(ref.input_size))
     network = _NETWORKS.get(key)
     if network is None:
-        from hwsim.config.network_file import load_network, parse_network
+        from hwsim.config.network_file import parse_network
+        from hwsim.inputs import load_network
 
         if ref.data is not None:
             network = parse_network(ref.data, ref.file, input_size=ref.input_size)
@@ -53,7 +54,7 @@ def load_network_ref(ref: NetworkRef) -> Any:
 
 def build_accelerator(task: Task) -> Any:
     """The configuration's validated Accelerator; InputError if the combination is invalid."""
-    from hwsim.hardware.loader import parse_accelerator
+    from hwsim.config.accelerator_file import parse_accelerator
 
     data = apply_overrides(task.accelerator_data, task.config.overrides)
     origins = dict(task.accelerator_origins)
@@ -125,8 +126,8 @@ def preflight(spec: SweepSpec) -> None:
     """Check, before a sweep starts, what would make every configuration fail: networks
     that do not load and axis paths the accelerator format does not know. One InputError
     (naming the sweep file and the axis) lists every such problem."""
+    from hwsim.config.accelerator_file import parse_accelerator
     from hwsim.errors import Problem
-    from hwsim.hardware.loader import parse_accelerator
 
     problems: list[Problem] = []
     for ref in spec.networks:

@@ -48,7 +48,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hwsim.config.network_file import parse_input_size
+from hwsim.config.input_size import parse_input_size
 from hwsim.errors import InputError
 from hwsim.importers.onnx.convert import OnnxImport, convert
 from hwsim.importers.onnx.handlers import SUPPORTED_OPS
