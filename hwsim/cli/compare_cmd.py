@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hwsim import __version__
+from hwsim._version import __version__
 from hwsim.cli import outputs
 from hwsim.errors import InputError
 from hwsim.report import compare, tables
+from hwsim.result import DEFAULT_ENGINE, ENGINES
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +55,14 @@ def add_simulation_arguments(parser: argparse.ArgumentParser) -> None:
                         help="accelerator YAML files")
     parser.add_argument("--dataflow", nargs="+", metavar="DF", default=None,
                         help="dataflows to run (default: each accelerator's own)")
-    parser.add_argument("--engine", choices=("analytic", "event"), default="analytic",
+    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                         help="analytic cost model (default) or event-driven schedule")
     parser.add_argument("--input-size", metavar="N|HxW",
                         help="override every network's input height and width")
 
 
 def simulate_grid(networks: Sequence[str], accelerators: Sequence[str],
-                  dataflows: Sequence[str] | None = None, engine: str = "analytic",
+                  dataflows: Sequence[str] | None = None, engine: str = DEFAULT_ENGINE,
                   input_size: Any = None) -> list[Any]:
     """Load every file (all problems first), then simulate network x accelerator x dataflow
     in that order. Bad files raise one InputError listing each file's problems."""

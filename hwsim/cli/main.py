@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from hwsim import __version__
+from hwsim._version import __version__
 from hwsim.errors import HwsimError, InputError
 
 # Sub-command modules, in the order ``hwsim --help`` lists them.

@@ -29,6 +29,7 @@ from typing import Any
 from hwsim.cli import outputs, sweep_cmd
 from hwsim.cli.compare_cmd import add_simulation_arguments, simulate_grid
 from hwsim.errors import InputError, Problem
+from hwsim.result import Engine
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,7 @@ def event_schedule(args: argparse.Namespace) -> tuple[Any, str]:
         problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    result = hwsim.simulate(network, accelerator, dataflow=args.dataflow, engine="event")
+    result = hwsim.simulate(network, accelerator, dataflow=args.dataflow, engine=Engine.EVENT)
     return result.schedule, f"Event timeline: {network.name} on {accelerator.name}"
 
 

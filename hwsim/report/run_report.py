@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.report.text import format_table, human, percent
-from hwsim.result import ENERGY_COMPONENTS
+from hwsim.result import ENERGY_COMPONENTS, Engine
 
 NAME_WIDTH = 30
 TABLE_HEADERS = ("layer", "type", "MACs", "dataflow", "cycles", "util", "DRAM B", "MAC/B",
@@ -90,10 +90,10 @@ def assumption_lines(result: Any) -> list[str]:
     lines.extend(f"  - {a}" for a in acc.assumptions())
     lines.append("  - layers run one after another; each reads its inputs from DRAM and writes "
                  "its output back (no fusion across layers)")
-    if result.engine == "analytic":
+    if result.engine == Engine.ANALYTIC:
         lines.append("  - analytic time: max(fill + compute + drain, memory + one tile) per layer, "
                      "bounded by compute + memory")
-    elif result.engine == "event" and getattr(result, "schedule", None) is not None:
+    elif result.engine == Engine.EVENT and result.schedule is not None:
         machine = result.schedule.machine
         lines.append("  - event time: tiles through one in-order DMA channel (DRAM latency once "
                      "per layer), the array and a "
@@ -171,7 +171,7 @@ def output_stem(result: Any) -> str:
     stem = f"{net}__{acc}"
     if result.dataflow != result.accelerator.dataflow:
         stem += f"__{result.dataflow}"
-    if result.engine != "event":
+    if result.engine != Engine.EVENT:
         stem += f"__{result.engine}"
     return stem.replace(" ", "_")
 

@@ -52,7 +52,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import simpy
@@ -493,9 +493,3 @@ class _LayerRun:
                         args={"tiles": k, "writeback_cycles_per_tile": tile.writeback_cycles})
         self._event(self.computed, block.last_compute).succeed()
 
-
-def items_summary(items: Iterable[ScheduleItem]) -> dict[str, int]:
-    """Counts that say how big a schedule is (for logs and benchmarks)."""
-    items = tuple(items)
-    return {"layers": len(items), "runs": sum(len(i.tiles) for i in items),
-            "tiles": sum(i.num_tiles for i in items)}
