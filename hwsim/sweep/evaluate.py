@@ -30,7 +30,8 @@ from hwsim.cost.model import TilingError
 from hwsim.errors import InputError, Problem
 from hwsim.hardware.accelerator import Accelerator
 from hwsim.hardware.loader import parse_accelerator
-from hwsim.pipeline import SimulationResult, simulate
+from hwsim.pipeline import simulate
+from hwsim.result import TOTAL_COLUMN, SimulationResult
 from hwsim.sweep import results as R
 from hwsim.sweep.spec import NetworkRef, SweepSpec, apply_overrides
 from hwsim.sweep.tasks import Outcome, Task
@@ -79,19 +80,10 @@ def area_buffer_bytes(accelerator: Accelerator) -> int:
 
 def metrics(result: SimulationResult, accelerator: Accelerator) -> dict[str, Any]:
     """The metric columns of one results row."""
-    energy = result.energy
-    row: dict[str, Any] = {
-        "total_cycles": result.total_cycles,
-        "latency_ms": result.latency_ms,
-        "energy_unit": accelerator.energy.unit,
-        "utilization": result.utilization,
-        "total_macs": result.total_macs,
-        "dram_bytes": result.dram_bytes,
-        "area_pes": accelerator.pes,
-        "area_buffer_bytes": area_buffer_bytes(accelerator),
-    }
-    for name, value in energy.to_dict().items():
-        row[f"energy_{name}"] = value
+    row: dict[str, Any] = {column: TOTAL_COLUMN[name].get(result)
+                           for column, name in R.RESULT_METRICS.items()}
+    row["area_pes"] = accelerator.pes
+    row["area_buffer_bytes"] = area_buffer_bytes(accelerator)
     return row
 
 
