@@ -19,9 +19,11 @@ from typing import Any
 
 from hwsim._version import __version__
 from hwsim.cli import outputs
-from hwsim.errors import InputError
+from hwsim.errors import InputError, Problem
+from hwsim.hardware.accelerator import Accelerator
 from hwsim.report import compare, tables
 from hwsim.result import DEFAULT_ENGINE, ENGINES
+from hwsim.workload.network import Network
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,9 @@ def simulate_grid(networks: Sequence[str], accelerators: Sequence[str],
     in that order. Bad files raise one InputError listing each file's problems."""
     import hwsim
 
-    loaded_nets, loaded_accs, problems = [], [], []
+    loaded_nets: list[Network] = []
+    loaded_accs: list[Accelerator] = []
+    problems: list[Problem] = []
     for path in networks:
         try:
             loaded_nets.append(hwsim.load_network(path, input_size=input_size))
@@ -82,7 +86,7 @@ def simulate_grid(networks: Sequence[str], accelerators: Sequence[str],
     if problems:
         raise InputError(problems)
     results = []
-    combos = [(n, a, d) for n in loaded_nets for a in loaded_accs for d in (dataflows or [None])]
+    combos = [(n, a, d) for n in loaded_nets for a in loaded_accs for d in (list(dataflows) if dataflows else [None])]
     for index, (net, acc, dataflow) in enumerate(combos, 1):
         log.info("[%d/%d] simulating %s on %s%s", index, len(combos), net.name, acc.name,
                  f" ({dataflow})" if dataflow else "")

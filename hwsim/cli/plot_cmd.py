@@ -212,7 +212,7 @@ def event_schedule(args: argparse.Namespace) -> tuple[Any, str]:
     """The event schedule of one network on one accelerator, and a title for it."""
     import hwsim
 
-    problems = []
+    problems: list[Problem] = []
     try:
         network = hwsim.load_network(args.network, input_size=args.input_size)
     except InputError as exc:

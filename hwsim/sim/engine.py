@@ -408,7 +408,11 @@ class _LayerRun:
         self.store_end[block.last_store] = m + (k - 1) * period + d
         self.block_start[block.first_compute] = (m, unit_start)
         done = self._event(self.block_done, block.first_compute)
-        env.timeout(unit_end - m).callbacks.append(lambda _event: done.succeed())
+
+        def finish(_event: Any) -> None:
+            done.succeed()
+
+        env.timeout(unit_end - m).callbacks.append(finish)
         if dma_end > m:
             yield env.timeout(dma_end - m)
         busy = k * (a + d)
