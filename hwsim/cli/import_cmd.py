@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hwsim import __version__
+from hwsim._version import __version__
 from hwsim.errors import InputError
 
 

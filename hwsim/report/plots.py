@@ -228,7 +228,7 @@ def per_layer_panels(panels: Sequence[tuple[str, Sequence[LayerSeries]]], title:
             for slot, s in with_util:
                 look = style(slot)
                 handles.append(twin.plot(
-                    range(len(layers)), [100.0 * u for u in s.utilization], color=look["color"],
+                    range(len(layers)), [100.0 * u for u in s.utilization or ()], color=look["color"],
                     marker=look["marker"], markersize=3, linestyle=look["linestyle"],
                     linewidth=1.2, markeredgecolor="black", markeredgewidth=0.4,
                     path_effects=[patheffects.withStroke(linewidth=2.6, foreground="white")],
