@@ -198,6 +198,22 @@ def _shapes_text(in_shapes: Sequence[TensorShape], names: Sequence[str]) -> str:
     return ", ".join(f"'{n}' {s}" for n, s in zip(names, in_shapes))
 
 
+def _merge_shape(spec: LayerSpec, in_shapes: tuple[TensorShape, ...]) -> TensorShape:
+    """The output shape of a concat (channels add up) or an add (all inputs alike)."""
+    kind = spec.type
+    if len(in_shapes) < 2:
+        raise _ShapeError(f"{kind} needs at least two inputs, got {len(in_shapes)}")
+    first = in_shapes[0]
+    if kind == L.CONCAT:
+        if any((s.height, s.width) != (first.height, first.width) for s in in_shapes):
+            raise _ShapeError("concat of different spatial sizes: "
+                              + _shapes_text(in_shapes, spec.inputs))
+        return TensorShape(sum(s.channels for s in in_shapes), first.height, first.width)
+    if any(s != first for s in in_shapes):
+        raise _ShapeError("add of different shapes: " + _shapes_text(in_shapes, spec.inputs))
+    return first
+
+
 def _infer(spec: LayerSpec, in_shapes: tuple[TensorShape, ...], *, first_conv: bool) -> Layer:
     """Shapes of one layer from its inputs' shapes; raises _ShapeError on a mismatch."""
     a = dict(spec.attrs)
@@ -205,19 +221,7 @@ def _infer(spec: LayerSpec, in_shapes: tuple[TensorShape, ...], *, first_conv: b
     common: dict[str, Any] = dict(name=spec.name, type=kind, inputs=spec.inputs, in_shapes=in_shapes,
                                   bn=bool(a.get("bn", False)), activation=a.get("activation"))
     if kind in (L.CONCAT, L.ADD):
-        if len(in_shapes) < 2:
-            raise _ShapeError(f"{kind} needs at least two inputs, got {len(in_shapes)}")
-        first = in_shapes[0]
-        if kind == L.CONCAT:
-            if any((s.height, s.width) != (first.height, first.width) for s in in_shapes):
-                raise _ShapeError("concat of different spatial sizes: "
-                                  + _shapes_text(in_shapes, spec.inputs))
-            out = TensorShape(sum(s.channels for s in in_shapes), first.height, first.width)
-        else:
-            if any(s != first for s in in_shapes):
-                raise _ShapeError("add of different shapes: " + _shapes_text(in_shapes, spec.inputs))
-            out = first
-        return Layer(out_shape=out, **common)
+        return Layer(out_shape=_merge_shape(spec, in_shapes), **common)
     if len(in_shapes) != 1:
         raise _ShapeError(f"{kind} takes one input, got {len(in_shapes)}: {', '.join(spec.inputs)}")
     x = in_shapes[0]
