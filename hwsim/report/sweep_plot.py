@@ -30,6 +30,7 @@ REDUCERS: dict[str, Callable[[list[float]], float]] = {
 
 LABELS = {"latency_ms": "latency (ms)", "total_cycles": "cycles",
           "energy_total": "energy", "area_pes": "PEs", "area_buffer_bytes": "on-chip bytes",
+          "area_mm2": "area (mm$^2$, 65 nm)",
           "utilization": "PE utilization", "dram_bytes": "DRAM bytes"}
 
 

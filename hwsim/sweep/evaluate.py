@@ -16,7 +16,8 @@ The metrics of a row (see ``results.METRIC_COLUMNS``): total cycles, latency in 
 and its components in the accelerator's energy unit, average PE utilization, MACs, DRAM
 bytes, and an area proxy: ``area_pes`` (rows x cols) and ``area_buffer_bytes`` (on-chip
 storage: global, preload and broadcast buffers plus every PE's register file, one data word
-per entry).
+per entry), and ``area_mm2``, the same in square millimetres at 65 nm from the documented
+table of ``hwsim.hardware.area`` (empty for a data width the table lacks).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from hwsim.config.network_file import parse_network
 from hwsim.cost.tiling import TilingError
 from hwsim.errors import InputError, Problem
 from hwsim.hardware.accelerator import Accelerator
+from hwsim.hardware.area import area_mm2, storage_bytes
 from hwsim.inputs import load_network
 from hwsim.pipeline import simulate
 from hwsim.result import TOTAL_COLUMN, SimulationResult
@@ -73,10 +75,7 @@ def build_accelerator(task: Task) -> Accelerator:
 
 def area_buffer_bytes(accelerator: Accelerator) -> int:
     """On-chip storage in bytes: global + preload + broadcast buffers + register files."""
-    buffer = accelerator.buffer
-    kib = buffer.global_kib + buffer.preload_kib + buffer.broadcast_kib
-    rf_bytes = accelerator.pes * accelerator.pe_array.rf_entries_per_pe * accelerator.word_bytes
-    return int(round(kib * 1024)) + rf_bytes
+    return storage_bytes(accelerator)
 
 
 def metrics(result: SimulationResult, accelerator: Accelerator) -> dict[str, Any]:
@@ -85,6 +84,7 @@ def metrics(result: SimulationResult, accelerator: Accelerator) -> dict[str, Any
                            for column, name in R.RESULT_METRICS.items()}
     row["area_pes"] = accelerator.pes
     row["area_buffer_bytes"] = area_buffer_bytes(accelerator)
+    row["area_mm2"] = area_mm2(accelerator)
     return row
 
 

@@ -40,12 +40,12 @@ RESULT_METRICS: dict[str, str] = {
     "total_cycles": "cycles", "latency_ms": "latency_ms", **{c: c for c in ENERGY_COLUMNS},
     "energy_unit": "energy_unit", "utilization": "utilization", "total_macs": "macs",
     "dram_bytes": "dram_bytes"}
-METRIC_COLUMNS = (*RESULT_METRICS, "area_pes", "area_buffer_bytes", "hwsim_version")
+METRIC_COLUMNS = (*RESULT_METRICS, "area_pes", "area_buffer_bytes", "area_mm2", "hwsim_version")
 ERROR_COLUMNS = ("kind", "error", "hwsim_version")
 # Metrics that are numbers (all but the unit and the version).
 NUMERIC_METRICS = tuple(c for c in METRIC_COLUMNS if c not in ("energy_unit", "hwsim_version"))
 # Metrics that belong to the configuration, not to a (configuration, network) pair.
-CONFIG_COLUMNS = ("area_pes", "area_buffer_bytes")
+CONFIG_COLUMNS = ("area_pes", "area_buffer_bytes", "area_mm2")
 # kinds of error rows
 INVALID = "invalid"
 INTERNAL = "internal"
