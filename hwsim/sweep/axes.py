@@ -6,6 +6,11 @@ value, instead of crossing them. :func:`parse_axes` reads the ``axes`` list of a
 checking every path against the base accelerator data (its shape, not its schema: the
 accelerator loader decides later whether a key exists) and every name against the result
 columns.
+
+A path starting with ``network.`` makes a *network axis*: ``network.params.NAME`` sets a
+parameter of the network files (each must declare it: checked by the sweep's preflight) and
+``network.input_size`` their input resolution (values as for a network's ``input_size``:
+N or 'HxW'). An axis sets the network or the accelerator, never both.
 """
 
 from __future__ import annotations
@@ -15,12 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hwsim.config.input_size import parse_input_size
 from hwsim.config.yamlio import check_keys, join, want_mapping, want_number
 from hwsim.errors import ProblemCollector
 from hwsim.sweep.keypaths import canonical_json, resolve_parent, split_path
 from hwsim.sweep.results import ERROR_COLUMNS, ID_COLUMNS, METRIC_COLUMNS
 
 AXIS_KEYS = {"name", "path", "values", "range"}
+# Axis paths that set the network instead of the accelerator.
+NETWORK_PREFIX = "network."
+INPUT_SIZE_PATH = "network.input_size"
+PARAMS_PREFIX = "network.params."
 # Columns the results and errors files have besides the axes (see results.py): an axis is a
 # column too, so its name must differ from all of them.
 RESERVED_COLUMNS = frozenset((*ID_COLUMNS, *METRIC_COLUMNS, *ERROR_COLUMNS))
@@ -33,6 +43,11 @@ class Axis:
     name: str
     paths: tuple[str, ...]
     values: tuple[Any, ...]
+
+    @property
+    def is_network(self) -> bool:
+        """Whether the axis sets the network (its paths start with ``network.``)."""
+        return is_network_path(self.paths[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +125,30 @@ def _axis(entry: Any, place: str, accelerator: Any, accelerator_file: str,
         where = join(join(place, "path"), j) if isinstance(raw_paths, list) else join(place, "path")
         try:
             split_path(path)
-            if accelerator_file:  # else the missing file is the problem to report
+            if is_network_path(path):
+                check_network_path(path)
+            elif accelerator_file:  # else the missing file is the problem to report
                 resolve_parent(accelerator, path)
         except ValueError as exc:
             if raw_paths is not None:
                 problems.add(where, f"{exc} (in {Path(accelerator_file).name})"
-                             if accelerator_file else str(exc))
+                             if accelerator_file and not is_network_path(path) else str(exc))
             ok = False
+    kinds = {is_network_path(p) for p in paths if isinstance(p, str)}
+    if len(kinds) > 1:
+        problems.add(join(place, "path"), "an axis sets either the network (network.params.NAME, "
+                     "network.input_size) or the accelerator, not both; use a zip group to "
+                     "move a network and an accelerator axis together")
+        ok = False
     values = _values(entry, place, problems, unique)
+    if values is not None and any(p == INPUT_SIZE_PATH for p in paths):
+        for j, value in enumerate(values):
+            try:
+                parse_input_size(value)
+            except ValueError as exc:
+                problems.add(join(join(place, "values"), j) if "values" in entry
+                             else join(place, "range"), str(exc))
+                ok = False
     name = entry.get("name", "=".join(str(p) for p in paths))
     if not isinstance(name, str) or not name:
         problems.add(join(place, "name"), "expected a non-empty string")
@@ -133,6 +164,22 @@ def _axis(entry: Any, place: str, accelerator: Any, accelerator_file: str,
     if not ok or values is None:
         return None
     return Axis(name, tuple(paths), tuple(values))
+
+
+def is_network_path(path: Any) -> bool:
+    """Whether an axis path sets the network (``network.params.NAME``, ``network.input_size``)
+    rather than the accelerator."""
+    return isinstance(path, str) and (path == "network" or path.startswith(NETWORK_PREFIX))
+
+
+def check_network_path(path: str) -> None:
+    """ValueError unless ``path`` is ``network.input_size`` or ``network.params.NAME``."""
+    keys = split_path(path)
+    if path == INPUT_SIZE_PATH or (len(keys) == 3 and keys[1] == "params"
+                                   and isinstance(keys[2], str)):
+        return
+    raise ValueError(f"{path!r}: a network axis sets 'network.params.NAME' (a parameter the "
+                     "network file declares) or 'network.input_size'")
 
 
 def _values(entry: Mapping[str, Any], place: str, problems: ProblemCollector,
@@ -195,4 +242,6 @@ def _range(raw: Any, place: str, problems: ProblemCollector) -> list | None:
     return values
 
 
-__all__ = ["Axis", "AxisGroup", "parse_axes", "AXIS_KEYS", "RESERVED_COLUMNS"]
+__all__ = ["Axis", "AxisGroup", "parse_axes", "AXIS_KEYS", "RESERVED_COLUMNS",
+           "is_network_path", "check_network_path", "NETWORK_PREFIX", "INPUT_SIZE_PATH",
+           "PARAMS_PREFIX"]

@@ -7,13 +7,18 @@ items), to each of a list of values. An axis whose ``path`` is a list of paths s
 them to the same value (a square array: ``path: [pe_array.rows, pe_array.cols]``); a ``zip``
 group moves several axes together, value by value, instead of crossing them.
 
+An axis whose path starts with ``network.`` sets the networks instead (``network.params.NAME``
+a parameter their files declare, ``network.input_size`` their resolution; see ``axes.py``);
+it crosses or zips with the accelerator axes like any other.
+
 A *configuration* is one choice of value per axis. The design space is the cross product of
 the axes (a zip group counts as one axis); ``mode: grid`` visits every point, ``mode: random``
 draws ``samples`` distinct points with ``seed`` (a point is a number in mixed radix, so even a
 huge space is sampled without listing it). Each configuration has a stable ``key``: a hash of
 the canonical JSON of the base accelerator data (its ``base:`` chain merged) with the
-overrides applied, so the same machine always gets the same key whatever the sweep file
-looks like (the key paths and hashing are in ``keypaths.py``, the axes in ``axes.py``).
+overrides applied (and, when the sweep has network axes, of the network settings too: a
+row's network is its file plus its parameter values), so the same machine always gets the
+same key whatever the sweep file looks like (the key paths and hashing are in ``keypaths.py``, the axes in ``axes.py``).
 
 Paths in the sweep file resolve against the sweep file. The networks' YAML is read here and
 travels with the tasks, so workers (a Dask cluster's included) need not see the files. This
@@ -38,7 +43,7 @@ from hwsim.config.network_file import read_network_data
 from hwsim.config.schema import choice, count, field_value, integer
 from hwsim.config.yamlio import check_keys, join, want_mapping
 from hwsim.errors import InputError, ProblemCollector
-from hwsim.sweep.axes import Axis, AxisGroup, parse_axes
+from hwsim.sweep.axes import INPUT_SIZE_PATH, PARAMS_PREFIX, Axis, AxisGroup, parse_axes
 from hwsim.sweep.keypaths import (
     apply_overrides,
     canonical_json,
@@ -78,17 +83,32 @@ class Config:
     """One point of the design space.
 
     ``values``: (axis name, value) per axis, the results' parameter columns.
-    ``overrides``: (key path, value) per path set.
-    ``key``: stable hash of the resulting machine (see :func:`config_key`).
+    ``overrides``: (key path, value) per accelerator path set.
+    ``network_overrides``: (path, value) per network path set (``network.params.NAME``,
+    ``network.input_size``; see :meth:`network_params` and :meth:`network_input_size`).
+    ``key``: stable hash of the resulting machine, and of the network settings when there
+    are any (see :func:`config_key`).
     """
 
     index: int
     key: str
     values: tuple[tuple[str, Any], ...]
     overrides: tuple[tuple[str, Any], ...]
+    network_overrides: tuple[tuple[str, Any], ...] = ()
 
     def describe(self) -> str:
         return ", ".join(f"{name}={value}" for name, value in self.values)
+
+    @property
+    def network_params(self) -> dict[str, Any]:
+        """The network parameters this configuration sets (name -> value)."""
+        return {path[len(PARAMS_PREFIX):]: value for path, value in self.network_overrides
+                if path.startswith(PARAMS_PREFIX)}
+
+    @property
+    def network_input_size(self) -> Any:
+        """The input size this configuration sets, or None."""
+        return next((v for p, v in self.network_overrides if p == INPUT_SIZE_PATH), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +169,18 @@ class SweepSpec:
         picks.reverse()
         values: list[tuple[str, Any]] = []
         overrides: list[tuple[str, Any]] = []
+        network: list[tuple[str, Any]] = []
         for group, pick in zip(self.groups, picks):
             for axis in group.axes:
                 value = axis.values[pick]
                 values.append((axis.name, value))
-                overrides.extend((path, value) for path in axis.paths)
+                (network if axis.is_network else overrides).extend(
+                    (path, value) for path in axis.paths)
         data = apply_overrides(self.accelerator_data, overrides)
-        return Config(index, config_key(data), tuple(values), tuple(overrides))
+        # The network's settings are part of a row's identity; a sweep without network axes
+        # keeps the key of the machine alone.
+        key = config_key({"accelerator": data, "network": dict(network)} if network else data)
+        return Config(index, key, tuple(values), tuple(overrides), tuple(network))
 
     def configs(self) -> Iterator[Config]:
         """Every configuration this sweep visits, in grid order."""
