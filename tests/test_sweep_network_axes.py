@@ -162,3 +162,31 @@ def test_malformed_network_axes(tmp_path, axis, message):
     with pytest.raises(InputError) as info:
         load_sweep(write(tmp_path, [axis]))
     assert message in str(info.value)
+
+
+def test_sqnxt23_width_x_array_on_the_bundled_file(tmp_path, capsys):
+    repo = Path(__file__).resolve().parent.parent
+    spec = {"accelerator": str(repo / "accelerators" / "squeezelerator.yaml"),
+            "networks": [str(repo / "networks" / "sqnxt23.yaml")],
+            "axes": [{"name": "width", "path": "network.params.width", "values": [1.0, 2.0]},
+                     {"name": "array", "path": ["pe_array.rows", "pe_array.cols"],
+                      "values": [8, 16]}]}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    out = tmp_path / "r.csv"
+    assert sweep(path, out) == 0
+    rows = read_rows(out)
+    # README's bundled-network table (amirgholami/SqueezeNext prototxt): 1.0-SqNxt-23
+    # 705,728 parameters and 277,999,808 MACs; 2.0-SqNxt-23 2,339,008 and 742,070,464
+    totals = {r["width"]: (r["param_count"], r["total_macs"]) for r in rows}
+    assert totals == {1.0: (705_728, 277_999_808), 2.0: (2_339_008, 742_070_464)}
+    # sqnxt23.yaml publishes 82.60 top-5 at its defaults (width 1.0) only
+    assert {(r["width"], r["top5"]) for r in rows} == {(1.0, 82.6), (2.0, None)}
+    capsys.readouterr()
+    assert sweep(path, out) == 0
+    assert "0 new rows, 4 already done" in capsys.readouterr().err
+    assert main(["pareto", str(out), "--objectives", "latency_ms,max:top5"]) == 0
+    captured = capsys.readouterr()
+    assert "note: 2 of 4 rows have no top5 value" in captured.err
+    # of the two width-1.0 rows, the 16x16 array is faster at the same accuracy
+    assert "1 non-dominated of 4 rows" in captured.err
