@@ -105,4 +105,5 @@ def test_the_squeezenext_variants_differ_only_in_params():
         keys = {line.split(":")[0] for line in text.splitlines()
                 if line and not line[0].isspace() and not line.startswith("#")}
         assert "base: sqnxt23.yaml" in text
-        assert keys <= {"name", "base", "description", "source", "accuracy", "params"}
+        assert keys <= {"name", "base", "description", "source", "accuracy", "accuracy_table",
+                        "params"}

@@ -72,7 +72,7 @@ def _source(raw: Mapping[str, Any], place: str, problems: ProblemCollector,
 
 def _point_params(raw: Any, place: str, declared: Mapping[str, Any],
                   problems: ProblemCollector) -> dict[str, Any] | None:
-    if not want_mapping(raw, place, problems):
+    if want_mapping(raw, place, problems) is None:  # an empty mapping is fine: the defaults
         return None
     ok = True
     for name, value in raw.items():
@@ -100,7 +100,7 @@ def parse_accuracy(data: Mapping[str, Any], declared: Mapping[str, Any],
     """The file's accuracy points (plain ``accuracy`` first); problems are recorded."""
     points: list[tuple[str, AccuracyPoint]] = []
     plain = data.get("accuracy")
-    if plain is not None and want_mapping(plain, "accuracy", problems):
+    if plain is not None and want_mapping(plain, "accuracy", problems) is not None:
         check_keys(plain, "accuracy", problems, allowed=(*ACCURACY_KEYS, "source"))
         values = _accuracies(plain, "accuracy", problems)
         source = _source(plain, "accuracy", problems, required=False)
@@ -113,7 +113,7 @@ def parse_accuracy(data: Mapping[str, Any], declared: Mapping[str, Any],
         table = None
     for i, entry in enumerate(table or []):
         place = join("accuracy_table", i)
-        if not want_mapping(entry, place, problems):
+        if want_mapping(entry, place, problems) is None:
             continue
         check_keys(entry, place, problems, allowed=POINT_KEYS, required=("params", "source"))
         params = _point_params(entry.get("params", {}), join(place, "params"), declared, problems)
