@@ -88,34 +88,51 @@ def transfer_cycles(runs: Iterable[TileRun], latency: float, bytes_per_cycle: fl
     return n * latency + moved / bytes_per_cycle if n else 0.0
 
 
+#: A run of identical tiles as the timing sees it: (count, load, compute, store) cycles.
+TimedStep = tuple[int, float, float, float]
+
+
+def _sum_steps(steps: Sequence[TimedStep], prev_d: float, next_a: float) -> float:
+    """sum_i max(C_i, A_{i+1} + D_{i-1}) over ``steps``, whose neighbours outside are a tile
+    storing ``prev_d`` before and one loading ``next_a`` after."""
+    total = 0.0
+    last = len(steps) - 1
+    for j, (count, a, c, d) in enumerate(steps):
+        after = steps[j + 1][1] if j < last else next_a
+        if count == 1:
+            total += max(c, after + prev_d)
+        else:
+            total += max(c, a + prev_d) + (count - 2) * max(c, a + d) + max(c, after + d)
+        prev_d = d
+    return total
+
+
+def steps_time(segments: Sequence[tuple[Sequence[TimedStep], int]],
+               double_buffering: bool) -> float:
+    """Time of tiles given as segments (a pattern of runs repeated ``repeat`` times), in
+    closed form (module docstring). A pattern repeated r > 2 times costs its two outer
+    repetitions plus (r - 2) times one repetition between two identical ones."""
+    segments = [(tuple(p), r) for p, r in segments if p and r > 0]
+    if not segments:
+        return 0.0
+    if not double_buffering:
+        return sum(r * sum(n * (a + c + d) for n, a, c, d in p) for p, r in segments)
+    flat: list[TimedStep] = []
+    extra = 0.0
+    for pattern, repeat in segments:
+        flat.extend(pattern * min(repeat, 2))
+        if repeat > 2:
+            extra += (repeat - 2) * _sum_steps(pattern, pattern[-1][3], pattern[0][1])
+    return flat[0][1] + flat[-1][3] + _sum_steps(flat, 0.0, 0.0) + extra
+
+
 def runs_time(runs: Sequence[TileRun], latency: float, bytes_per_cycle: float,
               double_buffering: bool) -> tuple[float, float, float]:
     """``(cycles, fill, drain)`` of a layer whose tiles are ``runs`` (module docstring):
     fill is the first tile's load, drain the last tile's store (both exposed)."""
     if not runs:
         return 0.0, 0.0, 0.0
-
-    def a_of(run: TileRun) -> float:
-        return one_transfer(run.load_bytes, latency, bytes_per_cycle)
-
-    def d_of(run: TileRun) -> float:
-        return one_transfer(run.store_bytes, latency, bytes_per_cycle)
-
-    fill, drain = a_of(runs[0]), d_of(runs[-1])
-    if not double_buffering:
-        total = sum(r.count * (a_of(r) + r.compute_cycles + r.writeback_cycles + d_of(r))
-                    for r in runs)
-        return total, fill, drain
-    total = fill + drain
-    last = len(runs) - 1
-    prev_d = 0.0
-    for j, run in enumerate(runs):
-        a, d = a_of(run), d_of(run)
-        c = run.compute_cycles + run.writeback_cycles
-        next_a = a_of(runs[j + 1]) if j < last else 0.0
-        if run.count == 1:
-            total += max(c, next_a + prev_d)
-        else:
-            total += max(c, a + prev_d) + (run.count - 2) * max(c, a + d) + max(c, next_a + d)
-        prev_d = d
-    return total, fill, drain
+    steps = [(r.count, one_transfer(r.load_bytes, latency, bytes_per_cycle),
+              float(r.compute_cycles + r.writeback_cycles),
+              one_transfer(r.store_bytes, latency, bytes_per_cycle)) for r in runs]
+    return steps_time([(steps, 1)], double_buffering), steps[0][1], steps[-1][3]
