@@ -18,7 +18,8 @@ partial sums never leave the chip):
   block), the input-channel tiles each load their input rows and weights (the biases with
   the first); the outputs are stored after the last input-channel tile.
 
-Each tile stores the outputs it finishes (``kt x rows x Q`` words). Rows that a strided
+A pooling or element-wise layer's output channels need only their own input channels (like a
+depthwise convolution). Each tile stores the outputs it finishes (``kt x rows x Q`` words). Rows that a strided
 kernel skips, never counted by the row tiles, are loaded with the last row tile (DRAM
 traffic never falls below the compulsory traffic). A tile's footprint (its input rows with
 halo, or the whole input when it stays; its weights, or all of them when they stay; its
@@ -161,6 +162,8 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
         return n_p, rows_in(pt), p_last, r_last, max(rows_in(pt), r_last)
 
     def c_need(k: int) -> int:
+        if not shape.weights:  # pooling / element-wise: an output channel needs its own inputs
+            return min(C, ceil_div(k * C, K))
         return C if G == 1 else min(C, ceil_div(k, Kg) * Cg)
 
     def w_words(k: int, c: int) -> int:
@@ -175,7 +178,7 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
         for pt in pts:
             n_p, r_full, p_last, r_last, r_max = row_blocks(pt)
             # --- k_outer, all input channels ---------------------------------------------
-            stay = n_p == 1 and G == 1
+            stay = n_p == 1 and G == 1 and shape.weights
             segs: list[Segment] = []
 
             def k_block(k: int, first: bool, *, stay: bool = stay, n_p: int = n_p,
@@ -195,7 +198,7 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
                 _add(segs, k_block(kt, False), n_full - 1)
                 if k_last != kt:
                     _add(segs, k_block(k_last, False), 1)
-            if stay:
+            if stay or (n_p == 1 and n_k == 1):
                 foot = C * H * W + w_words(kt, Cg) + kt * bias + kt * P * Q
             else:
                 foot = c_need(kt) * r_max * W + w_words(kt, Cg) + kt * bias + kt * pt * Q
