@@ -10,8 +10,8 @@ import pytest
 import hwsim
 from hwsim.config.network_file import parse_network
 from hwsim.cost import model
-from hwsim.cost.model import cost_layer, tile_runs
-from hwsim.dataflow.base import ConvShape, MachineParams, TilingError, Timing, pipeline_timing, search_tiling
+from hwsim.cost.model import cost_layer
+from hwsim.dataflow.base import ConvShape, MachineParams, TilingError, search_tiling
 from hwsim.hardware import Accelerator, PEArray, Sparsity, VectorUnit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,50 +85,7 @@ def test_traffic_never_below_compulsory_and_shrinks_with_the_buffer():
     assert traffic == sorted(traffic, reverse=True)
 
 
-# --- timing -----------------------------------------------------------------------------
-
-def test_pipeline_timing_compute_bound():
-    t = Timing(word_bytes=2, dram_bytes_per_cycle=16.0, dram_latency_cycles=100)
-    memory, cycles, fill, drain = pipeline_timing(1000, 1600, 320, 160, 32, 10, t)
-    assert memory == 100 + (1600 + 320) / 16
-    assert fill == 100 + 160 / 16 and drain == 32 / 16
-    assert cycles == fill + 1000 + drain                  # 1112 < compute + memory = 1220
-
-
-def test_pipeline_timing_memory_bound():
-    t = Timing(2, 16.0, 100, True)
-    memory, cycles, _, _ = pipeline_timing(100, 16000, 0, 1600, 0, 10, t)
-    assert memory == 100 + 16000 / 16
-    assert cycles == memory + 100 / 10                    # the last tile's compute sticks out
-
-
-def test_without_double_buffering_nothing_overlaps():
-    t = Timing(2, 16.0, 100, False)
-    memory, cycles, _, _ = pipeline_timing(100, 16000, 0, 1600, 0, 10, t)
-    assert cycles == 100 + (100 + 16000 / 16)
-
-
-def test_no_traffic_no_memory_time():
-    assert pipeline_timing(500, 0, 0, 0, 0, 1, Timing())[:2] == (0.0, 500)
-
-
-def test_tile_runs_sum_exactly_to_the_layer():
-    runs = tile_runs(5, read_bytes=1003, write_bytes=407, first_load_bytes=200,
-                     last_store_bytes=50, compute_cycles=1000, writeback_cycles=60,
-                     setup_cycles=100, buffer_bytes=64)
-    assert [r.count for r in runs] == [1, 3, 1]
-    assert runs[0].load_bytes == 200 and runs[-1].store_bytes == 50
-    assert sum(r.total_load_bytes for r in runs) == 1003
-    assert sum(r.total_store_bytes for r in runs) == 407
-    assert sum(r.total_compute_cycles for r in runs) == 1000
-    assert sum(r.count * r.writeback_cycles for r in runs) == 60
-    assert runs[0].compute_cycles >= 100                  # setup before the first tile
-
-
-def test_single_tile_layer_is_one_run():
-    runs = tile_runs(1, 10, 20, 10, 20, 30, 0, 0, 64)
-    assert len(runs) == 1 and runs[0].total_compute_cycles == 30
-
+# --- timing: per DRAM tile, worked by hand in tests/test_tiling.py ----------------------
 
 # --- layers -----------------------------------------------------------------------------
 

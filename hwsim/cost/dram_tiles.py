@@ -343,23 +343,32 @@ def best_tiling(shape: Any, half_budget_words: int, whole_budget_words: int, k_u
     return best[1]
 
 
-def tile_runs_of(t: DramTiling, compute: float, writeback: float, setup: float,
+def tile_runs_of(t: DramTiling, compute: int, writeback: int, setup: int,
                  word_bytes: int, buffer_bytes: int) -> tuple[TileRun, ...]:
     """The tiles of ``t`` as :class:`TileRun` records for the event engine: loads, stores,
-    compute and write-back sum to the layer's (compute shared by work, setup on the first)."""
+    compute and write-back sum exactly to the layer's. Each tile gets the whole cycles of its
+    share of the work; the first tile also gets the setup and what the rounding left."""
     steps = t.steps()
     base = compute - writeback - setup
+    total = t.work_total
+
+    def share(cycles: int, work: int) -> int:
+        return cycles * work // total if total else 0
+
+    per = [(share(base - 0, w) if total else 0, share(writeback, w)) for _, _, _, w, _ in steps]
+    if not total:  # nothing to share by: every cycle on the first tile
+        per = [(0, 0)] * len(steps)
+    rest_c = base - sum(n * c for (n, *_), (c, _) in zip(steps, per))
+    rest_w = writeback - sum(n * w for (n, *_), (_, w) in zip(steps, per))
     runs: list[TileRun] = []
-    for index, (count, i, w, work, s) in enumerate(steps):
-        frac = work / t.work_total if t.work_total else (1.0 / t.n_tiles)
-        c, wb = base * frac, writeback * frac
-        if index == 0 and setup:
-            runs.append(TileRun(1, (i + w) * word_bytes, c + setup, s * word_bytes, wb,
-                                buffer_bytes))
+    for index, ((count, i, w, _work, s), (c, wb)) in enumerate(zip(steps, per)):
+        load, store = (i + w) * word_bytes, s * word_bytes
+        if index == 0:
+            runs.append(TileRun(1, load, c + rest_c + setup, store, wb + rest_w, buffer_bytes))
             count -= 1
             if count == 0:
                 continue
-        runs.append(TileRun(count, (i + w) * word_bytes, c, s * word_bytes, wb, buffer_bytes))
+        runs.append(TileRun(count, load, c, store, wb, buffer_bytes))
     return tuple(runs)
 
 
