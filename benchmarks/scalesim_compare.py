@@ -235,7 +235,7 @@ def _array(text: str) -> tuple[int, int]:
 
 
 def _network_cases(path: str) -> tuple[str, list[Case]]:
-    from hwsim.config.network_file import load_network
+    from hwsim.inputs import load_network
 
     net = load_network(path)
     cases = []

@@ -187,6 +187,68 @@ HYBRID_RF8 = "squeezelerator_rf8"
 SQNXT_VARIANTS: tuple[str, ...] = ("sqnxt23", "sqnxt23v2", "sqnxt23v3", "sqnxt23v4", "sqnxt23v5")
 
 
+#: The published SqueezeNet v1.0 per-layer figure (Kwon et al., DAC 2018; thousands of cycles of
+#: conv1, fireN_1 squeeze, fireN_2 expand 1x1, fireN_3 expand 3x3 and conv10, in network order).
+SQUEEZENET_PUBLISHED = DATA_DIR / "squeezenet_v1.0_per_layer_kcycles.csv"
+#: The calibration designs: key, label, accelerator stem and the published column each is
+#: compared with. The figure's hybrid bars follow the 8-accumulator machine (the figure predates
+#: the register-file growth); the 16-accumulator Squeezelerator is shown beside it.
+CALIBRATION_DESIGNS: tuple[tuple[str, str, str, str], ...] = (
+    ("ws", "WS", "ws_16x16", "ws"), ("os", "OS", "os_16x16", "os"),
+    ("hybrid_rf8", "hybrid", HYBRID_RF8, "hybrid"),
+    ("hybrid", "hybrid, 16 acc.", HYBRID, "hybrid"))
+
+
+def read_published_per_layer(path: Path = SQUEEZENET_PUBLISHED) -> list[dict[str, Any]]:
+    """The published per-layer rows: ``layer`` and the ``ws``, ``os`` and ``hybrid`` time in
+    cycles (the file holds thousands of cycles)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [{"layer": row["layer"], **{k: float(row[f"{k}_kcycles"]) * 1e3
+                                            for k in ("ws", "os", "hybrid")}}
+                for row in csv.DictReader(handle)]
+
+
+def paired_layers(result: Any, published: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The result's array layers (those with MACs) in network order, one per published row;
+    the published figure lists them in that order, so the counts must agree."""
+    layers = plots.array_layers(result)
+    if len(layers) != len(published):
+        raise ValueError(f"{result.network.name}: {len(layers)} layers with MACs but the "
+                         f"published figure has {len(published)} bars; cannot match them in order")
+    return layers
+
+
+@dataclass(frozen=True)
+class ErrorStats:
+    """Per-layer relative errors (predicted - published) / published and their summary."""
+
+    errors: tuple[float, ...]
+    median_abs: float
+    worst_abs: float
+    worst_index: int
+    total_predicted: float
+    total_published: float
+
+    @property
+    def total_error(self) -> float:
+        return (self.total_predicted - self.total_published) / self.total_published
+
+
+def error_stats(predicted: Sequence[float], published: Sequence[float]) -> ErrorStats:
+    """Median and worst absolute per-layer error and the totals of paired values."""
+    import statistics
+
+    if len(predicted) != len(published) or not predicted:
+        raise ValueError(f"need as many predicted as published values, at least one "
+                         f"({len(predicted)} and {len(published)})")
+    errors = tuple((p - q) / q for p, q in zip(predicted, published))
+    worst = max(range(len(errors)), key=lambda i: abs(errors[i]))
+    return ErrorStats(errors, statistics.median(abs(e) for e in errors), abs(errors[worst]),
+                      worst, float(sum(predicted)), float(sum(published)))
+
+
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     """numerator / denominator, or None when either is missing or the denominator is 0."""
     if numerator is None or not denominator:

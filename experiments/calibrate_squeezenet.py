@@ -24,19 +24,25 @@ Exit status 0 when every target is met, 1 otherwise.
 from __future__ import annotations
 
 import argparse
-import csv
-import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-PUBLISHED = HERE / "data" / "squeezenet_v1.0_per_layer_kcycles.csv"
-DESIGNS = {"ws": "ws_16x16", "os": "os_16x16", "hybrid": "squeezelerator",
-           "hybrid_rf8": "squeezelerator_rf8"}
-PUBLISHED_COLUMN = {"ws": "ws", "os": "os", "hybrid": "hybrid", "hybrid_rf8": "hybrid"}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    CALIBRATION_DESIGNS,
+    REPO,
+    SQUEEZENET_PUBLISHED,
+    error_stats,
+    paired_layers,
+    read_published_per_layer,
+)
+
+PUBLISHED = SQUEEZENET_PUBLISHED
+DESIGNS = {key: stem for key, _label, stem, _column in CALIBRATION_DESIGNS}
+PUBLISHED_COLUMN = {key: column for key, _label, _stem, column in CALIBRATION_DESIGNS}
 TOTAL_TOLERANCE = 0.10
 MEDIAN_TOLERANCE = 0.20
 PREFERENCE_MARGIN = 0.06   # twice the +/- 3 % reading error
@@ -79,7 +85,8 @@ class Calibration:
         return (ours - ref) / ref
 
     def median_error(self, design: str) -> float:
-        return statistics.median(abs(r.error(design)) for r in self.rows)
+        return error_stats([r.ours[design] for r in self.rows],
+                           [r.published[PUBLISHED_COLUMN[design]] for r in self.rows]).median_abs
 
     def preference_mismatches(self) -> list[Row]:
         """Layers the figure decides (bars > 6 % apart) where the model prefers the other."""
@@ -93,10 +100,7 @@ class Calibration:
 
 
 def read_published(path: Path = PUBLISHED) -> list[dict[str, Any]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return [{"layer": r["layer"], "ws": float(r["ws_kcycles"]) * 1000,
-                 "os": float(r["os_kcycles"]) * 1000, "hybrid": float(r["hybrid_kcycles"]) * 1000}
-                for r in csv.DictReader(f)]
+    return read_published_per_layer(path)
 
 
 def calibrate(setup_cycles: int | None = None, repo: Path = REPO) -> Calibration:
@@ -111,10 +115,7 @@ def calibrate(setup_cycles: int | None = None, repo: Path = REPO) -> Calibration
         if setup_cycles is not None:
             acc = acc.with_changes(layer_setup_cycles=setup_cycles)
         results[design] = hwsim.simulate(network, acc)
-    convs = {d: [layer for layer in r.layers if layer.type == "conv"] for d, r in results.items()}
-    count = len(convs["ws"])
-    if count != len(published):
-        raise ValueError(f"{count} convolutions in the network, {len(published)} published rows")
+    convs = {d: paired_layers(r, published) for d, r in results.items()}
     rows = []
     for i, pub in enumerate(published):
         rows.append(Row(

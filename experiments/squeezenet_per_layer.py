@@ -17,30 +17,37 @@ Output: ``experiments/out/squeezenet_per_layer.{csv,md,tex,png,json}``.
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DATA_DIR, DESIGNS, Artifact, Study, ratio, script_main, write_artifact  # noqa: E402
+from _common import (  # noqa: E402
+    DESIGNS,
+    SQUEEZENET_PUBLISHED,
+    Artifact,
+    Study,
+    paired_layers,
+    ratio,
+    read_published_per_layer,
+    script_main,
+    write_artifact,
+)
 
 from hwsim.report import plots  # noqa: E402
 from hwsim.report.tables import Column  # noqa: E402
 
 NAME = "squeezenet_per_layer"
 NETWORK = "squeezenet_v1.0"
-PUBLISHED_FILE = DATA_DIR / "squeezenet_v1.0_per_layer_kcycles.csv"
-PUBLISHED_COLUMNS = {"WS": "ws_kcycles", "OS": "os_kcycles", "hybrid": "hybrid_kcycles"}
+PUBLISHED_FILE = SQUEEZENET_PUBLISHED
+PUBLISHED_COLUMNS = {"WS": "ws", "OS": "os", "hybrid": "hybrid"}
 PUBLISHED_SPEEDUP = {"WS": 2.06, "OS": 1.26}  # hybrid over WS-only / OS-only (DAC 2018)
 
 
 def read_published(path: Path = PUBLISHED_FILE) -> list[dict[str, float | str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        return [{"layer": row["layer"], **{d: float(row[c]) * 1e3
-                                            for d, c in PUBLISHED_COLUMNS.items()}}
-                for row in csv.DictReader(handle)]
+    return [{"layer": row["layer"], **{d: row[c] for d, c in PUBLISHED_COLUMNS.items()}}
+            for row in read_published_per_layer(path)]
 
 
 def run(study: Study, network: str = NETWORK) -> Artifact:
@@ -54,10 +61,7 @@ def run(study: Study, network: str = NETWORK) -> Artifact:
                               inputs=[PUBLISHED_FILE], missing=missing)
     results = {label: study.simulate(network, stem) for label, stem in designs}
     first = next(iter(results.values()))
-    array_layers = [l.name for l in first.layers if l.macs > 0]
-    if len(array_layers) != len(published):
-        raise ValueError(f"{network}: {len(array_layers)} layers with MACs but the published "
-                         f"figure has {len(published)} bars; cannot match them in order")
+    array_layers = [l.name for l in paired_layers(first, published)]
     records = []
     for name, pub in zip(array_layers, published):
         record: dict[str, object] = {"layer": name, "published_layer": pub["layer"]}

@@ -13,32 +13,47 @@ The library is quiet: it logs through ``logging`` and never prints.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
-from hwsim.config.network_file import load_network, parse_network
+from hwsim._version import __version__
+from hwsim.config.accelerator_file import load_accelerator
+from hwsim.config.network_file import parse_network
 from hwsim.errors import HwsimError, InputError, ModelError
+from hwsim.inputs import load_network
+from hwsim.result import (
+    DEFAULT_ENGINE,
+    EnergyBreakdown,
+    Engine,
+    LayerResult,
+    SimulationResult,
+)
 from hwsim.workload.layer import Layer, TensorShape
 from hwsim.workload.network import Network
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:  # imported lazily at run time (see __getattr__), visible to type checkers
+    from hwsim.pipeline import simulate
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+# Names served by __getattr__: the module that defines each.
+_LAZY = {"simulate": "hwsim.pipeline"}
 
-def __getattr__(name: str):
-    # The hardware and pipeline layers are imported lazily so that ``import hwsim`` and the
-    # network tools stay fast and usable while those layers load their own dependencies.
-    if name == "load_accelerator":
-        from hwsim.hardware.loader import load_accelerator
 
-        return load_accelerator
-    if name in ("simulate", "SimulationResult"):
-        from hwsim import pipeline
-
-        return getattr(pipeline, name)
+def __getattr__(name: str) -> Any:
+    # The pipeline is imported lazily so that ``import hwsim`` and the network tools stay
+    # fast (the pipeline loads SimPy).
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'hwsim' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
 __all__ = ["load_network", "parse_network", "load_accelerator", "simulate", "SimulationResult",
+           "LayerResult", "EnergyBreakdown", "Engine", "DEFAULT_ENGINE",
            "Network", "Layer", "TensorShape", "HwsimError", "InputError", "ModelError",
            "__version__"]

@@ -6,169 +6,36 @@ energy table (``hwsim.cost.energy``), checks the model's invariants where the re
 (utilization in (0, 1], DRAM traffic at least the compulsory traffic, cycles between
 ``max(compute, memory)`` and ``compute + memory``, MACs conserved) and records the result.
 
-Engines: ``analytic`` (default) takes each layer's time from the cost model and runs the
+Engines: ``analytic`` takes each layer's time from the cost model and runs the
 layers one after another; ``event`` plays the same tiles through the SimPy event scheduler
 (``hwsim.sim``: DMA channel, double-buffered global buffer, weight prefetch during the
-previous layer) and takes each layer's span from the schedule. Both use the same counts,
+previous layer) and takes each layer's span from the schedule (the default,
+:data:`hwsim.result.DEFAULT_ENGINE`). Both use the same counts,
 so energy differs only by leakage (which depends on time).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
+from hwsim._version import __version__
 from hwsim.cost.energy import price
 from hwsim.cost.model import ARRAY, LayerCost, TilingError, cost_layer
 from hwsim.dataflow.base import MachineParams
 from hwsim.errors import InputError, ModelError, Problem
 from hwsim.hardware.accelerator import DATAFLOWS_BY_MICROARCHITECTURE, Accelerator
-from hwsim.result import EnergyBreakdown, LayerResult
+from hwsim.result import DEFAULT_ENGINE, ENGINES, Engine, LayerResult, SimulationResult
+from hwsim.sim.adapter import machine_from_accelerator, schedule_items
+from hwsim.sim.engine import run_schedule
+from hwsim.sim.schedule import Schedule
 from hwsim.workload.network import Network
 
-ENGINES = ("analytic", "event")
 _TOLERANCE = 1e-6
 
 
-@dataclass(frozen=True, slots=True)
-class SimulationResult:
-    """Everything a report needs about one network on one accelerator.
-
-    ``layers`` are in the network's (topological) order; the totals are properties. Energy is
-    in ``energy_unit`` (the accelerator's energy table unit: ``mac`` or ``pJ``).
-    """
-
-    network: Network
-    accelerator: Accelerator
-    dataflow: str
-    engine: str
-    energy_unit: str
-    clock_mhz: float
-    layers: tuple[LayerResult, ...]
-    provenance: Mapping[str, Any] = field(default_factory=dict)
-    schedule: Any = None   # the event engine's hwsim.sim.Schedule (timeline), else None
-
-    # --- totals ----------------------------------------------------------------------
-    @property
-    def total_cycles(self) -> float:
-        """Cycles from the first layer's start to the last layer's end."""
-        ends = [layer.end_cycle for layer in self.layers if layer.end_cycle is not None]
-        if ends and len(ends) == len(self.layers):
-            return max(ends)
-        return float(sum(layer.cycles for layer in self.layers))
-
-    @property
-    def latency_ms(self) -> float:
-        """Total cycles at ``clock_mhz``, in milliseconds."""
-        return self.total_cycles / (self.clock_mhz * 1e3)
-
-    @property
-    def total_macs(self) -> int:
-        return sum(layer.macs for layer in self.layers)
-
-    @property
-    def effective_macs(self) -> int:
-        """MACs actually performed (zero weights skipped by the dataflow excluded)."""
-        return sum(layer.effective_macs for layer in self.layers)
-
-    @property
-    def dram_bytes(self) -> int:
-        return sum(layer.dram_bytes for layer in self.layers)
-
-    @property
-    def dram_read_bytes(self) -> int:
-        return sum(layer.dram_read_bytes for layer in self.layers)
-
-    @property
-    def dram_write_bytes(self) -> int:
-        return sum(layer.dram_write_bytes for layer in self.layers)
-
-    @property
-    def energy(self) -> EnergyBreakdown:
-        total = EnergyBreakdown()
-        for layer in self.layers:
-            total = total + layer.energy
-        return total
-
-    @property
-    def utilization(self) -> float:
-        """PE utilization averaged over the array layers, weighted by their MACs."""
-        weighted = [(layer.utilization, layer.macs) for layer in self.layers if layer.macs]
-        macs = sum(m for _, m in weighted)
-        return sum(u * m for u, m in weighted) / macs if macs else 0.0
-
-    def layer(self, name: str) -> LayerResult:
-        for candidate in self.layers:
-            if candidate.name == name:
-                return candidate
-        raise KeyError(name)
-
-    # --- exports -----------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract of ``hwsim run --format json`` (see the README)."""
-        layers = []
-        for r in self.layers:
-            layers.append({
-                "name": r.name, "type": r.type, "mac_class": r.mac_class, "dataflow": r.dataflow,
-                "macs": r.macs, "effective_macs": r.effective_macs, "vector_ops": r.vector_ops,
-                "cycles": r.cycles, "compute_cycles": r.compute_cycles,
-                "memory_cycles": r.memory_cycles, "utilization": r.utilization,
-                "dram_read_bytes": r.dram_read_bytes, "dram_write_bytes": r.dram_write_bytes,
-                "arithmetic_intensity": r.arithmetic_intensity, "bound": r.bound,
-                "array_cycles": r.extra.get("array_cycles", 0),
-                "energy": r.energy.to_dict(), "counts": dict(r.extra.get("counts", {})),
-                **({"start_cycle": r.start_cycle, "end_cycle": r.end_cycle,
-                    "stall_cycles": r.stall_cycles} if r.end_cycle is not None else {}),
-            })
-        energy = self.energy
-        return {
-            "network": self.network.name,
-            "accelerator": self.accelerator.name,
-            "dataflow": self.dataflow,
-            "engine": self.engine,
-            "energy_unit": self.energy_unit,
-            "clock_mhz": self.clock_mhz,
-            "hwsim_version": self.provenance.get("hwsim_version", ""),
-            "provenance": dict(self.provenance),
-            "assumptions": self.accelerator.assumptions(),
-            "layers": layers,
-            "totals": {
-                "cycles": self.total_cycles,
-                "latency_ms": self.latency_ms,
-                "macs": self.total_macs,
-                "effective_macs": self.effective_macs,
-                "dram_bytes": self.dram_bytes,
-                "dram_read_bytes": self.dram_read_bytes,
-                "dram_write_bytes": self.dram_write_bytes,
-                "utilization": self.utilization,
-                "energy": energy.to_dict(),
-            },
-        }
-
-    def to_dataframe(self) -> Any:
-        """One row per layer (pandas DataFrame); energy as ``energy_<component>`` columns."""
-        import pandas as pd
-
-        rows = []
-        for r in self.layers:
-            row = {"name": r.name, "type": r.type, "mac_class": r.mac_class,
-                   "dataflow": r.dataflow, "macs": r.macs, "effective_macs": r.effective_macs,
-                   "vector_ops": r.vector_ops, "cycles": r.cycles,
-                   "compute_cycles": r.compute_cycles, "memory_cycles": r.memory_cycles,
-                   "utilization": r.utilization, "dram_read_bytes": r.dram_read_bytes,
-                   "dram_write_bytes": r.dram_write_bytes, "dram_bytes": r.dram_bytes,
-                   "arithmetic_intensity": r.arithmetic_intensity, "bound": r.bound}
-            for name, value in r.energy.to_dict().items():
-                row[f"energy_{name}"] = value
-            rows.append(row)
-        return pd.DataFrame(rows)
-
-
 def _provenance(network: Network, acc: Accelerator, dataflow: str, engine: str) -> dict[str, Any]:
-    from hwsim import __version__
-
     return {"hwsim_version": __version__, "network_path": network.path,
             "accelerator_path": acc.path, "input_shape": network.input_shape.as_list(),
             "dataflow": dataflow, "engine": engine}
@@ -252,7 +119,7 @@ def _resolve_dataflow(accelerator: Accelerator, dataflow: str | None) -> str:
 
 
 def simulate(network: Network, accelerator: Accelerator, dataflow: str | None = None,
-             engine: str = "analytic") -> SimulationResult:
+             engine: str = DEFAULT_ENGINE) -> SimulationResult:
     """Simulate ``network`` on ``accelerator``.
 
     ``dataflow`` overrides the accelerator's (``ws``, ``os``, ``hybrid``; ``is`` on a systolic
@@ -262,11 +129,12 @@ def simulate(network: Network, accelerator: Accelerator, dataflow: str | None = 
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine '{engine}' (accepted: {', '.join(ENGINES)})")
+    engine = Engine(engine)
     df = _resolve_dataflow(accelerator, dataflow)
     costs = layer_costs(network, accelerator, df)
     layers = [_layer_result(layer, cost, accelerator) for layer, cost in zip(network.layers, costs)]
     schedule = None
-    if engine == "event":
+    if engine == Engine.EVENT:
         layers, schedule = _event_schedule(network, accelerator, costs, layers)
     return SimulationResult(
         network=network, accelerator=accelerator, dataflow=df, engine=engine,
@@ -276,14 +144,8 @@ def simulate(network: Network, accelerator: Accelerator, dataflow: str | None = 
 
 
 def _event_schedule(network: Network, accelerator: Accelerator, costs: Sequence[LayerCost],
-                    layers: list[LayerResult]) -> tuple[list[LayerResult], Any]:
+                    layers: list[LayerResult]) -> tuple[list[LayerResult], Schedule]:
     """Replace each layer's time by its span in the event schedule (hwsim.sim)."""
-    try:
-        from hwsim.sim.adapter import machine_from_accelerator, schedule_items
-        from hwsim.sim.engine import run_schedule
-    except ImportError as exc:  # pragma: no cover - depends on the optional scheduler
-        raise InputError(f"the event engine is not available in this installation ({exc}); "
-                         "use --engine analytic") from None
     items = schedule_items(network.layers, costs)
     schedule = run_schedule(items, machine_from_accelerator(accelerator))
     out = []
@@ -303,4 +165,4 @@ def _event_schedule(network: Network, accelerator: Accelerator, costs: Sequence[
     return out, schedule
 
 
-__all__ = ["simulate", "SimulationResult", "layer_costs", "ENGINES"]
+__all__ = ["simulate", "layer_costs"]

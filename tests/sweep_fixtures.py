@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from hwsim.sweep.runner import Outcome, Task
+from hwsim.sweep.tasks import Outcome, Task
 
 ACCELERATOR = {
     "name": "toy",

@@ -1,4 +1,4 @@
-"""Comparison rows and the table writers, on hand-made results (tests/fake_results.py)."""
+"""Comparison rows and the table writers, on hand-made results (tests/result_builders.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from fake_results import layer, result
+from result_builders import layer, result
 
 from hwsim.errors import InputError
 from hwsim.report import compare, tables
@@ -35,7 +35,8 @@ def test_rows_carry_totals_and_energy_split():
     assert row["energy_dram"] == 3000
     assert row["share_dram"] == pytest.approx(3000 / 9100)
     assert row["share_mac"] == pytest.approx(5000 / 9100)
-    assert row["utilization"] == pytest.approx((0.2 * 200 + 0.9 * 100) / 300)
+    # MAC-weighted, as SimulationResult.utilization (the old test double weighted by cycles)
+    assert row["utilization"] == pytest.approx((0.2 * 1000 + 0.9 * 4000) / 5000)
     assert row["label"] == "NetA @ WS"
     assert row["dataflow"] == "default"
     # the default baseline is the first row: itself
@@ -171,3 +172,29 @@ def test_render_dispatches_and_rejects_unknown_formats():
     assert tables.render("latex", COLUMNS, RECORDS).count(r"\\") == 3
     with pytest.raises(ValueError):
         tables.render("html", COLUMNS, RECORDS)
+
+
+def test_bug_compare_read_an_accelerator_source_path_that_does_not_exist():
+    """compare's names read ``accelerator.source_path`` through getattr: Accelerator has no
+    such field (its file is ``path``), so the lookup always fell back to ''. The names of a
+    row must come from fields the records have."""
+    import dataclasses
+
+    from hwsim.hardware.accelerator import Accelerator
+
+    ws, _ = ws_os_pair()
+    read: list[str] = []
+
+    class Watched(Accelerator):
+        __slots__ = ()
+
+        def __getattribute__(self, name):
+            read.append(name)
+            return super().__getattribute__(name)
+
+    fields = {f.name: getattr(ws.accelerator, f.name) for f in dataclasses.fields(Accelerator)}
+    watched = dataclasses.replace(ws, accelerator=Watched(**fields))
+    (row,) = compare.compare([watched], baseline="ws")
+    assert row["baseline"] == "NetA @ WS"
+    known = {f.name for f in dataclasses.fields(Accelerator)} | set(dir(Accelerator))
+    assert [n for n in read if n not in known] == []

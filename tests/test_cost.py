@@ -11,7 +11,8 @@ import hwsim
 from hwsim.config.network_file import parse_network
 from hwsim.cost import model
 from hwsim.cost.model import cost_layer
-from hwsim.dataflow.base import ConvShape, MachineParams, TilingError, search_tiling
+from hwsim.cost.tiling import TilingError, search_tiling
+from hwsim.dataflow.base import ConvShape, MachineParams
 from hwsim.hardware import Accelerator, PEArray, Sparsity, VectorUnit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,26 +35,29 @@ def test_a_layer_that_fits_moves_every_word_once():
     assert t.input_read_words == 2 * 8 * 8
     assert t.weight_read_words == 2 * 2 * 3 * 3
     assert t.output_write_words == 2 * 8 * 8
-    # streamed in array-sized chunks: 2 output channels x 1 output row x 2 input channels
-    assert t.pipeline_tiles == 1 * 8 * 1
-    assert t.first_load_words == 2 * 2 * 9 + 2 * 3 * 8     # weights + 3 input rows (halo)
-    assert t.last_store_words == 2 * 1 * 8
+    # with no compute to hide behind, the fewest transfers win: the layer as one DRAM tile
+    assert t.pipeline_tiles == 1
+    assert t.first_load_words == 2 * 8 * 8 + 2 * 2 * 9     # the whole input and weights
+    assert t.last_store_words == 2 * 8 * 8
 
 
-def test_a_layer_that_does_not_fit_is_tiled_with_the_least_traffic():
-    """Budget 150 words: in 128 + weights 36 + out 128 do not fit.
+def test_a_layer_that_does_not_fit_is_tiled_for_the_fewest_transfers():
+    """Budget 150 words, the whole buffer too: in 128 + weights 36 + out 128 do not fit.
+    No compute: the time is the channel time, 100 per transfer + bytes / 16.
 
-    Best by hand: p_outer with 1 output channel x 4 output rows per tile. Each row tile needs
-    (4 - 1) + 3 = 6 input rows of both channels (2 x 6 x 8 = 96 words), one channel's weights
-    (18) and its outputs (1 x 4 x 8 = 32): 146 words. The input is read once per row tile
-    (2 x 12 rows x 8), the weights once per row tile (2 x 36), the outputs once.
-    Alternatives: 2 channels x 2 rows (k_outer or p_outer) read 2 x 16 rows x 8 = 256 input
-    words (more halo) -> 420 words in all, more than 392.
+    Best by hand: k_outer, both output channels x 4 output rows x 1 input channel. A tile
+    needs (4 - 1) + 3 = 6 input rows of its channel (48 words), 2 x 9 weights and the 2 x 4 x 8
+    outputs it accumulates: 130 words. 2 row blocks x 2 channel tiles = 4 loads, and only 2
+    stores (after the last channel tile): 6 transfers, 192 + 72 + 128 = 392 words,
+    600 + 392 x 2 / 16 = 649 cycles. Uncut alternatives store every tile: p_outer 1 channel x
+    4 rows: 8 transfers, the same 392 words, 849 cycles; 2 channels x 2 rows: 420 words,
+    852.5 cycles.
     """
-    t = search_tiling(FIRE_3X3, 150, k_unit=2, p_unit=1, c_unit=2)
-    assert (t.order, t.kt, t.pt, t.ct) == ("p_outer", 1, 4, 2)
-    assert t.footprint_words == 2 * 6 * 8 + 18 + 1 * 4 * 8
-    assert t.input_read_words == 2 * 12 * 8
+    t = search_tiling(FIRE_3X3, 150, k_unit=2, p_unit=1, c_unit=2, whole_budget_words=150)
+    assert (t.order, t.kt, t.pt, t.ct) == ("k_outer", 2, 4, 1)
+    assert t.footprint_words == 1 * 6 * 8 + 2 * 9 + 2 * 4 * 8
+    assert t.pipeline_tiles == 4
+    assert t.input_read_words == 2 * 2 * 6 * 8
     assert t.weight_read_words == 2 * 36
     assert t.output_write_words == 2 * 8 * 8
     assert t.dram_words == 192 + 72 + 128
@@ -227,12 +231,17 @@ def test_readme_worked_example_fire9_expand1x1_on_ws_16x16():
     e = ws.energy
     assert e.mac == macs + 256 * 169                # MACs + one ReLU per output
     assert e.rf == macs + 64 * 256 + 256              # weight reads + weight (and bias) loads
-    assert e.array == 2 * 2 * macs                   # input in, partial sum down; 2 per hop
+    # array, 2 per transfer: 16 column folds x 169 pixels x 64 input words on the row buses,
+    # the weights (and biases) loaded, one partial-sum hop or exit per MAC, and 3 of the 4
+    # reduction folds bring each output's partial sum back into its column
+    assert e.array == 2 * (16 * 169 * 64 + (64 * 256 + 256) + macs + 3 * 256 * 169)
     assert e.dram == 200 * words
     glb = (16 * 169 * 64 + (64 * 256 + 256) + 2 * 3 * 256 * 169 + 256 * 169
            + (64 * 169 + 64 * 256 + 256) + 256 * 169)
     assert e.glb == 6 * glb
-    assert e.total == 34_196_864
+    assert e.total == ((macs + 256 * 169) + (macs + 64 * 256 + 256)
+                       + 2 * (16 * 169 * 64 + (64 * 256 + 256) + macs + 3 * 256 * 169)
+                       + 6 * glb + 200 * words) == 29_298_048
     os_ = hwsim.simulate(net, hwsim.load_accelerator(root / "accelerators" / "os_16x16.yaml"),
                          engine="analytic").layer("fire9/expand1x1")
     # 32 channel groups x 64 input channels x (ceil(169/32) preload + 8 x 0.6 broadcasts)

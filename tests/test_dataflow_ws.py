@@ -46,7 +46,9 @@ def test_1x1_conv_folds_rows_and_columns_on_a_2x2_array():
     assert m.glb_output_writes == 5 * 16
     assert m.glb_weight_reads == 5 * 3
     assert m.rf_accesses == 5 * 16 * 3 + 5 * 3          # weight register per MAC + loads
-    assert m.inter_pe_transfers == 2 * 5 * 16 * 3       # input in, partial sum down
+    # inputs on the row buses (3 column folds x 16 pixels x 3 channels), 15 weights loaded,
+    # one partial-sum hop or exit per MAC, 80 partial sums back in for the second row fold
+    assert m.inter_pe_transfers == 3 * 16 * 3 + 15 + 5 * 16 * 3 + (2 - 1) * 5 * 16
 
 
 def test_3x3_kernel_positions_are_passes_of_their_own():

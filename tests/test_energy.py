@@ -11,7 +11,7 @@ from hwsim.config.network_file import parse_network
 from hwsim.cost.energy import price
 from hwsim.cost.model import AccessCounts, cost_layer
 from hwsim.dataflow.base import MachineParams
-from hwsim.hardware import Accelerator, Buffer, EnergyTable, PEArray
+from hwsim.hardware import Accelerator, Buffer, EnergyTable, PEArray, Sparsity
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,26 +39,60 @@ def test_the_same_counts_reprice_for_another_technology():
     assert price(counts, 0, pj).total == pytest.approx(10 * 0.2 + 1 * 128.0)
 
 
-def test_tiny_ws_layer_energy_by_hand():
-    """1x1 conv 2 -> 2 channels on a 2x2 map, 2x2 array, WS, Eyeriss table.
+def one_conv(channels: int, size: int, out_channels: int, kernel: int):
+    return parse_network({"name": "t", "input": [channels, size, size],
+                          "layers": [{"name": "c", "type": "conv", "out_channels": out_channels,
+                                      "kernel": kernel}]}, "t.yaml").layer("c")
 
-    MACs 2 x 4 x 2 = 16. RF: one weight read per MAC + 4 weights loaded = 20. Inter-PE: input
-    in and partial sum down per MAC = 32. GLB: 8 input reads (1 column fold x 4 pixels x 2
-    channels), 4 weight reads, 8 output writes, 12 words filled from DRAM, 8 drained to DRAM
-    = 40. DRAM: 8 input + 4 weight + 8 output words = 20.
+
+def test_tiny_ws_layer_energy_by_hand():
+    """1x1 conv 3 -> 2 channels on a 2x2 map, 2x2 array, WS, Eyeriss table.
+
+    Two passes: row folds of 2 and 1 input channels, one column fold, 4 pixels each.
+    MACs 2 x 4 x 3 = 24. RF: one weight read per MAC + 6 weights loaded = 30.
+    Array: the row buses carry 4 pixels x 3 channels = 12 input words (each heard by both
+    columns: one transfer); 6 weight loads; partial sums per column and pixel: pass 1 one hop
+    + the exit (2 x 4 x 2 = 16), pass 2 only the exit (2 x 4 x 1 = 8); 8 partial sums come
+    back into the columns for pass 2: 12 + 6 + 24 + 8 = 50.
+    GLB: 12 input reads, 6 weight reads, 8 psum reads + 8 psum writes (one fold after the
+    first), 8 output writes, 12 + 6 words filled from DRAM, 8 drained = 68.
+    DRAM: 12 input + 6 weight + 8 output words = 26.
     """
-    net = parse_network({"name": "t", "input": [2, 2, 2],
-                         "layers": [{"name": "c", "type": "conv", "out_channels": 2, "kernel": 1}]},
-                        "t.yaml")
     acc = Accelerator(pe_array=PEArray(2, 2, 1), buffer=Buffer(global_kib=1))
-    cost = cost_layer(net.layer("c"), MachineParams.from_accelerator(acc), "ws")
+    cost = cost_layer(one_conv(3, 2, 2, 1), MachineParams.from_accelerator(acc), "ws")
     e = price(cost.counts, cost.cycles, acc.energy)
-    assert e.mac == 16 * 1
-    assert e.rf == (16 + 4) * 1
-    assert e.array == 32 * 2
-    assert e.glb == (8 + 4 + 8 + 12 + 8) * 6
-    assert e.dram == 20 * 200
+    assert e.mac == 24 * 1
+    assert e.rf == (24 + 6) * 1
+    assert e.array == (12 + 6 + (2 * 4 * 2 + 2 * 4 * 1) + 8) * 2
+    assert e.glb == (12 + 6 + 8 + 8 + 8 + (12 + 6) + 8) * 6
+    assert e.dram == (12 + 6 + 8) * 200
     assert e.leakage == 0.0
+
+
+def test_tiny_os_layer_energy_by_hand():
+    """3x3 conv 1 -> 2 channels, 4x4 input, 2x2 output, 2x2 array with 2 accumulators, OS,
+    half the weights zero and skipped, Eyeriss table.
+
+    Pixel mapping (11 cycles: 1 preload + 9 x 2 x 0.5 broadcasts + 1 write-back; the channel
+    mapping would need 4 pixels x (9 + 1) = 40). MACs 2 x 4 x 9 = 72, 36 performed.
+    RF: accumulator read + write per performed MAC + 8 outputs read out = 80.
+    Array: 9 weight broadcasts (one bus transfer each, heard by 4 PEs) + 4 preloaded inputs
+    + (9 - 1) x 4 shifts + 8 outputs leaving = 53.
+    GLB: 16 input reads (the 4x4 footprint), 9 non-zero weight reads, 8 output writes,
+    16 + 18 words filled from DRAM (weights are stored dense), 8 drained = 75.
+    DRAM: 16 + 18 + 8 = 42 words.
+    """
+    acc = Accelerator(pe_array=PEArray(2, 2, 2), buffer=Buffer(global_kib=1),
+                      sparsity=Sparsity(0.5, ("os",)))
+    cost = cost_layer(one_conv(1, 4, 2, 3), MachineParams.from_accelerator(acc), "os")
+    assert cost.mapping.details["mapping"] == "pixels"
+    assert cost.mapping.array_cycles == 1 + 9 + 1
+    e = price(cost.counts, cost.cycles, acc.energy)
+    assert e.mac == 36 * 1
+    assert e.rf == (2 * 36 + 8) * 1
+    assert e.array == (9 + 4 + 8 * 4 + 8) * 2
+    assert e.glb == (16 + 9 + 8 + (16 + 18) + 8) * 6
+    assert e.dram == (16 + 18 + 8) * 200
 
 
 def test_zero_weights_skipped_in_os_spend_no_mac_energy():

@@ -18,6 +18,8 @@ sys.path.insert(0, str(REPO / "experiments"))
 
 import _common  # noqa: E402
 import accuracy_tradeoff  # noqa: E402
+import energy_split  # noqa: E402
+import fidelity  # noqa: E402
 import headline  # noqa: E402
 import hybrid_vs_single  # noqa: E402
 import mac_share  # noqa: E402
@@ -98,6 +100,99 @@ def test_squeezenet_per_layer_beside_the_published_figure(study):
     assert summary["published_hybrid_speedup_vs_OS"] == 1.26
     # the hybrid runs each layer in WS or OS
     assert {r["hybrid_dataflow"] for r in rows[:-1]} <= {"ws", "os"}
+
+
+def test_error_statistics_by_hand():
+    # errors +5 %, -20 %, 0 %, +30 %: |errors| sorted 0, .05, .2, .3, median (.05 + .2) / 2
+    st = _common.error_stats([105, 80, 100, 130], [100, 100, 100, 100])
+    assert st.errors == pytest.approx((0.05, -0.2, 0.0, 0.3))
+    assert st.median_abs == pytest.approx(0.125)
+    assert (st.worst_abs, st.worst_index) == (pytest.approx(0.3), 3)
+    assert (st.total_predicted, st.total_published) == (415, 400)
+    assert st.total_error == pytest.approx(15 / 400)
+    # odd count: the middle one; the worst error can be negative (-50 %)
+    st = _common.error_stats([110, 90, 50], [100, 100, 100])
+    assert st.median_abs == pytest.approx(0.1)
+    assert (st.worst_abs, st.worst_index) == (pytest.approx(0.5), 2)
+    assert st.total_error == pytest.approx(-50 / 300)
+    with pytest.raises(ValueError):
+        _common.error_stats([1, 2], [1])
+
+
+def test_fidelity_report(study, capsys):
+    artifact = fidelity.run(study)
+    check_outputs(artifact)
+    rows = read_csv(artifact.files["csv"])
+    assert len(rows) == 26 + 1 and rows[-1]["layer"] == "total"
+    conv10 = next(r for r in rows if r["layer"] == "conv10")
+    assert float(conv10["ws_published_cycles"]) == 339e3          # the published file
+    ws = study.simulate("squeezenet_v1.0", "ws_16x16").layer("conv10").cycles
+    assert float(conv10["ws_cycles"]) == pytest.approx(ws)
+    assert float(conv10["ws_error"]) == pytest.approx(ws / 339e3 - 1)
+    # the hybrid is judged against the hybrid bars, on the 8-accumulator design
+    assert float(conv10["hybrid_rf8_published_cycles"]) == 349e3
+    assert artifact.summary["hybrid_rf8"]["accelerator"] == "squeezelerator_rf8"
+    for key in ("ws", "os", "hybrid_rf8"):
+        errors = {r["layer"]: abs(float(r[f"{key}_error"])) for r in rows[:-1]}
+        worst = max(errors, key=errors.get)
+        assert artifact.summary[key]["worst_layer"] == worst
+        assert artifact.summary[key]["worst_abs_error"] == pytest.approx(errors[worst])
+        assert artifact.summary[key]["cycles"] == pytest.approx(float(rows[-1][f"{key}_cycles"]))
+    assert fidelity.main(["--out", str(study.out_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "Mechanisms each result rests on:" in out and "conv10" in out
+
+
+def test_fidelity_figure_is_log_log_with_the_band(study):
+    _published, fits, _missing = fidelity.fit_designs(study)
+    ax = fidelity.figure(fits).axes[0]
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+    assert "thousands of cycles" in ax.get_xlabel() and "thousands of cycles" in ax.get_ylabel()
+    assert len(ax.collections) == 1 + 3      # the +/- 10 % band, then one scatter per design
+    assert [len(c.get_offsets()) for c in ax.collections[1:]] == [26, 26, 26]
+    ratios = sorted(round(float(line.get_ydata()[0] / line.get_xdata()[0]), 9) for line in ax.lines)
+    assert ratios == [0.9, 1.0, 1.1]         # the band's edges and y = x
+
+
+def test_fidelity_mechanisms_come_from_the_accelerator_files(tmp_path):
+    """Change the DRAM latency, the buffer and the accumulators in copies of the files: the
+    mechanisms the report lists change with them (nothing is typed in by hand)."""
+    accelerators = tmp_path / "accelerators"
+    accelerators.mkdir()
+    for path in (REPO / "accelerators").glob("*.yaml"):
+        text = path.read_text()
+        if path.name == "ws_32x32.yaml":
+            text = text.replace("latency_cycles: 100", "latency_cycles: 150")
+        if path.name == "squeezelerator_rf8.yaml":
+            text = text.replace("rf_entries_per_pe: 8", "rf_entries_per_pe: 4")
+        (accelerators / path.name).write_text(text)
+    study = _common.Study(out_dir=tmp_path / "out", accelerators_dir=accelerators)
+    _published, fits, missing = fidelity.fit_designs(study)
+    assert not missing
+    by_key = {fit.key: fidelity.mechanisms(fit) for fit in fits}
+    assert all(any("DRAM latency 150 cycles + 16 GB/s" in m for m in ms) for ms in by_key.values())
+    assert any(m.startswith("4 accumulators per PE") for m in by_key["hybrid_rf8"])
+    assert any(m.startswith("40% zero weights, skipped in os") for m in by_key["os"])
+    assert any(m.startswith("40% zero weights, never skipped") for m in by_key["ws"])
+    assert any(m.startswith("array 16x16 PEs") for m in by_key["ws"])
+    assert not any("accumulators" in m for m in by_key["ws"])
+
+
+def test_readme_calibration_table_is_the_scripts_output(study):
+    _published, fits, _missing = fidelity.fit_designs(study)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert fidelity.readme_table_in(readme) == fidelity.readme_table(fits), (
+        f"the README's calibration table is stale: run `{fidelity.README_COMMAND}`")
+
+
+def test_readme_table_replacement():
+    text = f"before\n{fidelity.README_MARKER}\n| a |\n|---|\n| 1 |\n\nafter\n"
+    assert fidelity.readme_table_in(text) == "| a |\n|---|\n| 1 |\n"
+    new = fidelity.replace_readme_table(text, "| b |\n|---|\n")
+    assert new == f"before\n{fidelity.README_MARKER}\n| b |\n|---|\n\nafter\n"
+    with pytest.raises(ValueError, match="calibration table"):
+        fidelity.readme_table_in("no table here\n")
+    assert "fidelity" in run_all.SCRIPTS
 
 
 def test_copied_calibration_data_matches_the_reference():
@@ -202,3 +297,15 @@ def test_scripts_are_deterministic(tmp_path):
     second = mac_share.run(_common.Study(out_dir=tmp_path / "b"), networks=["squeezenet_v1.0"])
     for kind in ("csv", "md", "tex", "png"):
         assert first.files[kind].read_bytes() == second.files[kind].read_bytes()
+
+
+def test_energy_split_components_add_up_and_the_buffer_explains_the_dram_gap(study):
+    results = energy_split.runs(study, "squeezenet_v1.0")
+    for result in results.values():
+        row = energy_split.split(result)
+        assert row["total"] == pytest.approx(sum(row[c] for c in energy_split.COMPONENTS))
+    # With the single designs' buffer, the hybrid moves no more DRAM words than the OS-only
+    # design: its extra DRAM energy at 128 KB is the smaller buffer's refetches, not the
+    # dataflow. (Not exactly as many: the tiling is chosen for time, per mode.)
+    big = energy_split.split(results["squeezelerator_rf8 @512K"])
+    assert big["dram"] <= energy_split.split(results["os_16x16"])["dram"] * (1 + 1e-9)

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from hwsim.cli.main import main
+from hwsim.config.accelerator_file import load_accelerator
 from hwsim.errors import InputError
-from hwsim.hardware import Accelerator, Buffer, Dram, EnergyTable, PEArray, Sparsity, load_accelerator
+from hwsim.hardware import Accelerator, Buffer, Dram, EnergyTable, PEArray, Sparsity
 
 REPO = Path(__file__).resolve().parent.parent
 ACCELERATORS = REPO / "accelerators"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from hwsim.cli.main import main
-from hwsim.config.network_file import load_network
 from hwsim.errors import InputError
+from hwsim.inputs import load_network
 
 BASE = """
 name: base net

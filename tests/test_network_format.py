@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from hwsim.config.network_file import load_network
+from hwsim.inputs import load_network
 
 
 @pytest.fixture

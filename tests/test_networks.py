@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.config.network_file import load_network
+from hwsim.inputs import load_network
 
 NETWORKS = Path(__file__).resolve().parent.parent / "networks"
 

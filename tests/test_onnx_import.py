@@ -16,10 +16,12 @@ import yaml  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from hwsim.cli.main import main  # noqa: E402
-from hwsim.config.network_file import load_network, parse_network  # noqa: E402
+from hwsim.config.network_file import parse_network  # noqa: E402
 from hwsim.errors import InputError  # noqa: E402
-from hwsim.importers.onnx_import import _base_name, import_onnx, load_onnx_network  # noqa: E402
+from hwsim.importers.onnx import import_onnx, load_onnx_network  # noqa: E402
+from hwsim.importers.onnx.naming import base_name as _base_name  # noqa: E402
 from hwsim.importers.yaml_writer import network_yaml  # noqa: E402
+from hwsim.inputs import load_network  # noqa: E402
 from hwsim.workload.layer import TensorShape  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -575,7 +577,7 @@ def test_weights_that_disagree_with_the_inferred_shapes_are_reported(tmp_path, c
     g = Graph(512, 13, 13, weights="input")
     x = g.flatten("/flatten/Flatten", g.gap("/avgpool/GlobalAveragePool", "data"))
     g.gemm("/fc/Gemm", x, 100, 10)  # the weights say 100 input features; the graph gives 512
-    with caplog.at_level("WARNING", logger="hwsim.importers.onnx_import"):
+    with caplog.at_level("WARNING", logger="hwsim.importers.onnx"):
         net = load_onnx_network(g.save(tmp_path / "bad_fc.onnx"))
     assert net.layers[-1].macs == 512 * 10  # hwsim counts what the graph computes ...
     assert "layer 'fc'" in caplog.text and "512 input features, the weights have 100" \
@@ -626,7 +628,7 @@ def test_opset_9_clip_attributes_and_conv_weights_that_disagree(tmp_path, caplog
     x = g.node("Sigmoid", "/s/Sigmoid", ["data"], 4)
     g.weight("w", [8, 5, 1, 1])  # the weights expect 5 input channels; the graph gives 4
     g.nodes.append(helper.make_node("Conv", [x, "w"], ["y"], name="/c/Conv", kernel_shape=[1, 1]))
-    with caplog.at_level("WARNING", logger="hwsim.importers.onnx_import"):
+    with caplog.at_level("WARNING", logger="hwsim.importers.onnx"):
         result = import_onnx(g.save(tmp_path / "odd.onnx", outputs=["y"]), skip_unsupported=True)
     assert result.dropped == ("node '/s/Sigmoid' (Sigmoid)",)
     assert "4 input channels per group, the weights have 5" in caplog.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-from fake_results import layer, result
+from result_builders import layer, result
 
 from hwsim.report import plots
 from hwsim.result import EnergyBreakdown as E

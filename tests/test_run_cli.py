@@ -26,7 +26,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_table_and_summary(capsys):
-    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16)
+    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--engine", "event")
     assert status == 0, err
     lines = out.splitlines()
     header = lines[0].split()
@@ -44,7 +44,8 @@ def test_table_and_summary(capsys):
 
 
 def test_json_contract(capsys):
-    status, out, _ = run(capsys, SQUEEZENET, "--accel", SQUEEZELERATOR, "--format", "json")
+    status, out, _ = run(capsys, SQUEEZENET, "--accel", SQUEEZELERATOR, "--format", "json",
+                         "--engine", "event")
     assert status == 0
     data = json.loads(out)
     for key in ("network", "accelerator", "dataflow", "engine", "energy_unit", "layers",
@@ -85,7 +86,8 @@ def test_csv_one_row_per_layer(capsys):
 
 
 def test_out_writes_csv_and_json(capsys, tmp_path):
-    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--out", str(tmp_path / "o"))
+    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--out", str(tmp_path / "o"),
+                           "--engine", "event")
     assert status == 0
     csv_path = tmp_path / "o" / "squeezenet_v1.0__ws_16x16.csv"
     json_path = tmp_path / "o" / "squeezenet_v1.0__ws_16x16.json"
@@ -167,8 +169,10 @@ def test_trace_implies_the_event_engine(capsys, tmp_path):
     assert str(trace) in err
 
 
-def test_event_is_the_default_engine_and_analytic_stays_available(capsys, tmp_path):
-    status, out, _ = run(capsys, SQUEEZENET, "--accel", WS16, "--format", "json")
+def test_analytic_is_the_default_engine_as_in_simulate_and_event_stays_available(capsys, tmp_path):
+    """hwsim run and hwsim.simulate share one default engine (hwsim.result.DEFAULT_ENGINE)."""
+    status, out, _ = run(capsys, SQUEEZENET, "--accel", WS16, "--format", "json",
+                         "--engine", "event")
     assert status == 0
     event = json.loads(out)
     assert event["engine"] == "event"
@@ -176,8 +180,7 @@ def test_event_is_the_default_engine_and_analytic_stays_available(capsys, tmp_pa
     assert layers[0]["start_cycle"] == 0
     assert all(a["end_cycle"] == b["start_cycle"] for a, b in zip(layers, layers[1:]))
     assert event["totals"]["cycles"] == layers[-1]["end_cycle"]
-    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--engine", "analytic",
-                           "--out", str(tmp_path))
+    status, out, err = run(capsys, SQUEEZENET, "--accel", WS16, "--out", str(tmp_path))
     assert status == 0
     assert "analytic engine" in out
     assert (tmp_path / "squeezenet_v1.0__ws_16x16__analytic.json").is_file()
@@ -264,7 +267,7 @@ def test_bug_readme_named_the_out_files_without_the_dataflow(capsys, tmp_path):
     """README: <network stem>__<accelerator stem>[__<dataflow>][__analytic]; the dataflow is
     added only when --dataflow differs from the accelerator's own."""
     status, _, err = run(capsys, SQUEEZENET, "--accel", SQUEEZELERATOR, "--dataflow", "os",
-                         "--format", "json", "--out", str(tmp_path / "a"))
+                         "--format", "json", "--out", str(tmp_path / "a"), "--engine", "event")
     assert status == 0, err
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
         "squeezenet_v1.0__squeezelerator__os.csv", "squeezenet_v1.0__squeezelerator__os.json"]

@@ -12,22 +12,54 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.config.network_file import load_network
+from hwsim.config.accelerator_file import load_accelerator
 from hwsim.dataflow.systolic import (
     DATAFLOWS,
     GemmShape,
-    compute_cycles,
-    compute_cycles_many,
+    SystolicCost,
     conv_gemm,
     fc_gemm,
     layer_gemm,
     systolic_cost,
-    systolic_layer_cost,
 )
-from hwsim.hardware.loader import load_accelerator
+from hwsim.inputs import load_network
 from hwsim.workload.layer import FC, Layer, TensorShape
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+# Helpers only these tests use (moved here from hwsim/dataflow/systolic.py).
+
+def systolic_layer_cost(layer: Layer, array_rows: int, array_cols: int,
+                        dataflow: str) -> SystolicCost:
+    """``systolic_cost`` of an hwsim ``conv`` or ``fc`` layer (see ``layer_gemm``)."""
+    return systolic_cost(layer_gemm(layer), array_rows, array_cols, dataflow)
+
+
+def compute_cycles(gemm: GemmShape, array_rows: int, array_cols: int, dataflow: str) -> int:
+    """Compute cycles only (SCALE-Sim's ``Total Cycles`` without stalls)."""
+    return systolic_cost(gemm, array_rows, array_cols, dataflow).compute_cycles
+
+
+def compute_cycles_many(ofmap_pixels, window, filters, array_rows, array_cols, dataflow,
+                        groups=1):
+    """The closed form written again with numpy broadcasting (an independent check of
+    ``systolic_cost``): an ``int64`` array of the broadcast shape."""
+    import numpy as np
+
+    assert dataflow in DATAFLOWS
+    pq, rsc, k, ar, ac, g = (np.asarray(x, dtype=np.int64) for x in
+                             (ofmap_pixels, window, filters, array_rows, array_cols, groups))
+    if dataflow == "ws":
+        sr, sc, t = rsc, k, pq
+    elif dataflow == "os":
+        sr, sc, t = pq, k, rsc
+    else:
+        sr, sc, t = rsc, pq, k
+    fill = ar if dataflow != "os" else 0
+    fold_cycles = fill + ar + ac + t - 2
+    folds = (-(-sr // ar)) * (-(-sc // ac))
+    return g * (folds * fold_cycles - 1)
 
 # 4x4 ifmap, 1 channel, three 2x2 filters, stride 1: P*Q = 9, R*S*C = 4, K = 3.
 TINY = conv_gemm(4, 4, 2, 2, 1, 3, 1)
@@ -164,7 +196,8 @@ def test_bad_arguments_say_what_is_wrong():
 #   fire2_expand1x1, 55, 55, 1, 1, 16, 64, 1,
 #   fire2_expand3x3, 57, 57, 3, 3, 16, 64, 1,      <- the 55x55 pad-1 layer, pre-padded
 #   mobilenet_pw_14x14x512, 14, 14, 1, 1, 512, 512, 1,
-# a header-only layout.csv ('Layer name,'), and scale_<df>.cfg: ArrayHeight 32, ArrayWidth 32, Ifmap/Filter/OfmapSramSzkB 6144,
+# a header-only layout.csv ('Layer name,'), and scale_<df>.cfg: ArrayHeight 32, ArrayWidth 32,
+# Ifmap/Filter/OfmapSramSzkB 6144,
 # Dataflow <df>, InterfaceBandwidth CALC (the config benchmarks/scalesim_compare.py writes).
 # Values: COMPUTE_REPORT.csv "Total Cycles" (Stall Cycles 0 for every row) and
 # DETAILED_ACCESS_REPORT.csv "SRAM IFMAP Reads", "SRAM Filter Reads", "SRAM OFMAP Writes".

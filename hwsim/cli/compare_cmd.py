@@ -17,10 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hwsim import __version__
+from hwsim._version import __version__
 from hwsim.cli import outputs
-from hwsim.errors import InputError
+from hwsim.errors import InputError, Problem
+from hwsim.hardware.accelerator import Accelerator
 from hwsim.report import compare, tables
+from hwsim.result import DEFAULT_ENGINE, ENGINES
+from hwsim.workload.network import Network
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +57,22 @@ def add_simulation_arguments(parser: argparse.ArgumentParser) -> None:
                         help="accelerator YAML files")
     parser.add_argument("--dataflow", nargs="+", metavar="DF", default=None,
                         help="dataflows to run (default: each accelerator's own)")
-    parser.add_argument("--engine", choices=("analytic", "event"), default="analytic",
+    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                         help="analytic cost model (default) or event-driven schedule")
     parser.add_argument("--input-size", metavar="N|HxW",
                         help="override every network's input height and width")
 
 
 def simulate_grid(networks: Sequence[str], accelerators: Sequence[str],
-                  dataflows: Sequence[str] | None = None, engine: str = "analytic",
+                  dataflows: Sequence[str] | None = None, engine: str = DEFAULT_ENGINE,
                   input_size: Any = None) -> list[Any]:
     """Load every file (all problems first), then simulate network x accelerator x dataflow
     in that order. Bad files raise one InputError listing each file's problems."""
     import hwsim
 
-    loaded_nets, loaded_accs, problems = [], [], []
+    loaded_nets: list[Network] = []
+    loaded_accs: list[Accelerator] = []
+    problems: list[Problem] = []
     for path in networks:
         try:
             loaded_nets.append(hwsim.load_network(path, input_size=input_size))
@@ -81,7 +86,7 @@ def simulate_grid(networks: Sequence[str], accelerators: Sequence[str],
     if problems:
         raise InputError(problems)
     results = []
-    combos = [(n, a, d) for n in loaded_nets for a in loaded_accs for d in (dataflows or [None])]
+    combos = [(n, a, d) for n in loaded_nets for a in loaded_accs for d in (list(dataflows) if dataflows else [None])]
     for index, (net, acc, dataflow) in enumerate(combos, 1):
         log.info("[%d/%d] simulating %s on %s%s", index, len(combos), net.name, acc.name,
                  f" ({dataflow})" if dataflow else "")

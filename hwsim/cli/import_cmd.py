@@ -1,7 +1,7 @@
 """``hwsim import MODEL.onnx [-o NETWORK.yaml] [--input-size N|HxW] [--skip-unsupported]``.
 
 Reads an ONNX model (optional extra: ``pip install 'hwsim[onnx]'``), converts it to hwsim
-layers (see :mod:`hwsim.importers.onnx_import`) and writes a network YAML file, or prints it
+layers (see :mod:`hwsim.importers.onnx`) and writes a network YAML file, or prints it
 to stdout without ``-o``. A one-line summary (layers, parameters, MACs) and the list of
 dropped operators go to stderr.
 """
@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hwsim import __version__
+from hwsim._version import __version__
 from hwsim.errors import InputError
 
 
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.importers.onnx_import import import_onnx
+    from hwsim.importers.onnx import import_onnx
     from hwsim.importers.yaml_writer import network_yaml
 
     output = Path(args.output) if args.output else None

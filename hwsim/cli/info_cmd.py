@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hwsim.config.network_file import load_network
+from hwsim.inputs import load_network
 from hwsim.report import network_info
 
 

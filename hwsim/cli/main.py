@@ -14,10 +14,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from hwsim import __version__
+from hwsim._version import __version__
 from hwsim.errors import HwsimError, InputError
 
-# Sub-command modules, in the order ``hwsim --help`` lists them.
+# Sub-command modules, in the order ``hwsim --help`` lists them. They are imported only when
+# their command runs (and they import the model, plotting or sweep machinery inside their
+# functions): these function-level imports are deliberate, for the command line's start-up
+# speed (``hwsim info`` need not load SimPy, matplotlib or dask).
 COMMANDS = ["info", "run", "import", "compare", "plot", "sweep", "pareto"]
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from hwsim.cli import outputs, sweep_cmd
 from hwsim.cli.compare_cmd import add_simulation_arguments, simulate_grid
 from hwsim.errors import InputError, Problem
+from hwsim.result import Engine
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ def event_schedule(args: argparse.Namespace) -> tuple[Any, str]:
     """The event schedule of one network on one accelerator, and a title for it."""
     import hwsim
 
-    problems = []
+    problems: list[Problem] = []
     try:
         network = hwsim.load_network(args.network, input_size=args.input_size)
     except InputError as exc:
@@ -222,7 +223,7 @@ def event_schedule(args: argparse.Namespace) -> tuple[Any, str]:
         problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    result = hwsim.simulate(network, accelerator, dataflow=args.dataflow, engine="event")
+    result = hwsim.simulate(network, accelerator, dataflow=args.dataflow, engine=Engine.EVENT)
     return result.schedule, f"Event timeline: {network.name} on {accelerator.name}"
 
 

@@ -12,8 +12,9 @@ import argparse
 import sys
 
 from hwsim.cli import outputs
-from hwsim.config.network_file import load_network
 from hwsim.errors import InputError, Problem
+from hwsim.inputs import load_network
+from hwsim.result import DEFAULT_ENGINE, ENGINES, Engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="accelerator YAML file (see accelerators/)")
     parser.add_argument("--dataflow", choices=("ws", "os", "hybrid", "is"),
                         help="override the accelerator's dataflow ('is': systolic arrays only)")
-    parser.add_argument("--engine", choices=("analytic", "event"), default="event",
+    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                         help="event-level scheduler (default: tiles through DMA, buffer and "
                              "array) or the analytic cost model (faster, for sweeps)")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table",
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         problems += exc.problems
     outputs.raise_if_any(problems)     # every problem of the command line at once
-    engine = "event" if (args.trace or args.timeline) else args.engine
+    engine = Engine.EVENT if (args.trace or args.timeline) else args.engine
     result = hwsim.simulate(network, accelerator, dataflow=args.dataflow, engine=engine)
     writer = {"table": run_report.to_table, "csv": run_report.to_csv,
               "json": run_report.to_json}[args.format]

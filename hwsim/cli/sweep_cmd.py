@@ -12,8 +12,10 @@ import sys
 from typing import Any
 
 from hwsim.errors import InputError
-from hwsim.sweep.runner import ENGINES, EXECUTORS, Outcome, Task, check_jobs, default_jobs, run_sweep
+from hwsim.result import ENGINES, Engine
+from hwsim.sweep.runner import EXECUTORS, check_jobs, default_jobs, run_sweep
 from hwsim.sweep.spec import load_sweep
+from hwsim.sweep.tasks import Outcome, Task
 
 MAX_ERROR_LINES = 20
 
@@ -29,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                         help="worker processes (default, and 0: all cores, here "
                              f"{default_jobs()})")
-    parser.add_argument("--engine", choices=ENGINES, default="analytic",
+    parser.add_argument("--engine", choices=ENGINES, default=Engine.ANALYTIC,
                         help="simulation engine (default: analytic)")
     parser.add_argument("--executor", choices=EXECUTORS, default="local",
                         help="local processes or a Dask cluster (default: local)")

@@ -14,7 +14,7 @@ import ast
 import math
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -29,8 +29,8 @@ _CMPOPS = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
     ast.Gt: operator.gt, ast.GtE: operator.ge,
 }
-_FUNCS = {"min": min, "max": max, "int": int, "round": round, "ceil": math.ceil,
-          "floor": math.floor, "abs": abs}
+_FUNCS: dict[str, Callable[..., Any]] = {"min": min, "max": max, "int": int, "round": round,
+                                         "ceil": math.ceil, "floor": math.floor, "abs": abs}
 
 
 class ExpressionError(ValueError):
@@ -114,9 +114,9 @@ def _eval(node: ast.AST, env: Mapping[str, Any], source: str) -> Any:
         return all(values) if isinstance(node.op, ast.And) else any(values)
     if isinstance(node, ast.Compare):
         left = _eval(node.left, env, source)
-        for op, comparator in zip(node.ops, node.comparators):
+        for cmp, comparator in zip(node.ops, node.comparators):
             right = _eval(comparator, env, source)
-            func = _CMPOPS.get(type(op))
+            func = _CMPOPS.get(type(cmp))
             if func is None:
                 raise ExpressionError(f"comparison not allowed in '{source}'")
             if not func(left, right):

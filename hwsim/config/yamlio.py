@@ -104,6 +104,46 @@ def want_bool(value: Any, place: str, problems: ProblemCollector) -> bool | None
     return None
 
 
+def want_str(value: Any, place: str, problems: ProblemCollector) -> str | None:
+    if isinstance(value, str):
+        return value
+    problems.add(place, f"expected a string, got {describe_value(value)}")
+    return None
+
+
+def want_non_negative(value: Any, place: str, problems: ProblemCollector) -> float | int | None:
+    """A finite number >= 0; records a problem and returns None if not."""
+    number = want_number(value, place, problems, positive=False)
+    if number is None:
+        return None
+    if number < 0:
+        problems.add(place, f"must not be negative, got {value!r}")
+        return None
+    return number
+
+
+def want_fraction(value: Any, place: str, problems: ProblemCollector) -> float | None:
+    """A number in [0, 1) as a float; records a problem and returns None if not."""
+    number = want_number(value, place, problems, positive=False)
+    if number is None:
+        return None
+    if not 0 <= number < 1:
+        problems.add(place, f"must be a fraction in [0, 1), got {value!r}")
+        return None
+    return float(number)
+
+
+def want_names(value: Any, place: str, problems: ProblemCollector, *,
+               what: str = "names") -> tuple[str, ...] | None:
+    """A name or a list of names, as a tuple; records a problem and returns None if not."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    problems.add(place, f"expected a list of {what}, got {describe_value(value)}")
+    return None
+
+
 def want_choice(value: Any, place: str, problems: ProblemCollector,
                 choices: Iterable[str]) -> str | None:
     choices = list(choices)
@@ -132,4 +172,5 @@ def describe_value(value: Any) -> str:
 
 
 __all__ = ["read_yaml", "join", "check_keys", "want_mapping", "want_number", "want_bool",
-           "want_choice", "describe_value"]
+           "want_choice", "want_str", "want_non_negative", "want_fraction", "want_names",
+           "describe_value"]

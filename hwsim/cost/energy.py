@@ -7,10 +7,15 @@ the dot product of the action counts from ``model.py`` with the per-action energ
 * ``mac``   = effective MACs x ``mac`` + vector-unit operations x ``vector_op``
   (zero weights skipped by the dataflow spend no MAC energy);
 * ``rf``    = register-file accesses x ``rf_access``;
-* ``array`` = inter-PE transfers (neighbour hops and broadcast deliveries) x ``inter_pe``;
+* ``array`` = inter-PE transfers x ``inter_pe``: one per neighbour hop, and one per word a
+  buffer puts on a bus (a broadcast to N PEs is one transfer, not N);
 * ``glb``   = global-buffer reads and writes (array side and DMA side) x ``glb_access``;
 * ``dram``  = DRAM words read and written x ``dram_word``;
 * ``leakage`` = cycles x ``leakage_per_cycle``.
+
+Each action is counted once, where it happens; the dataflows document their counts with a
+worked example each (``hwsim/dataflow/ws.py``, ``os.py``). The defaults of the table are the
+Eyeriss ratios (MAC 1, RF 1, inter-PE 2, GLB 6, DRAM 200 per 16-bit word).
 
 The unit is the table's (``mac``: multiples of one 16-bit MAC; or ``pJ``). The same counts
 can be re-priced for another technology by passing another table.

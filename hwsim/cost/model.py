@@ -6,7 +6,7 @@ operand, DRAM bytes) and cycles only; ``energy.py`` prices them.
 How a layer is costed
 ---------------------
 * **conv and FC** run on the PE array. The dataflow strategy (``hwsim.dataflow``) gives the
-  array's cycles and on-chip accesses; :func:`~hwsim.dataflow.base.search_tiling` gives the
+  array's cycles and on-chip accesses; :func:`~hwsim.cost.tiling.search_tiling` gives the
   DRAM tiles and traffic of the fastest tiling that fits the global buffer. A fused BatchNorm /
   activation runs on the vector unit as results leave the array (overlapped; it only
   matters if the vector unit is slower than the array). ``layer_setup_cycles`` are added to
@@ -38,25 +38,21 @@ networks repeat shapes and sweeps repeat networks.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping as TMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from hwsim.cost.dram_tiles import NoTileFits, best_tiling, enumerate_tilings, tile_runs_of
-from hwsim.cost.tiles import TileRun, runs_time, transfer_cycles
+from hwsim.cost.dram_tiles import enumerate_tilings, tile_runs_of
+from hwsim.cost.tiles import TileRun
+from hwsim.cost.tiling import Tiling, TilingError, search_dram_tiles
+from hwsim.cost.timing import Timing, layer_timing
 from hwsim.dataflow import hybrid
-from hwsim.dataflow.base import (
-    ConvShape,
-    MachineParams,
-    Mapping,
-    Tiling,
-    TilingError,
-    ceil_div,
-    registered_dataflows,
-    strategy_for,
-)
+from hwsim.dataflow.base import ConvShape, MachineParams, Mapping
+from hwsim.dataflow.registry import registered_dataflows, strategy_for
+from hwsim.hardware.names import Dataflow
 from hwsim.workload import layer as L
-from hwsim.workload.layer import Layer
+from hwsim.workload.layer import Layer, ceil_div
 
 ARRAY = "array"
 VECTOR = "vector"
@@ -99,7 +95,7 @@ class AccessCounts:
         return self.dram_input_read_words + self.dram_weight_read_words + self.dram_output_write_words
 
     def to_dict(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,42 +176,31 @@ def _hybrid_cost(shape: ConvShape, vector_ops: int, machine: MachineParams) -> L
     return _replace_alternatives(best, alternatives)
 
 
+#: The order in which hybrid tries the modes (a tie goes to the one tried first).
+_MODE_ORDER: dict[str, int] = {Dataflow.WS: 0, Dataflow.OS: 1, Dataflow.IS: 2}
+
+
 def _mode_order(name: str) -> tuple[int, str]:
-    return ({"ws": 0, "os": 1, "is": 2}.get(name, 9), name)
+    return (_MODE_ORDER.get(name, 9), name)
 
 
 def _replace_alternatives(cost: LayerCost, alternatives: dict[str, float]) -> LayerCost:
-    import dataclasses
-
     return dataclasses.replace(cost, alternatives=alternatives)
-
-
-def _whole_budget_bytes(m: MachineParams) -> int:
-    """The whole global buffer (a one-tile layer may use all of it)."""
-    return m.tile_budget_bytes * 2 if m.double_buffering else m.tile_budget_bytes
 
 
 def _dram_tiles(shape: ConvShape, m: MachineParams, k_unit: int, p_unit: int, c_unit: int,
                 compute: int, writeback: int, setup: int
                 ) -> tuple[Tiling, tuple[TileRun, ...], float, float, float, float]:
-    """The fastest DRAM tiling (``hwsim.cost.dram_tiles``), its tiles, and the layer's
-    memory time (transfers x latency + bytes / bandwidth), time, fill and drain."""
+    """The fastest DRAM tiling (:func:`~hwsim.cost.tiling.search_dram_tiles`), its tiles,
+    and the layer's memory time, time, fill and drain (:func:`~hwsim.cost.timing.layer_timing`)."""
     wb = m.word_bytes
-    try:
-        t = best_tiling(shape, m.tile_budget_bytes // wb, _whole_budget_bytes(m) // wb, k_unit,
-                        p_unit, c_unit, float(compute), float(setup), wb,
-                        float(m.dram_latency_cycles), m.dram_bytes_per_cycle,
-                        m.double_buffering)
-    except NoTileFits as exc:
-        raise TilingError(str(exc)) from None
+    timing = Timing.from_machine(m)
+    whole = m.tile_budget_bytes * 2 if m.double_buffering else m.tile_budget_bytes
+    t = search_dram_tiles(shape, m.tile_budget_bytes // wb, k_unit, p_unit, c_unit,
+                          float(compute), timing, whole // wb, float(setup))
     runs = tile_runs_of(t, compute, writeback, setup, wb, t.footprint_words * wb)
-    cycles, fill, drain = runs_time(runs, m.dram_latency_cycles, m.dram_bytes_per_cycle,
-                                    m.double_buffering)
-    memory = transfer_cycles(runs, m.dram_latency_cycles, m.dram_bytes_per_cycle)
-    tiling = Tiling(t.order, t.kt, t.pt, t.ct, t.footprint_words, t.input_words,
-                    t.weight_words, t.output_words, t.n_tiles, t.first_load_words(),
-                    t.last_store_words())
-    return tiling, runs, memory, cycles, fill, drain
+    memory, cycles, fill, drain = layer_timing(runs, timing)
+    return Tiling.of(t), runs, memory, cycles, fill, drain
 
 
 @lru_cache(maxsize=16384)
@@ -274,7 +259,7 @@ def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCo
 
 def clear_caches() -> None:
     """Forget cached costs (tests and benchmarks)."""
-    for fn in (_array_cost, _vector_cost, _hybrid_cost, enumerate_tilings):
+    for fn in (_array_cost, _vector_cost, _hybrid_cost, enumerate_tilings, search_dram_tiles):
         fn.cache_clear()
 
 

@@ -112,14 +112,14 @@ def steps_time(segments: Sequence[tuple[Sequence[TimedStep], int]],
     """Time of tiles given as segments (a pattern of runs repeated ``repeat`` times), in
     closed form (module docstring). A pattern repeated r > 2 times costs its two outer
     repetitions plus (r - 2) times one repetition between two identical ones."""
-    segments = [(tuple(p), r) for p, r in segments if p and r > 0]
-    if not segments:
+    segs = [(tuple(p), r) for p, r in segments if p and r > 0]
+    if not segs:
         return 0.0
     if not double_buffering:
-        return sum(r * sum(n * (a + c + d) for n, a, c, d in p) for p, r in segments)
+        return sum(r * sum(n * (a + c + d) for n, a, c, d in p) for p, r in segs)
     flat: list[TimedStep] = []
     extra = 0.0
-    for pattern, repeat in segments:
+    for pattern, repeat in segs:
         flat.extend(pattern * min(repeat, 2))
         if repeat > 2:
             extra += (repeat - 2) * _sum_steps(pattern, pattern[-1][3], pattern[0][1])

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-NAME = "hybrid"
+from hwsim.hardware.names import Dataflow
+
+NAME = Dataflow.HYBRID
 
 
 def choose(costs: Sequence[Any]) -> Any:

@@ -136,22 +136,16 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from hwsim.workload.layer import CONV, FC, Layer
-
-if TYPE_CHECKING:  # numpy is imported lazily, by compute_cycles_many only
-    import numpy as np
+from hwsim.hardware.names import Dataflow
+from hwsim.workload.layer import CONV, FC, Layer, ceil_div
 
 #: The dataflows SCALE-Sim models: weight-, output- and input-stationary.
-DATAFLOWS = ("ws", "os", "is")
+DATAFLOWS = (Dataflow.WS, Dataflow.OS, Dataflow.IS)
 
 #: SCALE-Sim's word size in bytes: every operand element is one byte.
 WORD_BYTES = 1
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 def _check_positive(**values: int) -> None:
@@ -257,9 +251,9 @@ def layer_gemm(layer: Layer) -> GemmShape:
 def array_dims(gemm: GemmShape, dataflow: str) -> tuple[int, int, int]:
     """``(Sr, Sc, T)``: the GEMM dimensions laid over the array rows, its columns, and time."""
     _check_dataflow(dataflow)
-    if dataflow == "ws":
+    if dataflow == Dataflow.WS:
         return gemm.window, gemm.filters, gemm.ofmap_pixels
-    if dataflow == "os":
+    if dataflow == Dataflow.OS:
         return gemm.ofmap_pixels, gemm.filters, gemm.window
     return gemm.window, gemm.ofmap_pixels, gemm.filters
 
@@ -267,7 +261,7 @@ def array_dims(gemm: GemmShape, dataflow: str) -> tuple[int, int, int]:
 def cycles_per_fold(array_rows: int, array_cols: int, temporal: int, dataflow: str) -> int:
     """``L``: one fold's cycles, fill and drain included (see the module docstring)."""
     _check_dataflow(dataflow)
-    if dataflow == "os":
+    if dataflow == Dataflow.OS:
         return array_rows + array_cols + temporal - 2
     return 2 * array_rows + array_cols + temporal - 2
 
@@ -362,14 +356,14 @@ def systolic_cost(gemm: GemmShape, array_rows: int, array_cols: int,
     """
     _check_positive(array_rows=array_rows, array_cols=array_cols)
     sr, sc, t = array_dims(gemm, dataflow)
-    row_folds = _ceil_div(sr, array_rows)
-    col_folds = _ceil_div(sc, array_cols)
+    row_folds = ceil_div(sr, array_rows)
+    col_folds = ceil_div(sc, array_cols)
     fold_cycles = cycles_per_fold(array_rows, array_cols, t, dataflow)
     g = gemm.groups
     pq, rsc, k = gemm.ofmap_pixels, gemm.window, gemm.filters
-    if dataflow == "ws":
+    if dataflow == Dataflow.WS:
         ifmap, filt, ofmap = col_folds * pq * rsc, rsc * k, row_folds * pq * k
-    elif dataflow == "os":
+    elif dataflow == Dataflow.OS:
         ifmap, filt, ofmap = col_folds * pq * rsc, row_folds * rsc * k, pq * k
     else:
         ifmap, filt, ofmap = pq * rsc, col_folds * rsc * k, row_folds * pq * k
@@ -381,43 +375,7 @@ def systolic_cost(gemm: GemmShape, array_rows: int, array_cols: int,
         ifmap_sram_reads=g * ifmap, filter_sram_reads=g * filt, ofmap_sram_writes=g * ofmap)
 
 
-def systolic_layer_cost(layer: Layer, array_rows: int, array_cols: int,
-                        dataflow: str) -> SystolicCost:
-    """:func:`systolic_cost` of an hwsim ``conv`` or ``fc`` layer (see :func:`layer_gemm`)."""
-    return systolic_cost(layer_gemm(layer), array_rows, array_cols, dataflow)
-
-
-def compute_cycles(gemm: GemmShape, array_rows: int, array_cols: int, dataflow: str) -> int:
-    """Compute cycles only (SCALE-Sim's ``Total Cycles`` without stalls)."""
-    return systolic_cost(gemm, array_rows, array_cols, dataflow).compute_cycles
-
-
-def compute_cycles_many(ofmap_pixels: Any, window: Any, filters: Any, array_rows: Any,
-                        array_cols: Any, dataflow: str, groups: Any = 1) -> np.ndarray:
-    """Compute cycles for many layers and/or arrays at once (numpy, broadcasting).
-
-    Every argument but ``dataflow`` may be an int or an integer array; the result is an
-    ``int64`` array of the broadcast shape. For sweeps; no validation beyond the dataflow.
-    """
-    import numpy as np
-
-    _check_dataflow(dataflow)
-    pq, rsc, k, ar, ac, g = (np.asarray(x, dtype=np.int64) for x in
-                             (ofmap_pixels, window, filters, array_rows, array_cols, groups))
-    if dataflow == "ws":
-        sr, sc, t = rsc, k, pq
-    elif dataflow == "os":
-        sr, sc, t = pq, k, rsc
-    else:
-        sr, sc, t = rsc, pq, k
-    fill = ar if dataflow != "os" else 0
-    fold_cycles = fill + ar + ac + t - 2
-    folds = (-(-sr // ar)) * (-(-sc // ac))
-    return g * (folds * fold_cycles - 1)
-
-
 __all__ = [
     "DATAFLOWS", "WORD_BYTES", "GemmShape", "SystolicCost", "conv_gemm", "fc_gemm",
-    "layer_gemm", "array_dims", "cycles_per_fold", "systolic_cost", "systolic_layer_cost",
-    "compute_cycles", "compute_cycles_many",
+    "layer_gemm", "array_dims", "cycles_per_fold", "systolic_cost",
 ]

@@ -1,10 +1,11 @@
-"""The systolic array's dataflows as strategies of the cost model (registry glue).
+"""The systolic array's dataflows as strategies of the cost model.
 
 ``hwsim/dataflow/systolic.py`` computes, in SCALE-Sim's conventions, a layer's folds,
 compute cycles and SRAM accesses on a ``rows x cols`` systolic array in WS, OS or IS. This
-module wraps that result in the cost model's :class:`~hwsim.dataflow.base.Mapping` and
-registers the three dataflows for ``microarchitecture: systolic``, so that the shared DRAM
-tiling, timing, energy and reports apply unchanged. Nothing is recomputed here: the array
+module wraps that result in the cost model's :class:`~hwsim.dataflow.base.Mapping` (the
+registry, ``registry.py``, lists one :class:`SystolicStrategy` per dataflow for
+``microarchitecture: systolic``), so that the shared DRAM tiling, timing, energy and reports
+apply unchanged. Nothing is recomputed here: the array
 cycles are SCALE-Sim's ``Total Cycles`` for the layer, the global-buffer reads and writes
 its ifmap / filter / ofmap SRAM counts (final outputs written once; partial sums of the
 extra row folds read and written on chip).
@@ -18,9 +19,9 @@ consume ``rows // (R*S)`` input channels per fold; OS and IS consume the output 
 
 from __future__ import annotations
 
-from hwsim.dataflow.base import ConvShape, MachineParams, Mapping, register
+from hwsim.dataflow.base import ConvShape, MachineParams, Mapping
 from hwsim.dataflow.systolic import DATAFLOWS, GemmShape, systolic_cost
-from hwsim.hardware.accelerator import SYSTOLIC
+from hwsim.hardware.names import Dataflow
 
 
 class SystolicStrategy:
@@ -38,9 +39,9 @@ class SystolicStrategy:
         cost = systolic_cost(gemm, m.rows, m.cols, self.name)
         macs = s.macs
         Q = s.out_width
-        if self.name == "ws":
+        if self.name == Dataflow.WS:
             k_unit, p_unit, c_unit = m.cols, 1, max(1, m.rows // RS)
-        elif self.name == "os":
+        elif self.name == Dataflow.OS:
             k_unit, p_unit, c_unit = m.cols, max(1, m.rows // Q), s.in_channels
         else:
             k_unit, p_unit, c_unit = s.out_channels, max(1, m.cols // Q), max(1, m.rows // RS)
@@ -52,7 +53,7 @@ class SystolicStrategy:
             passes=cost.folds,
             spatial_utilization=cost.mapping_efficiency,
             effective_macs=macs * m.density(self.name),
-            rf_accesses=float(macs * (2 if self.name == "os" else 1)),
+            rf_accesses=float(macs * (2 if self.name == Dataflow.OS else 1)),
             inter_pe_transfers=2.0 * macs,
             glb_input_reads=float(cost.ifmap_sram_reads),
             glb_weight_reads=float(cost.filter_sram_reads),
@@ -68,6 +69,4 @@ class SystolicStrategy:
         )
 
 
-STRATEGIES = {name: register(SYSTOLIC, SystolicStrategy(name)) for name in DATAFLOWS}
-
-__all__ = ["SystolicStrategy", "STRATEGIES"]
+__all__ = ["SystolicStrategy"]

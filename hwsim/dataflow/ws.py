@@ -25,24 +25,50 @@ columns; partial sums accumulate in the global buffer between passes.
 * Zero weights cannot be skipped in time (the weight sits in its PE whatever its value);
   when WS is listed in ``skip_zero_weights_in`` only the MAC energy of zero weights is saved.
 
-Accesses per layer (words): every MAC reads its PE's weight register (RF) and receives its
-input and passes its partial sum to the next PE (2 inter-PE transfers); the global buffer
-delivers each input word once per column fold and kernel position, each weight once, and
-reads and writes a partial sum per output for every pass after the first.
+Accesses (words), counted once per action (Eyeriss method)
+----------------------------------------------------------
+* MACs: every MAC is performed (energy of zero weights is saved only when WS is listed in
+  ``skip_zero_weights_in``; the time never is).
+* Register file: the weight sits in an RF entry of its PE: one write when a pass loads it
+  (each weight is loaded once: ``weight_words``), one read per MAC.
+* Array (inter-PE and buffer-to-array transfers; one transfer per word put on a bus however
+  many PEs hear it, one per neighbour hop):
+  - inputs: the broadcast buffer puts one word per active row per pixel and pass on the
+    row's bus, heard by all its columns: ``col_folds * R * S * P * Q * C`` transfers, not one
+    per MAC;
+  - weights: one transfer per weight loaded (``weight_words``);
+  - partial sums: per pass, pixel and active column, ``rows_used - 1`` hops down the adder
+    chain plus the exit from the column: summed over the passes exactly one per MAC (a
+    partly used column exits after its last used row: the idle PEs below are bypassed);
+  - a partial sum coming back from the global buffer into a column for the next fold:
+    one transfer, ``(row_folds * R * S - 1) * outputs``.
+* Global buffer: each input word once per column fold and kernel position (the same words
+  the row buses carry), each weight once, and between the ``row_folds * R * S`` reduction
+  folds (input-channel folds and kernel positions) one read and one write of each output's
+  partial sum per fold after the first; the final outputs are written once.
+
+Worked example (``tests/test_energy.py``): 1x1 conv, 3 -> 2 channels, 2x2 map, on a 2x2
+array. Two row folds (2 + 1 input channels), one column fold, 2 passes of 4 pixels. MACs
+2 x 4 x 3 = 24; RF 24 weight reads + 6 weight loads = 30; array 12 input words (4 pixels x
+3 channels) + 6 weights + partial sums (pass 1: 2 columns x 4 pixels x (1 hop + exit) = 16,
+pass 2: 2 x 4 x (0 + exit) = 8, i.e. 24 = one per MAC) + 8 re-entries = 50 (was 2 x 24 =
+48 when every MAC counted an input and a partial-sum transfer); GLB 12 input reads + 6
+weight reads + 8 psum reads + 8 psum writes + 8 output writes.
 
 Legend: K output channels, C input channels, G groups, P x Q output, R x S kernel.
 """
 
 from __future__ import annotations
 
-from hwsim.dataflow.base import ConvShape, MachineParams, Mapping, ceil_div, register
-from hwsim.hardware.accelerator import BROADCAST
+from hwsim.dataflow.base import ConvShape, MachineParams, Mapping
+from hwsim.hardware.names import Dataflow
+from hwsim.workload.layer import ceil_div
 
 
 class WeightStationary:
     """The WS strategy (see the module docstring)."""
 
-    name = "ws"
+    name: str = Dataflow.WS
 
     def map(self, s: ConvShape, m: MachineParams) -> Mapping:
         G = s.groups
@@ -68,6 +94,11 @@ class WeightStationary:
         spatial = macs / (passes * PQ * m.rows * m.cols)
         outputs = s.output_words
         accumulations = row_folds * RS  # passes contributing to each output
+        input_words = col_folds * RS * PQ * s.in_channels  # one row-bus word per row, pixel, pass
+        psum_reentries = (accumulations - 1) * outputs     # old partial sums back into a column
+        # Partial sums: per pass, pixel and column, rows_used - 1 hops down the adder chain
+        # plus the exit; summed over passes that is one transfer per MAC.
+        transfers = input_words + s.weight_words + macs + psum_reentries
         desc = (f"WS: rows = input channels ({Cg}{f' x {packed} groups' if packed > 1 else ''}"
                 f" of {m.rows}), columns = output channels ({min(Kg * packed, m.cols)} of {m.cols}); "
                 f"{passes} passes ({group_passes} group x {row_folds} row x {col_folds} column "
@@ -80,8 +111,8 @@ class WeightStationary:
             spatial_utilization=min(1.0, spatial),
             effective_macs=macs * m.density(self.name),
             rf_accesses=macs + s.weight_words,
-            inter_pe_transfers=2.0 * macs,
-            glb_input_reads=float(col_folds * RS * PQ * s.in_channels),
+            inter_pe_transfers=float(transfers),
+            glb_input_reads=float(input_words),
             glb_weight_reads=float(s.weight_words),
             glb_psum_reads=float((accumulations - 1) * outputs),
             glb_psum_writes=float((accumulations - 1) * outputs),
@@ -98,6 +129,6 @@ class WeightStationary:
         )
 
 
-WS = register(BROADCAST, WeightStationary())
+WS = WeightStationary()
 
 __all__ = ["WeightStationary", "WS"]

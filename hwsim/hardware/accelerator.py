@@ -30,19 +30,23 @@ in ``hwsim/dataflow/systolic.py``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-BROADCAST = "broadcast"
-SYSTOLIC = "systolic"
-MICROARCHITECTURES = (BROADCAST, SYSTOLIC)
+from hwsim.hardware.names import BROADCAST, DATAFLOWS_BY_MICROARCHITECTURE, MICROARCHITECTURES, SYSTOLIC
 
-#: Dataflows each microarchitecture accepts (``hybrid`` = the faster of the others per layer).
-DATAFLOWS_BY_MICROARCHITECTURE: Mapping[str, tuple[str, ...]] = {
-    BROADCAST: ("ws", "os", "hybrid"),
-    SYSTOLIC: ("ws", "os", "is", "hybrid"),
-}
+HYBRID = "hybrid"
+
+
+def accepted_dataflows(microarchitecture: str, *, hybrid: bool = True) -> tuple[str, ...]:
+    """The dataflows a ``microarchitecture`` accepts, in order (``()`` for an unknown one).
+
+    The one statement of the dataflow-vs-microarchitecture rule. ``hybrid=False`` leaves out
+    ``hybrid``, which picks among the others per layer rather than being a dataflow of its
+    own (what :attr:`Accelerator.dataflows` lists and ``skip_zero_weights_in`` may name)."""
+    accepted = DATAFLOWS_BY_MICROARCHITECTURE.get(microarchitecture, ())
+    return accepted if hybrid else tuple(d for d in accepted if d != HYBRID)
+
 
 ENERGY_UNITS = ("mac", "pJ")
 
@@ -234,12 +238,12 @@ class Accelerator:
         if self.microarchitecture not in MICROARCHITECTURES:
             raise ValueError(f"Accelerator.microarchitecture must be one of {MICROARCHITECTURES}, "
                              f"got {self.microarchitecture!r}")
-        allowed = DATAFLOWS_BY_MICROARCHITECTURE[self.microarchitecture]
+        allowed = accepted_dataflows(self.microarchitecture)
         if self.dataflow not in allowed:
             raise ValueError(f"Accelerator.dataflow must be one of {allowed} on a "
                              f"{self.microarchitecture} array, got {self.dataflow!r}")
         for df in self.sparsity.skip_zero_weights_in:
-            if df not in allowed or df == "hybrid":
+            if df not in accepted_dataflows(self.microarchitecture, hybrid=False):
                 raise ValueError(f"Sparsity.skip_zero_weights_in: {df!r} is not a dataflow of a "
                                  f"{self.microarchitecture} array")
         _positive("Accelerator", clock_mhz=self.clock_mhz)
@@ -268,8 +272,7 @@ class Accelerator:
     @property
     def dataflows(self) -> tuple[str, ...]:
         """The dataflows this machine can run (``hybrid`` excluded)."""
-        return tuple(d for d in DATAFLOWS_BY_MICROARCHITECTURE[self.microarchitecture]
-                     if d != "hybrid")
+        return accepted_dataflows(self.microarchitecture, hybrid=False)
 
     def with_changes(self, **changes: Any) -> Accelerator:
         """A copy with fields replaced; nested fields as ``'pe_array.rows': 32``."""
@@ -315,5 +318,5 @@ class Accelerator:
 
 
 __all__ = ["Accelerator", "PEArray", "Buffer", "Dram", "VectorUnit", "Sparsity", "EnergyTable",
-           "BROADCAST", "SYSTOLIC", "MICROARCHITECTURES", "DATAFLOWS_BY_MICROARCHITECTURE",
-           "ENERGY_UNITS"]
+           "BROADCAST", "SYSTOLIC", "HYBRID", "MICROARCHITECTURES", "DATAFLOWS_BY_MICROARCHITECTURE",
+           "accepted_dataflows", "ENERGY_UNITS"]

@@ -37,7 +37,7 @@ from typing import Any
 
 from hwsim.errors import InputError, Problem
 from hwsim.report.tables import Column
-from hwsim.result import ENERGY_COMPONENTS
+from hwsim.result import ENERGY_COMPONENTS, TOTAL_COLUMN, SimulationResult
 
 DIMENSIONS = ("accelerator", "network", "dataflow")
 # What a row and its baseline must share, by the dimension the baseline names.
@@ -47,13 +47,21 @@ SHARE_HEADERS = {"mac": "MAC", "rf": "RF", "array": "inter-PE", "glb": "GLB", "d
                  "leakage": "leakage"}
 
 
-def _stem(path: Any) -> str:
-    return Path(str(path)).stem if path else ""
+# The run's values in a comparison row: row key -> hwsim.result.TOTAL_COLUMNS name, in the
+# order the CSV lists them.
+RESULT_KEYS: dict[str, str] = {
+    "macs": "macs", "cycles": "cycles", "latency_ms": "latency_ms", "energy": "energy_total",
+    "energy_unit": "energy_unit", **{f"energy_{c}": f"energy_{c}" for c in ENERGY_COMPONENTS},
+    "utilization": "utilization", "dram_bytes": "dram_bytes"}
+_INTEGER_KEYS = ("macs", "dram_bytes")
 
 
-def _dataflow_name(result: Any) -> str:
-    value = getattr(result, "dataflow", None)
-    return str(value) if value else "default"
+def _stem(path: str) -> str:
+    return Path(path).stem if path else ""
+
+
+def _dataflow_name(result: SimulationResult) -> str:
+    return result.dataflow or "default"
 
 
 def row_label(network: str, accelerator: str, dataflow: str | None = None) -> str:
@@ -62,44 +70,37 @@ def row_label(network: str, accelerator: str, dataflow: str | None = None) -> st
     return f"{label} [{dataflow}]" if dataflow and dataflow != "default" else label
 
 
-def _names(result: Any) -> dict[str, set[str]]:
+def _names(result: SimulationResult) -> dict[str, set[str]]:
     """Every name a row answers to, per dimension (lower case)."""
     net, acc = result.network, result.accelerator
     names = {
-        "network": {net.name, _stem(getattr(net, "path", ""))},
-        "accelerator": {acc.name, _stem(getattr(acc, "path", "")),
-                        _stem(getattr(acc, "source_path", ""))},
+        "network": {net.name, _stem(net.path)},
+        "accelerator": {acc.name, _stem(acc.path)},
         "dataflow": {_dataflow_name(result)},
     }
     return {k: {v.lower() for v in vs if v} for k, vs in names.items()}
 
 
-def _record(result: Any) -> dict[str, Any]:
+def _record(result: SimulationResult) -> dict[str, Any]:
     net, acc = result.network, result.accelerator
-    energy = result.energy
-    total = energy.total
     record: dict[str, Any] = {
-        "label": row_label(net.name, acc.name, getattr(result, "dataflow", None)),
+        "label": row_label(net.name, acc.name, result.dataflow),
         "network": net.name,
         "accelerator": acc.name,
         "dataflow": _dataflow_name(result),
         "params": int(net.params),
-        "macs": int(net.macs),
-        "cycles": float(result.total_cycles),
-        "latency_ms": float(result.latency_ms),
-        "energy": float(total),
-        "energy_unit": str(getattr(result, "energy_unit", "") or ""),
-        "utilization": float(result.utilization),
-        "dram_bytes": int(result.dram_bytes),
     }
+    for key, name in RESULT_KEYS.items():
+        value = TOTAL_COLUMN[name].get(result)
+        record[key] = (int(value) if key in _INTEGER_KEYS else str(value or "")
+                       if key == "energy_unit" else float(value))
+    total = record["energy"]
     for component in ENERGY_COMPONENTS:
-        value = float(getattr(energy, component))
-        record[f"energy_{component}"] = value
-        record[f"share_{component}"] = value / total if total else 0.0
+        record[f"share_{component}"] = record[f"energy_{component}"] / total if total else 0.0
     return record
 
 
-def compare(results: Sequence[Any], baseline: str | None = None) -> list[dict[str, Any]]:
+def compare(results: Sequence[SimulationResult], baseline: str | None = None) -> list[dict[str, Any]]:
     """One record per result (in order) with ``speedup``, ``energy_ratio`` and ``baseline``
     (the baseline row's label) added. See the module docstring for the baseline rules."""
     if not results:
@@ -175,9 +176,8 @@ def comparison_columns(records: Sequence[Mapping[str, Any]], *,
     """Columns for :func:`compare` records. Display formats show the energy split as shares
     (components that are zero in every row are left out); CSV gets every raw value."""
     if fmt == "csv":
-        keys = (["network", "accelerator", "dataflow", "params", "macs", "cycles", "latency_ms",
-                 "energy", "energy_unit"] + [f"energy_{c}" for c in ENERGY_COMPONENTS]
-                + ["utilization", "dram_bytes", "speedup", "energy_ratio", "baseline"])
+        keys = (["network", "accelerator", "dataflow", "params", *RESULT_KEYS]
+                + ["speedup", "energy_ratio", "baseline"])
         return [Column(k, k) for k in keys]
     units = {r["energy_unit"] for r in records}
     scale, prefix = energy_scale(r["energy"] for r in records)

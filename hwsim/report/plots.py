@@ -24,6 +24,8 @@ The figures:
 * :func:`accuracy_figure`: accuracy against latency and against energy, circle area
   proportional to the parameter count.
 * :func:`ratio_figure`: grouped bars of ratios (speed-ups, energy reductions) with a line at 1.
+* :func:`parity_figure`: predicted against reference values, log-log, one marker per point and
+  a marker and colour per series, with the y = x line and a relative-error band.
 """
 
 from __future__ import annotations
@@ -226,7 +228,7 @@ def per_layer_panels(panels: Sequence[tuple[str, Sequence[LayerSeries]]], title:
             for slot, s in with_util:
                 look = style(slot)
                 handles.append(twin.plot(
-                    range(len(layers)), [100.0 * u for u in s.utilization], color=look["color"],
+                    range(len(layers)), [100.0 * u for u in s.utilization or ()], color=look["color"],
                     marker=look["marker"], markersize=3, linestyle=look["linestyle"],
                     linewidth=1.2, markeredgecolor="black", markeredgewidth=0.4,
                     path_effects=[patheffects.withStroke(linewidth=2.6, foreground="white")],
@@ -488,6 +490,52 @@ def ratio_figure(groups: Sequence[str], series: Mapping[str, Sequence[float | No
     return figure
 
 
+# --- predicted vs reference -----------------------------------------------------------------
+
+def parity_figure(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], unit: str,
+                  band: float = 0.10, title: str = "") -> Figure:
+    """Predicted (y) against reference (x) on log-log axes: ``series`` maps a label to its
+    (reference, predicted) values, all in ``unit`` (e.g. "thousands of cycles"). The y = x line
+    and the band within +/- ``band`` of it are drawn; each series has its own marker and colour."""
+    values = [v for ref, pred in series.values() for v in (*ref, *pred)]
+    if not values or min(values) <= 0:
+        raise ValueError("parity_figure needs at least one point, every value positive")
+    for label, (ref, pred) in series.items():
+        if len(ref) != len(pred):
+            raise ValueError(f"series {label!r}: {len(ref)} reference but {len(pred)} predicted values")
+    figure = _new_figure(5.6, 5.0)
+    ax = figure.subplots()
+    lo = 10 ** (math.floor(math.log10(min(values) / 1.25) * 4) / 4)
+    hi = 10 ** (math.ceil(math.log10(max(values) * 1.25) * 4) / 4)
+    line = [lo, hi]
+    low_edge, high_edge = [x * (1 - band) for x in line], [x * (1 + band) for x in line]
+    ax.fill_between(line, low_edge, high_edge, color="0.85", linewidth=0,
+                    label=f"within +/- {band:.0%}", zorder=1)
+    for edge in (low_edge, high_edge):
+        ax.plot(line, edge, color="0.45", linewidth=0.6, linestyle="--", zorder=1)
+    ax.plot(line, line, color="black", linewidth=0.9, label="predicted = published", zorder=2)
+    for index, (label, (ref, pred)) in enumerate(series.items()):
+        look = style(index)
+        ax.scatter(ref, pred, s=26, color=look["color"], marker=look["marker"], edgecolor="black",
+                   linewidth=0.4, label=label, zorder=3 + index)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _plain_log_ticks(ax.xaxis)
+    _plain_log_ticks(ax.yaxis)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xlabel(f"published ({unit})", fontsize=FONT)
+    ax.set_ylabel(f"predicted ({unit})", fontsize=FONT)
+    ax.tick_params(labelsize=FONT_SMALL)
+    ax.grid(which="both", linewidth=0.3, alpha=0.5)
+    ax.legend(fontsize=FONT_SMALL, loc="upper left", framealpha=0.9)
+    if title:
+        ax.set_title(title, fontsize=FONT)
+    return figure
+
+
 __all__ = ["OKABE_ITO", "style", "LayerSeries", "layer_series", "array_layers", "per_layer_figure", "per_layer_panels",
            "energy_figure", "Roof", "RooflinePoint", "roofline_points", "roofline_figure",
-           "AccuracyPoint", "accuracy_figure", "ratio_figure", "share_figure", "save_figure", "FORMATS"]
+           "AccuracyPoint", "accuracy_figure", "ratio_figure", "parity_figure", "share_figure",
+           "save_figure", "FORMATS"]

@@ -6,7 +6,7 @@ the layer is compute- or memory-bound, and its energy. The summary gives the tot
 (cycles, latency at the clock, energy and its breakdown), the first convolution's share of
 time and energy, the slowest layers, and the assumptions the result depends on. CSV has one
 row per layer with full-precision values and units in the column names; JSON is
-:meth:`hwsim.pipeline.SimulationResult.to_dict` (the documented contract).
+:meth:`hwsim.result.SimulationResult.to_dict` (the documented contract).
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ import json
 import textwrap
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from hwsim.report.text import format_table, human, percent
-from hwsim.result import ENERGY_COMPONENTS
+from hwsim.result import ENERGY_COMPONENTS, FLAT_LAYER_COLUMNS, Engine, LayerResult, SimulationResult
 
 NAME_WIDTH = 30
 TABLE_HEADERS = ("layer", "type", "MACs", "dataflow", "cycles", "util", "DRAM B", "MAC/B",
@@ -31,7 +30,7 @@ def _bytes(value: float) -> str:
     return human(value) if value else "0"
 
 
-def layer_rows(result: Any) -> list[list[str]]:
+def layer_rows(result: SimulationResult) -> list[list[str]]:
     rows = []
     for r in result.layers:
         array = r.macs > 0
@@ -44,7 +43,7 @@ def layer_rows(result: Any) -> list[list[str]]:
     return rows
 
 
-def to_table(result: Any) -> str:
+def to_table(result: SimulationResult) -> str:
     """The per-layer table followed by the summary (lines wrapped at :data:`WIDTH`)."""
     headers = TABLE_HEADERS[:-1] + (f"energy ({result.energy_unit})",)
     table = format_table(headers, layer_rows(result), align="llrlrrrrlr",
@@ -76,24 +75,24 @@ def _wrap(lines: list[str]) -> list[str]:
     return out
 
 
-def first_conv(result: Any) -> Any | None:
+def first_conv(result: SimulationResult) -> LayerResult | None:
     for r in result.layers:
         if r.mac_class == "first_conv":
             return r
     return None
 
 
-def assumption_lines(result: Any) -> list[str]:
+def assumption_lines(result: SimulationResult) -> list[str]:
     """What the numbers depend on: the machine's open choices and the engine's rules."""
     acc = result.accelerator
     lines: list[str] = []
     lines.extend(f"  - {a}" for a in acc.assumptions())
     lines.append("  - layers run one after another; each reads its inputs from DRAM and writes "
                  "its output back (no fusion across layers)")
-    if result.engine == "analytic":
+    if result.engine == Engine.ANALYTIC:
         lines.append("  - analytic time: max(fill + compute + drain, memory + one tile) per layer, "
                      "bounded by compute + memory")
-    elif result.engine == "event" and getattr(result, "schedule", None) is not None:
+    elif result.engine == Engine.EVENT and result.schedule is not None:
         machine = result.schedule.machine
         lines.append("  - event time: tiles through one in-order DMA channel (DRAM latency once "
                      "per layer), the array and a "
@@ -103,7 +102,7 @@ def assumption_lines(result: Any) -> list[str]:
     return lines
 
 
-def summary_lines(result: Any) -> list[str]:
+def summary_lines(result: SimulationResult) -> list[str]:
     """Totals, the first conv's share and the slowest layers."""
     acc = result.accelerator
     energy = result.energy
@@ -141,29 +140,22 @@ def summary_lines(result: Any) -> list[str]:
     return lines
 
 
-CSV_COLUMNS = ("name", "type", "mac_class", "dataflow", "macs", "effective_macs", "vector_ops",
-               "cycles", "compute_cycles", "memory_cycles", "utilization", "dram_read_bytes",
-               "dram_write_bytes", "dram_bytes", "arithmetic_intensity", "bound")
-
-
-def to_csv(result: Any) -> str:
-    """One row per layer; energy columns are ``energy_<component>`` in the energy unit."""
+def to_csv(result: SimulationResult) -> str:
+    """One row per layer (:data:`hwsim.result.FLAT_LAYER_COLUMNS`); energy columns are
+    ``energy_<component>`` in the energy unit."""
     out = io.StringIO()
-    energy_cols = [f"energy_{c}" for c in ENERGY_COMPONENTS] + ["energy_total"]
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(list(CSV_COLUMNS) + energy_cols)
+    writer.writerow([c.name for c in FLAT_LAYER_COLUMNS])
     for r in result.layers:
-        values = [getattr(r, c) for c in CSV_COLUMNS]
-        e = r.energy.to_dict()
-        writer.writerow(values + [e[c] for c in ENERGY_COMPONENTS] + [e["total"]])
+        writer.writerow([c.get(r) for c in FLAT_LAYER_COLUMNS])
     return out.getvalue()
 
 
-def to_json(result: Any) -> str:
+def to_json(result: SimulationResult) -> str:
     return json.dumps(result.to_dict(), indent=2) + "\n"
 
 
-def output_stem(result: Any) -> str:
+def output_stem(result: SimulationResult) -> str:
     """``<network file stem>__<accelerator file stem>[__<dataflow>][__analytic]`` for output
     files (the default engine, event, adds nothing)."""
     net = Path(result.network.path).stem if result.network.path else result.network.name
@@ -171,12 +163,12 @@ def output_stem(result: Any) -> str:
     stem = f"{net}__{acc}"
     if result.dataflow != result.accelerator.dataflow:
         stem += f"__{result.dataflow}"
-    if result.engine != "event":
+    if result.engine != Engine.EVENT:
         stem += f"__{result.engine}"
     return stem.replace(" ", "_")
 
 
-def write_outputs(result: Any, directory: str | Path) -> list[Path]:
+def write_outputs(result: SimulationResult, directory: str | Path) -> list[Path]:
     """Write ``<stem>.csv`` and ``<stem>.json`` into ``directory`` (created if needed)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ Figures are built without ``pyplot``; save them with :func:`hwsim.report.plots.s
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,8 @@ from matplotlib.figure import Figure
 from hwsim.report.plots import MARKERS, OKABE_ITO
 from hwsim.sweep.pareto import Objective, pareto_rows
 
-REDUCERS = {"min": min, "max": max, "mean": lambda v: sum(v) / len(v)}
+REDUCERS: dict[str, Callable[[list[float]], float]] = {
+    "min": min, "max": max, "mean": lambda v: sum(v) / len(v)}
 
 LABELS = {"latency_ms": "latency (ms)", "total_cycles": "cycles",
           "energy_total": "energy", "area_pes": "PEs", "area_buffer_bytes": "on-chip bytes",

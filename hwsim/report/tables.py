@@ -136,7 +136,7 @@ def to_latex(columns: Sequence[Column], records: Sequence[Mapping[str, Any]], *,
         out.append(rf"\label{{{label}}}")
     out += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
             " & ".join(c.title(latex=True) for c in columns) + r" \\", r"\midrule"]
-    for record, row in zip(records, _cells(columns, records, thousands=r"\,")):
+    for row in _cells(columns, records, thousands=r"\,"):
         cells = []
         for column, cell in zip(columns, row):
             if not cell:

@@ -55,7 +55,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import simpy
@@ -165,11 +165,12 @@ def strip_leading_loads(runs: tuple[TileRun, ...], num_bytes: float) -> tuple[Ti
     tile from the first; a partly affected run is split."""
     out: list[TileRun] = []
     left = num_bytes
-    for run in runs:
+    for first in runs:
+        run: TileRun | None = first
         while left > 0 and run is not None:
             take = min(run.load_bytes, left)
             left -= take
-            out.append(dataclasses.replace(run, count=1, load_bytes=run.load_bytes - take))
+            out.append(dataclasses.replace(run, count=1, load_bytes=int(run.load_bytes - take)))
             run = dataclasses.replace(run, count=run.count - 1) if run.count > 1 else None
         if run is not None:
             out.append(run)
@@ -407,7 +408,11 @@ class _LayerRun:
         self.store_end[block.last_store] = m + (k - 1) * period + d
         self.block_start[block.first_compute] = (m, unit_start)
         done = self._event(self.block_done, block.first_compute)
-        env.timeout(unit_end - m).callbacks.append(lambda _event: done.succeed())
+
+        def finish(_event: Any) -> None:
+            done.succeed()
+
+        env.timeout(unit_end - m).callbacks.append(finish)
         if dma_end > m:
             yield env.timeout(dma_end - m)
         busy = k * (a + d)
@@ -492,9 +497,3 @@ class _LayerRun:
                         args={"tiles": k, "writeback_cycles_per_tile": tile.writeback_cycles})
         self._event(self.computed, block.last_compute).succeed()
 
-
-def items_summary(items: Iterable[ScheduleItem]) -> dict[str, int]:
-    """Counts that say how big a schedule is (for logs and benchmarks)."""
-    items = tuple(items)
-    return {"layers": len(items), "runs": sum(len(i.tiles) for i in items),
-            "tiles": sum(i.num_tiles for i in items)}

@@ -22,27 +22,38 @@ per entry).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
-from hwsim.errors import InputError
+from hwsim.config.accelerator_file import parse_accelerator
+from hwsim.config.network_file import parse_network
+from hwsim.cost.tiling import TilingError
+from hwsim.errors import InputError, Problem
+from hwsim.hardware.accelerator import Accelerator
+from hwsim.inputs import load_network
+from hwsim.pipeline import simulate
+from hwsim.result import TOTAL_COLUMN, SimulationResult
 from hwsim.sweep import results as R
-from hwsim.sweep.runner import Outcome, Task
 from hwsim.sweep.spec import NetworkRef, SweepSpec, apply_overrides
+from hwsim.sweep.tasks import Outcome, Task
+from hwsim.workload.network import Network
 
 log = logging.getLogger(__name__)
 
 # Per-process cache of parsed networks: (file, digest, input size) -> Network. Lives as long
 # as the worker process, so every task after the first finds its networks parsed.
-_NETWORKS: dict[tuple[str, str, str], Any] = {}
+_NETWORKS: dict[tuple[str, str, str], Network] = {}
+
+# Errors that mean "this combination is not a valid machine for this network": bad input, and
+# the cost model's "no tile fits the global buffer".
+_INVALID_ERRORS: tuple[type[BaseException], ...] = (InputError, TilingError)
 
 
-def load_network_ref(ref: NetworkRef) -> Any:
+def load_network_ref(ref: NetworkRef) -> Network:
     """The Network of ``ref``, parsed once per process."""
     key = (ref.file, ref.digest, repr(ref.input_size))
     network = _NETWORKS.get(key)
     if network is None:
-        from hwsim.config.network_file import load_network, parse_network
-
         if ref.data is not None:
             network = parse_network(ref.data, ref.file, input_size=ref.input_size)
         else:
@@ -51,10 +62,8 @@ def load_network_ref(ref: NetworkRef) -> Any:
     return network
 
 
-def build_accelerator(task: Task) -> Any:
+def build_accelerator(task: Task) -> Accelerator:
     """The configuration's validated Accelerator; InputError if the combination is invalid."""
-    from hwsim.hardware.loader import parse_accelerator
-
     data = apply_overrides(task.accelerator_data, task.config.overrides)
     origins = dict(task.accelerator_origins)
     for path, _value in task.config.overrides:
@@ -62,7 +71,7 @@ def build_accelerator(task: Task) -> Any:
     return parse_accelerator(data, task.accelerator_file, origins)
 
 
-def area_buffer_bytes(accelerator: Any) -> int:
+def area_buffer_bytes(accelerator: Accelerator) -> int:
     """On-chip storage in bytes: global + preload + broadcast buffers + register files."""
     buffer = accelerator.buffer
     kib = buffer.global_kib + buffer.preload_kib + buffer.broadcast_kib
@@ -70,29 +79,17 @@ def area_buffer_bytes(accelerator: Any) -> int:
     return int(round(kib * 1024)) + rf_bytes
 
 
-def metrics(result: Any, accelerator: Any) -> dict[str, Any]:
+def metrics(result: SimulationResult, accelerator: Accelerator) -> dict[str, Any]:
     """The metric columns of one results row."""
-    energy = result.energy
-    row: dict[str, Any] = {
-        "total_cycles": result.total_cycles,
-        "latency_ms": result.latency_ms,
-        "energy_unit": accelerator.energy.unit,
-        "utilization": result.utilization,
-        "total_macs": result.total_macs,
-        "dram_bytes": result.dram_bytes,
-        "area_pes": accelerator.pes,
-        "area_buffer_bytes": area_buffer_bytes(accelerator),
-    }
-    for name, value in energy.to_dict().items():
-        row[f"energy_{name}"] = value
+    row: dict[str, Any] = {column: TOTAL_COLUMN[name].get(result)
+                           for column, name in R.RESULT_METRICS.items()}
+    row["area_pes"] = accelerator.pes
+    row["area_buffer_bytes"] = area_buffer_bytes(accelerator)
     return row
 
 
 def evaluate_task(task: Task) -> list[Outcome]:
     """Run every network of ``task`` on its configuration (see the module docstring)."""
-    import hwsim
-
-    invalid_errors = _invalid_errors()
     try:
         accelerator = build_accelerator(task)
     except InputError as exc:
@@ -101,9 +98,9 @@ def evaluate_task(task: Task) -> list[Outcome]:
     for ref in task.networks:
         try:
             network = load_network_ref(ref)
-            result = hwsim.simulate(network, accelerator, engine=task.engine)
+            result = simulate(network, accelerator, engine=task.engine)
             outcomes.append(Outcome(ref.label, metrics=metrics(result, accelerator)))
-        except invalid_errors as exc:
+        except _INVALID_ERRORS as exc:
             outcomes.append(Outcome(ref.label, R.INVALID, error=str(exc)))
         except Exception as exc:  # noqa: BLE001 - recorded as an internal error, retried
             log.debug("simulation failed: %s on %s", ref.label, task.config.key, exc_info=True)
@@ -111,23 +108,10 @@ def evaluate_task(task: Task) -> list[Outcome]:
     return outcomes
 
 
-def _invalid_errors() -> tuple[type[BaseException], ...]:
-    """Errors that mean "this combination is not a valid machine for this network": bad
-    input, and the cost model's "no tile fits the global buffer"."""
-    try:
-        from hwsim.dataflow.base import TilingError
-    except ImportError:  # pragma: no cover - the cost model always has it
-        return (InputError,)
-    return (InputError, TilingError)
-
-
 def preflight(spec: SweepSpec) -> None:
     """Check, before a sweep starts, what would make every configuration fail: networks
     that do not load and axis paths the accelerator format does not know. One InputError
     (naming the sweep file and the axis) lists every such problem."""
-    from hwsim.errors import Problem
-    from hwsim.hardware.loader import parse_accelerator
-
     problems: list[Problem] = []
     for ref in spec.networks:
         try:
@@ -149,14 +133,10 @@ def preflight(spec: SweepSpec) -> None:
         raise InputError(problems)
 
 
-def _network_problems(spec: SweepSpec, ref: NetworkRef, exc: InputError) -> list[Any]:
+def _network_problems(spec: SweepSpec, ref: NetworkRef, exc: InputError) -> list[Problem]:
     """The problems of a network that does not load. When the network loads at its own
     input size, the sweep's ``input_size`` is to blame: each problem is reported at that
     place of the sweep file too (``s.yaml: networks[0].input_size: 5 does not fit ...``)."""
-    from dataclasses import replace
-
-    from hwsim.errors import Problem
-
     if ref.input_size is None:
         return list(exc.problems)
     try:

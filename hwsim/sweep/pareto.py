@@ -14,7 +14,7 @@ checked against the front found so far with one vectorised comparison, O(n * fro
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,8 @@ from hwsim.errors import InputError, Problem
 from hwsim.sweep.results import CONFIG_COLUMNS, ID_COLUMNS, parameter_columns, require_numeric
 
 AGGREGATES = ("sum", "mean", "max")
+_AGGREGATORS: dict[str, Callable[[list[Any]], Any]] = {
+    "sum": sum, "max": max, "mean": lambda v: sum(v) / len(v)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +159,7 @@ def aggregate_by_config(rows: Sequence[Mapping[str, Any]], columns: Iterable[str
             if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
                 combined[column] = None
                 continue
-            combined[column] = {"sum": sum, "max": max,
-                                "mean": lambda v: sum(v) / len(v)}[how](values)
+            combined[column] = _AGGREGATORS[how](values)
         out.append(combined)
     return out
 

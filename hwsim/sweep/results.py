@@ -29,15 +29,18 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
+from hwsim.result import ENERGY_COMPONENTS
 
 log = logging.getLogger(__name__)
 
 ID_COLUMNS = ("config_key", "network", "engine")
-ENERGY_COLUMNS = ("energy_total", "energy_mac", "energy_rf", "energy_array", "energy_glb",
-                  "energy_dram", "energy_leakage")
-METRIC_COLUMNS = ("total_cycles", "latency_ms") + ENERGY_COLUMNS + (
-    "energy_unit", "utilization", "total_macs", "dram_bytes", "area_pes", "area_buffer_bytes",
-    "hwsim_version")
+ENERGY_COLUMNS = ("energy_total", *(f"energy_{c}" for c in ENERGY_COMPONENTS))
+# The run's totals in a results row: sweep column -> hwsim.result.TOTAL_COLUMNS name.
+RESULT_METRICS: dict[str, str] = {
+    "total_cycles": "cycles", "latency_ms": "latency_ms", **{c: c for c in ENERGY_COLUMNS},
+    "energy_unit": "energy_unit", "utilization": "utilization", "total_macs": "macs",
+    "dram_bytes": "dram_bytes"}
+METRIC_COLUMNS = (*RESULT_METRICS, "area_pes", "area_buffer_bytes", "hwsim_version")
 ERROR_COLUMNS = ("kind", "error", "hwsim_version")
 # Metrics that are numbers (all but the unit and the version).
 NUMERIC_METRICS = tuple(c for c in METRIC_COLUMNS if c not in ("energy_unit", "hwsim_version"))
@@ -351,7 +354,7 @@ def parameter_columns(columns: Iterable[str]) -> list[str]:
 
 
 __all__ = ["CsvLog", "ID_COLUMNS", "METRIC_COLUMNS", "CONFIG_COLUMNS", "ENERGY_COLUMNS",
-           "ERROR_COLUMNS",
+           "ERROR_COLUMNS", "RESULT_METRICS",
            "INVALID", "INTERNAL", "results_header", "errors_header", "errors_path",
            "format_cell", "parse_cell", "read_rows", "read_table", "parameter_columns",
            "numeric_columns", "require_numeric", "is_errors_header", "NUMERIC_METRICS"]

@@ -7,7 +7,7 @@ and identical layer shapes (the repeated blocks of SqueezeNext, the fire modules
 costed once per machine. Workers keep loaded networks for their whole life (see
 ``evaluate.py``), so the YAML is parsed once per process, not once per task.
 
-An *evaluator* turns a task into one :class:`Outcome` per network: metrics, or an error of
+An *evaluator* turns a task (``hwsim.sweep.tasks``) into one :class:`Outcome` per network: metrics, or an error of
 kind ``invalid`` (the combination is not a valid machine: reported, skipped, not retried) or
 ``internal`` (something unexpected: reported, retried on the next run). The default evaluator
 is :func:`hwsim.sweep.evaluate.evaluate_task`; tests inject a stub. The evaluator must be a
@@ -28,58 +28,25 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hwsim import __version__
+from hwsim._version import __version__
 from hwsim.errors import HwsimError, InputError, Problem
+from hwsim.result import ENGINES, Engine
 from hwsim.sweep import results as R
-from hwsim.sweep.spec import Config, NetworkRef, SweepSpec
+from hwsim.sweep.evaluate import evaluate_task
+from hwsim.sweep.spec import NetworkRef, SweepSpec
+from hwsim.sweep.tasks import Evaluator, Outcome, Task
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("analytic", "event")
 EXECUTORS = ("local", "dask")
 IN_FLIGHT_PER_WORKER = 4
 # How long to wait for a Dask scheduler before giving up (seconds).
 CONNECT_TIMEOUT_S = 15.0
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    """One configuration and the networks to evaluate on it, with everything a worker
-    needs: the base accelerator's data (so workers need not read files), the files that
-    wrote its keys and the sweep file (for messages), and the engine."""
-
-    config: Config
-    networks: tuple[NetworkRef, ...]
-    accelerator_file: str
-    accelerator_data: Any
-    engine: str
-    accelerator_origins: Mapping[str, str] = field(default_factory=dict)
-    sweep_file: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """The result of one network on one configuration: ``metrics`` (column -> value) when
-    ``kind`` is ``ok``, else ``kind`` (``invalid`` or ``internal``) and ``error``."""
-
-    network: str
-    kind: str = "ok"
-    metrics: dict[str, Any] | None = None
-    error: str = ""
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("ok", R.INVALID, R.INTERNAL):
-            raise ValueError(f"Outcome.kind must be ok, invalid or internal, not {self.kind!r}")
-        if self.kind == "ok" and self.metrics is None:
-            raise ValueError("an ok Outcome needs metrics")
-
-
-Evaluator = Callable[[Task], Sequence[Outcome]]
 
 
 @dataclass
@@ -153,7 +120,7 @@ def plan(spec: SweepSpec, engine: str, done: set[tuple[str, str, str]]) -> tuple
 
 
 def run_sweep(spec: SweepSpec, out: str | Path, *, evaluate: Evaluator | None = None,
-              engine: str = "analytic", executor: str = "local", jobs: int | None = None,
+              engine: str = Engine.ANALYTIC, executor: str = "local", jobs: int | None = None,
               scheduler: str | None = None,
               progress: Callable[[int, int], None] | None = None,
               on_error: Callable[[Task, Outcome], None] | None = None,
@@ -177,7 +144,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, evaluate: Evaluator | None = 
     if scheduler and executor != "dask":
         raise InputError([Problem("--scheduler", "", "only used with --executor dask")])
     if evaluate is None:
-        from hwsim.sweep.evaluate import evaluate_task as evaluate
+        evaluate = evaluate_task
     jobs = check_jobs(jobs)
     if connect_timeout_s is None:
         connect_timeout_s = CONNECT_TIMEOUT_S
@@ -404,5 +371,5 @@ def _run_dask_client(tasks: Sequence[Task], evaluate: Evaluator, jobs: int,
             cluster.close()
 
 
-__all__ = ["Task", "Outcome", "Evaluator", "SweepSummary", "run_sweep", "plan",
-           "default_jobs", "check_jobs", "ENGINES", "EXECUTORS", "CONNECT_TIMEOUT_S"]
+__all__ = ["SweepSummary", "run_sweep", "plan",
+           "default_jobs", "check_jobs", "EXECUTORS", "CONNECT_TIMEOUT_S"]

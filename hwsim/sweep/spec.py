@@ -36,16 +36,21 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.config import yamlio
-from hwsim.config.network_file import parse_input_size, read_network_data
-from hwsim.config.yamlio import check_keys, join, want_choice, want_mapping, want_number
+from hwsim.config.accelerator_file import read_accelerator_data
+from hwsim.config.input_size import parse_input_size
+from hwsim.config.network_file import read_network_data
+from hwsim.config.schema import choice, count, field_value, integer
+from hwsim.config.yamlio import check_keys, join, want_mapping, want_number
 from hwsim.errors import InputError, ProblemCollector
-from hwsim.hardware.loader import read_accelerator_data
 from hwsim.sweep.results import ERROR_COLUMNS, ID_COLUMNS, METRIC_COLUMNS
 
 TOP_KEYS = {"name", "description", "accelerator", "networks", "axes", "mode", "samples", "seed"}
 AXIS_KEYS = {"name", "path", "values", "range"}
 NETWORK_KEYS = {"file", "name", "input_size"}
 MODES = ("grid", "random")
+MODE = choice(MODES, default="grid")
+SAMPLES = count()
+SEED = integer(default=0)
 # Columns the results and errors files have besides the axes (see results.py): an axis is a
 # column too, so its name must differ from all of them.
 RESERVED_COLUMNS = frozenset((*ID_COLUMNS, *METRIC_COLUMNS, *ERROR_COLUMNS))
@@ -308,18 +313,16 @@ def parse_sweep(data: Any, file: str = "<sweep>", base_dir: str | Path | None = 
     groups = _axes(data.get("axes"), accelerator_data, accelerator_file, problems) \
         if "axes" in data else ()
 
-    mode = want_choice(data.get("mode", "grid"), "mode", problems, MODES) or "grid"
+    mode = field_value(data, "mode", MODE, problems)
     samples = None
     if mode == "random":
         if "samples" not in data:
             problems.add("samples", "missing: mode 'random' needs the number of samples")
         else:
-            samples = want_number(data["samples"], "samples", problems, integer=True)
+            samples = field_value(data, "samples", SAMPLES, problems)
     elif "samples" in data:
         problems.add("samples", "only used with 'mode: random'")
-    seed = 0
-    if "seed" in data:
-        seed = want_number(data["seed"], "seed", problems, integer=True, positive=False) or 0
+    seed = field_value(data, "seed", SEED, problems)
     name = data.get("name", Path(file).stem)
     if not isinstance(name, str):
         problems.add("name", "expected a string")

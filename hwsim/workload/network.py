@@ -202,8 +202,8 @@ def _infer(spec: LayerSpec, in_shapes: tuple[TensorShape, ...], *, first_conv: b
     """Shapes of one layer from its inputs' shapes; raises _ShapeError on a mismatch."""
     a = dict(spec.attrs)
     kind = spec.type
-    common = dict(name=spec.name, type=kind, inputs=spec.inputs, in_shapes=in_shapes,
-                  bn=bool(a.get("bn", False)), activation=a.get("activation"))
+    common: dict[str, Any] = dict(name=spec.name, type=kind, inputs=spec.inputs, in_shapes=in_shapes,
+                                  bn=bool(a.get("bn", False)), activation=a.get("activation"))
     if kind in (L.CONCAT, L.ADD):
         if len(in_shapes) < 2:
             raise _ShapeError(f"{kind} needs at least two inputs, got {len(in_shapes)}")

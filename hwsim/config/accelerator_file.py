@@ -1,0 +1,160 @@
+"""Reading accelerator YAML files into validated :class:`Accelerator` records.
+
+The format (every key optional unless stated; defaults are those of the dataclasses in
+``accelerator.py``; units are in the key names)::
+
+    name: ws_16x16                 # default: the file name
+    description: ...
+    base: ws_32x32.yaml            # optional: start from another file (path relative to this
+                                   # file); keys written here override it, section by section
+    microarchitecture: broadcast   # broadcast (the study's array) | systolic (SCALE-Sim style)
+    dataflow: ws                   # ws | os | hybrid (systolic: ws | os | is | hybrid)
+    clock_mhz: 1000
+    data_width_bits: 16
+    layer_setup_cycles: 0          # fixed array cost per layer
+    pe_array: {rows: 16, cols: 16, rf_entries_per_pe: 8, pack_groups: false}
+    buffer: {global_kib: 512, preload_kib: 8, broadcast_kib: 8, double_buffering: true,
+             weight_prefetch: true, input_words_per_cycle: 32, weight_words_per_cycle: 32,
+             psum_words_per_cycle: 32, output_words_per_cycle: 32}
+    dram: {bandwidth_gb_per_s: 16, latency_cycles: 100}
+    vector_unit: {lanes: 16}
+    sparsity: {zero_weight_fraction: 0.4, skip_zero_weights_in: [os]}
+    energy: {unit: mac, mac: 1, rf_access: 1, inter_pe: 2, glb_access: 6, dram_word: 200,
+             vector_op: 1, leakage_per_cycle: 0}
+
+Every problem of a file (unknown key with the closest known one, wrong type, out of range,
+a dataflow the microarchitecture does not have, a missing or circular ``base``) is collected
+and raised as one :class:`~hwsim.errors.InputError` naming the file that wrote the value and
+its key path, e.g. ``accelerators/x.yaml: dram.bandwidth_gbps: unknown key (did you mean
+'bandwidth_gb_per_s'?)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hwsim.config import schema as S
+from hwsim.config.inherit import BaseRules, resolve_base
+from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
+from hwsim.hardware.accelerator import (
+    ENERGY_UNITS,
+    MICROARCHITECTURES,
+    Accelerator,
+    Buffer,
+    Dram,
+    EnergyTable,
+    PEArray,
+    Sparsity,
+    VectorUnit,
+    accepted_dataflows,
+)
+
+#: Each section: the record it builds and its keys. Defaults are the records' own.
+SECTIONS: dict[str, tuple[type, dict[str, S.Field]]] = {
+    "pe_array": (PEArray, {"rows": S.integer(1), "cols": S.integer(1),
+                           "rf_entries_per_pe": S.integer(1), "pack_groups": S.boolean()}),
+    "buffer": (Buffer, {"global_kib": S.positive(), "preload_kib": S.positive(),
+                        "broadcast_kib": S.positive(), "double_buffering": S.boolean(),
+                        "weight_prefetch": S.boolean(),
+                        "input_words_per_cycle": S.integer(1),
+                        "weight_words_per_cycle": S.integer(1),
+                        "psum_words_per_cycle": S.integer(1),
+                        "output_words_per_cycle": S.integer(1)}),
+    "dram": (Dram, {"bandwidth_gb_per_s": S.positive(), "latency_cycles": S.integer(0)}),
+    "vector_unit": (VectorUnit, {"lanes": S.integer(1)}),
+    "sparsity": (Sparsity, {"zero_weight_fraction": S.fraction(),
+                            "skip_zero_weights_in": S.names("dataflow names")}),
+    "energy": (EnergyTable, {"unit": S.choice(ENERGY_UNITS), "mac": S.non_negative(),
+                             "rf_access": S.non_negative(), "inter_pe": S.non_negative(),
+                             "glb_access": S.non_negative(), "dram_word": S.non_negative(),
+                             "vector_op": S.non_negative(),
+                             "leakage_per_cycle": S.non_negative()}),
+}
+#: The whole format: top-level keys and the sections.
+SCHEMA: S.Schema = {
+    "name": S.string(), "description": S.string(), "base": S.string(),
+    "microarchitecture": S.choice(MICROARCHITECTURES), "dataflow": S.string(),
+    "clock_mhz": S.positive(), "data_width_bits": S.integer(8),
+    "layer_setup_cycles": S.integer(0),
+    **{key: S.Section(fields) for key, (_cls, fields) in SECTIONS.items()},
+}
+#: A file inherits everything from its ``base`` but its name and description; sections
+#: merge key by key, this file winning.
+BASE_RULES = BaseRules(
+    not_inherited=frozenset({"name", "description"}),
+    cycle="circular base: {chain}",
+    not_found="base file '{raw}' not found (looked for {path})",
+    not_a_mapping="expected a mapping of accelerator keys at the top")
+
+
+class _Problems(ProblemCollector):
+    """Problems attributed to the file that wrote each key (a base or the file itself)."""
+
+    def __init__(self, origins: Mapping[str, str], default_file: str):
+        super().__init__(default_file)
+        self.origins = origins
+
+    def add(self, place: str, message: str) -> None:
+        file = self.origins.get(place)
+        if file is None:  # a section or a missing key: attribute to the section's writer
+            file = self.origins.get(place.split(".")[0], self.file)
+        self.problems.append(Problem(file, place, message))
+
+
+def parse_accelerator(data: Mapping[str, Any], file: str = "<accelerator>",
+                      origins: Mapping[str, str] | None = None) -> Accelerator:
+    """Build an Accelerator from (merged) YAML data; one InputError lists every problem.
+
+    Every rule of the records' ``__post_init__`` is checked here first, so that a problem
+    is reported once, at the key (and in the file) that wrote it; the records' own checks
+    stay as invariants for machines built in code."""
+    problems = _Problems(origins or {}, file)
+    if not isinstance(data, Mapping):
+        raise InputError([Problem(file, "", "expected a mapping of accelerator keys at the top")])
+    fields = S.check_fields(data, "", problems, SCHEMA)
+    sections = {key: fields.pop(key) for key in SECTIONS if key in fields}
+    _check_machine(fields, sections, problems)
+    problems.raise_if_any()
+    fields.pop("base", None)
+    fields.setdefault("name", Path(file).stem)
+    built = {key: cls(**sections.get(key, {})) for key, (cls, _fields) in SECTIONS.items()}
+    return Accelerator(path=file, **fields, **built)
+
+
+def _check_machine(top: dict[str, Any], sections: Mapping[str, Any],
+                   problems: ProblemCollector) -> None:
+    """The rules between keys: the dataflows the microarchitecture has, the word width."""
+    micro = top.get("microarchitecture", "broadcast")
+    allowed = accepted_dataflows(micro)
+    if "dataflow" in top and top["dataflow"] not in allowed:
+        hint = ""
+        if top["dataflow"] == "is":
+            hint = " ('is' exists on a systolic array only: microarchitecture: systolic)"
+        problems.add("dataflow", f"expected one of {', '.join(allowed)} on a {micro} array, "
+                                 f"got '{top['dataflow']}'" + (hint or did_you_mean(top["dataflow"], allowed)))
+        top.pop("dataflow")
+    for df in sections.get("sparsity", {}).get("skip_zero_weights_in", ()):
+        if df not in accepted_dataflows(micro, hybrid=False):
+            problems.add("sparsity.skip_zero_weights_in",
+                         f"'{df}' is not a dataflow of a {micro} array (accepted: "
+                         f"{', '.join(accepted_dataflows(micro, hybrid=False))})")
+    width = top.get("data_width_bits")
+    if width is not None and width % 8:
+        problems.add("", f"data_width_bits must be a multiple of 8, got {width}")
+
+
+def read_accelerator_data(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """An accelerator file's YAML with its ``base:`` chain merged (not validated), and for
+    each key path the file that wrote it (for error messages)."""
+    return resolve_base(path, BASE_RULES)
+
+
+def load_accelerator(path: str | Path) -> Accelerator:
+    """Read an accelerator YAML file (see the module docstring); InputError on bad input."""
+    merged, origins = read_accelerator_data(path)
+    return parse_accelerator(merged, str(path), origins)
+
+
+__all__ = ["load_accelerator", "parse_accelerator", "read_accelerator_data", "SCHEMA"]

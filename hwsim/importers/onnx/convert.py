@@ -1,0 +1,181 @@
+"""The conversion: read, analyse, convert every node in order, name, build and check.
+
+:func:`convert` is the run; :func:`convert_node` dispatches one node through
+:data:`~hwsim.importers.onnx.handlers.HANDLERS` after the cases every operator shares
+(a failed input, constants, the input's layout Transpose, an unsupported operator).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hwsim.errors import InputError, ProblemCollector
+from hwsim.importers.onnx import reading
+from hwsim.importers.onnx.context import Context, LayerDraft, new_context
+from hwsim.importers.onnx.folding import compact_padding
+from hwsim.importers.onnx.graph import SHAPE_OPS, GraphFacts, analyse
+from hwsim.importers.onnx.handlers import ALIAS_OPS, HANDLERS, LAYER_OPS
+from hwsim.importers.onnx.naming import assign_names
+from hwsim.workload import layer as L
+from hwsim.workload.network import INPUT, LayerSpec, Network, build_network
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OnnxImport:
+    """The result of importing an ONNX file.
+
+    ``specs`` are the layers as a YAML file would give them (write them with
+    :func:`hwsim.importers.yaml_writer.network_yaml`); ``network`` is their shape-inferred
+    network; ``dropped`` describes the unsupported nodes left out (``skip_unsupported``).
+    ``input_size_fixed`` says some padding was made explicit for this input size
+    (``auto_pad: SAME_LOWER``), so the YAML is exact only at this size.
+    """
+
+    network: Network
+    specs: tuple[LayerSpec, ...]
+    dropped: tuple[str, ...] = ()
+    producer: str = ""
+    opset: int = 0
+    input_size_fixed: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None,
+            skip_unsupported: bool, name: str) -> OnnxImport:
+    """Convert a read model into layer specs and their network; InputError if bad."""
+    problems = ProblemCollector(file)
+    constants = reading.read_constants(onnx, model.graph)
+    graph = analyse(onnx, model, file, input_size, problems)
+    problems.raise_if_any()
+    ctx = new_context(graph, problems, skip_unsupported, constants,
+                      {t.name for t in model.graph.initializer})
+    for node in graph.order:
+        convert_node(ctx, node)
+    if ctx.unsupported and not skip_unsupported:
+        problems.add("", "hwsim imports " + ", ".join(LAYER_OPS) + "; use "
+                         "'hwsim import --skip-unsupported' to import the rest of the "
+                         "model without the other operators")
+    problems.raise_if_any()
+    if not ctx.layers:
+        raise InputError("no layer left to import (every node is a constant or was "
+                         "dropped)", file=file)
+    assign_names(ctx.layers)
+    specs = [_spec(layer) for layer in ctx.layers]
+    description = f"Imported from the ONNX model {Path(file).name}."
+    producer = " ".join(p for p in (model.producer_name, model.producer_version) if p)
+    source = f"{Path(file).name} (ONNX opset {graph.opset}" + (
+        f", exported by {producer})" if producer else ")")
+    assert graph.input_shape is not None  # else a problem was raised above
+    network = build_network(specs, graph.input_shape, name=name, file=file,
+                            description=description, source=source)
+    notes = []
+    lowered = [layer for layer in ctx.layers if layer.same_lower]
+    if lowered:
+        specs, note = _fix_same_lower(specs, network, lowered)
+        notes.append(note)
+        network = build_network(specs, graph.input_shape, name=name, file=file,
+                                description=description, source=source)
+    _cross_check(graph, ctx.layers, network, same_size=input_size is None)
+    if ctx.unsupported:
+        log.info("dropped %d unsupported node(s): %s", len(ctx.unsupported),
+                 ", ".join(ctx.unsupported))
+    return OnnxImport(network=network, specs=tuple(specs), dropped=tuple(ctx.unsupported),
+                      producer=producer, opset=graph.opset, input_size_fixed=bool(lowered),
+                      notes=tuple(notes))
+
+
+def convert_node(ctx: Context, node: Any) -> None:
+    """Convert one node whose inputs are converted (or failed)."""
+    inputs = [t for t in node.input if t]
+    if any(t in ctx.failed for t in inputs):
+        ctx.failed.update(node.output)
+        return
+    op = node.op_type
+    if op == "Constant":
+        ctx.meta.update(node.output)
+        value = reading.constant_node_value(ctx.graph.onnx, node)
+        if value is not None:
+            ctx.values[node.output[0]] = value
+        return
+    if op in SHAPE_OPS or (inputs and all(t in ctx.meta for t in inputs)):
+        ctx.meta.update(node.output)  # a constant computation (shapes, weights)
+        if op in ALIAS_OPS and inputs and inputs[0] in ctx.values:
+            ctx.values[node.output[0]] = ctx.values[inputs[0]]
+        return
+    if id(node) in ctx.graph.layout_nodes:
+        ctx.alias(node)
+        return
+    handler = HANDLERS.get(op) if node.domain in ("", "ai.onnx") else None
+    if handler is None:
+        ctx.unsupported_node(node, f"operator '{op}'"
+                             + (f" of domain '{node.domain}'" if node.domain else "")
+                             + " is not supported")
+        return
+    handler(ctx, node)
+
+
+_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": False, "bn": False,
+             "activation": None, "rounding": "ceil", "global": False}
+
+
+def _spec(layer: LayerDraft) -> LayerSpec:
+    """The layer as a YAML file would give it: default attributes left out."""
+    inputs = tuple(INPUT if i == INPUT else i.name for i in layer.inputs)
+    attrs = {k: v for k, v in layer.attrs.items()
+             if not (k in _DEFAULTS and v == _DEFAULTS[k])}
+    return LayerSpec(layer.name, layer.type, inputs, attrs, layer.place)
+
+
+def _fix_same_lower(specs: list[LayerSpec], network: Network,
+                    lowered: list[LayerDraft]) -> tuple[list[LayerSpec], str]:
+    """SAME_LOWER puts the odd padding pixel before: explicit pads for this input size.
+    Returns the specs and a note saying so."""
+    names = {layer.name for layer in lowered}
+    out = []
+    for spec in specs:
+        if spec.name in names:
+            top, bottom, left, right = network.layer(spec.name).padding
+            attrs = dict(spec.attrs)
+            attrs["padding"] = compact_padding((bottom, top, right, left))
+            spec = LayerSpec(spec.name, spec.type, spec.inputs, attrs, spec.place)
+        out.append(spec)
+    note = ("auto_pad SAME_LOWER made explicit for the input size "
+            f"{network.input_shape.height}x{network.input_shape.width}: "
+            + ", ".join(sorted(names)))
+    return out, note
+
+
+def _cross_check(graph: GraphFacts, layers: list[LayerDraft], network: Network, *,
+                 same_size: bool) -> None:
+    """Warn where hwsim's shapes differ from the weights' or ONNX's: a dropped operator
+    or a convention that differs. Sizes are compared only at the model's own input size."""
+    file = graph.file
+    for op in layers:
+        layer = network.layer(op.name)
+        dims = graph.shapes.get(op.out_tensor) if same_size else None
+        if same_size and op.type == L.FC and op.fc_in_features \
+                and layer.in_channels != op.fc_in_features:
+            log.warning("%s: layer '%s' (%s): hwsim gives %d input features, the weights "
+                        "have %d", file, op.name, op.place, layer.in_channels,
+                        op.fc_in_features)
+        if op.conv_in_per_group and layer.in_channels // layer.groups != op.conv_in_per_group:
+            log.warning("%s: layer '%s' (%s): hwsim gives %d input channels per group, the "
+                        "weights have %d", file, op.name, op.place,
+                        layer.in_channels // layer.groups, op.conv_in_per_group)
+        if not dims or None in dims[1:]:
+            continue
+        out = layer.out_shape
+        if len(dims) == 4:
+            ours = [out.channels, out.height, out.width]
+        elif len(dims) == 2:
+            ours = [out.elements]
+        else:
+            continue
+        if ours != list(dims[1:]):
+            log.warning("%s: layer '%s' (%s): hwsim infers output %s, ONNX %s", file,
+                        op.name, op.place, ours, list(dims[1:]))
