@@ -54,6 +54,8 @@ class Study:
     _networks: dict[str, Any] = field(default_factory=dict)
     _accelerators: dict[str, Any] = field(default_factory=dict)
     _results: dict[tuple[str, str, str | None], Any] = field(default_factory=dict)
+    _variants: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    _variant_results: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
 
     def network_path(self, stem: str) -> Path:
         return self.networks_dir / f"{stem}.yaml"
@@ -97,6 +99,31 @@ class Study:
             self._results[key] = hwsim.simulate(self.network(network), self.accelerator(accelerator),
                                                 dataflow=dataflow, engine=self.engine)
         return self._results[key]
+
+
+    def variant(self, stem: str, params: Mapping[str, Any] | None = None,
+                input_size: Any = None) -> Any:
+        """A bundled network file (by stem) built with ``params`` overriding its declared
+        parameters and ``input_size`` its resolution, memoised."""
+        key = (stem, json.dumps(dict(params or {}), sort_keys=True), repr(input_size))
+        if key not in self._variants:
+            self._variants[key] = hwsim.load_network(self.network_path(stem),
+                                                     input_size=input_size,
+                                                     params=dict(params or {}))
+        return self._variants[key]
+
+    def simulate_variant(self, stem: str, accelerator: str,
+                         params: Mapping[str, Any] | None = None, input_size: Any = None) -> Any:
+        """``hwsim.simulate`` of :meth:`variant` on a bundled accelerator, memoised."""
+        key = (stem, json.dumps(dict(params or {}), sort_keys=True), repr(input_size),
+               accelerator)
+        if key not in self._variant_results:
+            log.info("simulating %s %s%s on %s", stem, dict(params or {}),
+                     f" at {input_size}" if input_size else "", accelerator)
+            self._variant_results[key] = hwsim.simulate(
+                self.variant(stem, params, input_size), self.accelerator(accelerator),
+                engine=self.engine)
+        return self._variant_results[key]
 
 
 def _rel(path: Path) -> str:

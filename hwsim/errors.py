@@ -76,6 +76,10 @@ def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.5,
     accepted ones; empty when there is nothing to say."""
     choices = sorted(set(choices))
     close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
+    if not close:  # a difference of case only ('sr' for 'SR') is a typo too
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[c] for c in difflib.get_close_matches(word.lower(), lowered, n=1,
+                                                               cutoff=cutoff)]
     if close:
         return f" (did you mean '{close[0]}'?)"
     return f" (accepted: {', '.join(choices)})" if choices and list_choices else ""

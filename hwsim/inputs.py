@@ -7,10 +7,12 @@ sits above both ``hwsim.config`` and ``hwsim.importers`` so that neither imports
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from hwsim.config.network_file import read_network_file
+from hwsim.errors import InputError
 from hwsim.workload.network import Network
 
 ONNX_SUFFIXES = (".onnx",)
@@ -21,17 +23,23 @@ def is_onnx(path: str | Path) -> bool:
     return Path(path).suffix.lower() in ONNX_SUFFIXES
 
 
-def load_network(path: str | Path, input_size: Any = None) -> Network:
+def load_network(path: str | Path, input_size: Any = None, *,
+                 params: Mapping[str, Any] | None = None) -> Network:
     """Read a network file, YAML or ONNX (by suffix); InputError on bad input.
 
-    ``input_size`` overrides the file's input height and width (N or (H, W) or 'HxW').
+    ``input_size`` overrides the file's input height and width (N or (H, W) or 'HxW');
+    ``params`` overrides the values of the file's declared ``params`` (YAML only: an ONNX
+    file declares none, so any override is an InputError).
     """
     if is_onnx(path):
+        if params:
+            raise InputError(f"cannot override params ({', '.join(sorted(params))}): an ONNX "
+                             "file declares no params", file=path)
         # onnx is a heavy optional dependency: imported only when an ONNX file is read
         from hwsim.importers.onnx import load_onnx_network
 
         return load_onnx_network(Path(path), input_size=input_size)
-    return read_network_file(path, input_size=input_size)
+    return read_network_file(path, input_size=input_size, params=params)
 
 
 __all__ = ["load_network", "is_onnx", "ONNX_SUFFIXES"]

@@ -25,7 +25,7 @@ from hwsim.cost.energy import price
 from hwsim.cost.model import ARRAY, LayerCost, TilingError, cost_layer
 from hwsim.dataflow.base import MachineParams
 from hwsim.errors import InputError, ModelError, Problem
-from hwsim.hardware.accelerator import DATAFLOWS_BY_MICROARCHITECTURE, Accelerator
+from hwsim.hardware.accelerator import Accelerator, accepted_dataflows
 from hwsim.result import DEFAULT_ENGINE, ENGINES, Engine, LayerResult, SimulationResult
 from hwsim.sim.adapter import machine_from_accelerator, schedule_items
 from hwsim.sim.engine import run_schedule
@@ -110,7 +110,7 @@ def layer_costs(network: Network, accelerator: Accelerator,
 
 def _resolve_dataflow(accelerator: Accelerator, dataflow: str | None) -> str:
     df = dataflow or accelerator.dataflow
-    allowed = DATAFLOWS_BY_MICROARCHITECTURE[accelerator.microarchitecture]
+    allowed = accepted_dataflows(accelerator.microarchitecture)
     if df not in allowed:
         raise InputError(f"dataflow '{df}' does not exist on a {accelerator.microarchitecture} "
                          f"array (accepted: {', '.join(allowed)})",

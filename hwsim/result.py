@@ -19,12 +19,12 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from hwsim.cost.energy import ENERGY_COMPONENTS, EnergyBreakdown
+
 if TYPE_CHECKING:  # annotations only: the result layer imports no model code
     from hwsim.hardware.accelerator import Accelerator
     from hwsim.sim.schedule import Schedule
     from hwsim.workload.network import Network
-
-ENERGY_COMPONENTS = ("mac", "rf", "array", "glb", "dram", "leakage")
 
 
 class Engine(StrEnum):
@@ -39,31 +39,6 @@ ENGINES: tuple[Engine, ...] = tuple(Engine)
 # The engine of ``hwsim.simulate``, ``hwsim run`` and ``hwsim compare`` when none is named:
 # one default, so the same set-up gives the same answer in Python and on the command line.
 DEFAULT_ENGINE = Engine.ANALYTIC
-
-
-@dataclass(frozen=True, slots=True)
-class EnergyBreakdown:
-    """Energy by component (MAC, register file, inter-PE array, global buffer, DRAM,
-    leakage); ``total`` is their sum."""
-
-    mac: float = 0.0
-    rf: float = 0.0
-    array: float = 0.0
-    glb: float = 0.0
-    dram: float = 0.0
-    leakage: float = 0.0
-
-    @property
-    def total(self) -> float:
-        return self.mac + self.rf + self.array + self.glb + self.dram + self.leakage
-
-    def __add__(self, other: EnergyBreakdown) -> EnergyBreakdown:
-        return EnergyBreakdown(*(getattr(self, c) + getattr(other, c) for c in ENERGY_COMPONENTS))
-
-    def to_dict(self) -> dict[str, float]:
-        out = {c: getattr(self, c) for c in ENERGY_COMPONENTS}
-        out["total"] = self.total
-        return out
 
 
 @dataclass(frozen=True, slots=True)

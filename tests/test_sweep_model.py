@@ -10,6 +10,7 @@ from sweep_fixtures import write_real_sweep
 
 from hwsim.cli.main import main
 from hwsim.errors import InputError
+from hwsim.hardware.area import PE_65NM_MM2, SRAM_65NM_MM2_PER_KIB
 from hwsim.sweep.evaluate import area_buffer_bytes, build_accelerator, evaluate_task, preflight
 from hwsim.sweep.results import errors_path, read_rows
 from hwsim.sweep.runner import plan
@@ -94,6 +95,9 @@ def test_sweep_command_end_to_end(tmp_path, capsys):
     # conv1: 8 x 16 x 16 outputs x 3 x 3 x 3; conv2: 16 x 16 x 16 x 8
     assert {r["total_macs"] for r in rows} == {8 * 16 * 16 * 3 * 3 * 3 + 16 * 16 * 16 * 8}
     assert {r["area_pes"] for r in rows} == {8 * 8, 16 * 16}
+    # mm^2 beside the proxy: PEs and KiB at the 65 nm coefficients (checked in test_area.py)
+    assert all(r["area_mm2"] == pytest.approx(r["area_pes"] * PE_65NM_MM2 + r["area_buffer_bytes"]
+                                              / 1024 * SRAM_65NM_MM2_PER_KIB) for r in rows)
     assert all(r["latency_ms"] == pytest.approx(r["total_cycles"] / 1000 / 1000) for r in rows)
     assert all(r["energy_total"] == pytest.approx(sum(r[f"energy_{c}"] for c in
                                                       ("mac", "rf", "array", "glb", "dram",

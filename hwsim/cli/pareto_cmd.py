@@ -59,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
     if args.aggregate:
         rows = aggregate_by_config(rows, [o.column for o in objectives], args.aggregate)
     front = pareto_rows(rows, objectives, group_by=("network", "engine"), file=args.results)
+    for objective in objectives:
+        # e.g. top1 / top5: only points with a published accuracy have one
+        empty = sum(1 for r in rows if r.get(objective.column) is None)
+        if empty:
+            print(f"hwsim: note: {empty} of {len(rows)} rows have no {objective.column} "
+                  "value and are left out of the front", file=sys.stderr)
     first = objectives[0].column
     front.sort(key=lambda r: (str(r["network"]), str(r["engine"]),
                               -r[first] if objectives[0].maximize else r[first]))

@@ -91,10 +91,11 @@ def run(args: argparse.Namespace) -> int:
         for path in paths:
             print(f"hwsim: wrote {path}", file=sys.stderr)
     if args.trace:
-        from hwsim.sim import write_chrome_trace
+        from hwsim.sim import trace
 
+        assert result.schedule is not None  # --trace runs the event engine
         try:
-            path = write_chrome_trace(result.schedule, args.trace, clock_mhz=result.clock_mhz,
+            path = trace.write_chrome_trace(result.schedule, args.trace, clock_mhz=result.clock_mhz,
                                       metadata=dict(result.provenance))
         except OSError as exc:
             raise outputs.write_failed("--trace", args.trace, exc) from None

@@ -8,6 +8,7 @@ network, rows appended to ``--out`` as they finish, invalid combinations to
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from typing import Any
 
@@ -111,8 +112,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _dry_run(spec: Any) -> int:
-    import csv
-
     from hwsim.sweep.results import format_cell
 
     writer = csv.writer(sys.stdout, lineterminator="\n")

@@ -1,7 +1,8 @@
 """The network YAML format: its top-level keys, reading a file and building the Network.
 
 A file has metadata (``name``, ``description``, ``source``, ``input: [C, H, W]``,
-``accuracy``), optional top-level ``params`` (variables for expressions), reusable ``blocks``
+``accuracy`` and ``accuracy_table``: published accuracies, see ``accuracy.py``), optional
+top-level ``params`` (variables for expressions; a caller may override them), reusable ``blocks``
 and the ``layers`` list. A layer entry is either a layer (``type: conv`` ...) or a block
 instance (``block: fire`` with ``args`` and an optional ``repeat``). Block instances expand to
 layers named hierarchically (``stage2/block3/squeeze1``); inside a block, ``inputs`` name the
@@ -21,21 +22,23 @@ format by its suffix (ONNX included) is :func:`hwsim.inputs.load_network`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from hwsim.config.accuracy import apply_overrides, parse_accuracy
 from hwsim.config.blocks import Expander
 from hwsim.config.inherit import BaseRules, resolve_base
 from hwsim.config.input_size import parse_input_size
-from hwsim.config.yamlio import check_keys, join, want_mapping, want_number
+from hwsim.config.yamlio import check_keys, want_mapping, want_number
 from hwsim.errors import InputError, ProblemCollector
 from hwsim.workload.layer import TensorShape
 from hwsim.workload.network import INPUT, Network, build_network
 
-TOP_KEYS = {"name", "description", "source", "input", "accuracy", "params", "blocks", "layers",
-            "base"}
+TOP_KEYS = {"name", "description", "source", "input", "accuracy", "accuracy_table", "params",
+            "blocks", "layers", "base"}
 # What a file inherits from its ``base``: the structure, never the metadata (name,
-# description, source, accuracy); params and blocks merge key by key, this file winning.
+# description, source, accuracy, accuracy_table); params and blocks merge key by key, this file winning.
 INHERITED_KEYS = ("input", "params", "blocks", "layers")
 MERGED_KEYS = ("params", "blocks")  # merged key by key; other inherited keys are replaced
 BASE_RULES = BaseRules(
@@ -77,9 +80,13 @@ def _blocks(blocks: Any, problems: ProblemCollector) -> dict[str, Any]:
     return {k: v for k, v in blocks.items() if isinstance(v, Mapping) and "layers" in v}
 
 
-def parse_network(data: Any, file: str = "<network>",
-                  input_size: Any = None) -> Network:
-    """Build a Network from parsed YAML data; one InputError lists every problem."""
+def parse_network(data: Any, file: str = "<network>", input_size: Any = None, *,
+                  params: Mapping[str, Any] | None = None) -> Network:
+    """Build a Network from parsed YAML data; one InputError lists every problem.
+
+    ``params`` overrides the values of declared ``params`` (an undeclared name is an
+    InputError naming it and the declared ones).
+    """
     problems = ProblemCollector(file)
     if not isinstance(data, Mapping):
         problems.add("", "expected a mapping with 'input' and 'layers' at the top (and "
@@ -87,43 +94,54 @@ def parse_network(data: Any, file: str = "<network>",
         problems.raise_if_any()
     check_keys(data, "", problems, allowed=TOP_KEYS, required=("input", "layers"))
     shape = _input_shape(data.get("input"), problems) if "input" in data else None
+    file_hw = (shape.height, shape.width) if shape is not None else None
     if shape is not None and input_size is not None:
         try:
             h, w = parse_input_size(input_size)
         except ValueError as exc:
             raise InputError(str(exc), file=file) from None
         shape = TensorShape(shape.channels, h, w)
-    accuracy = data.get("accuracy") or {}
-    if want_mapping(accuracy, "accuracy", problems):
-        for key, value in accuracy.items():
-            want_number(value, join("accuracy", str(key)), problems, positive=False)
-    params = data.get("params") or {}
-    if not want_mapping(params, "params", problems):
-        params = {}
+    defaults = data.get("params") or {}
+    if not want_mapping(defaults, "params", problems):
+        defaults = {}
+    defaults = dict(defaults)
+    source = str(data.get("source", "") or "").strip()
+    accuracy_table = parse_accuracy(data, defaults, file_hw, source, problems)
+    try:
+        values = apply_overrides(defaults, params, file)
+    except InputError as exc:
+        problems.problems.extend(exc.problems)
+        values = defaults
     blocks = _blocks(data.get("blocks") or {}, problems)
     expander = Expander(blocks, problems)
     if "layers" in data:
-        expander.expand(data["layers"], "layers", dict(params), "", INPUT, 0)
+        expander.expand(data["layers"], "layers", dict(values), "", INPUT, 0)
     specs = expander.specs()
     problems.raise_if_any()
     assert shape is not None  # a missing or bad input is one of the problems raised above
     if not specs:
         raise InputError("the network has no layers", file=file)
     name = data.get("name") or Path(file).stem
-    return build_network(specs, shape, name=str(name), file=file,
-                         description=str(data.get("description", "") or "").strip(),
-                         source=str(data.get("source", "") or "").strip(),
-                         accuracy=dict(accuracy) if isinstance(accuracy, Mapping) else {})
+    network = build_network(specs, shape, name=str(name), file=file,
+                            description=str(data.get("description", "") or "").strip(),
+                            source=source, param_values=values, param_defaults=defaults,
+                            accuracy_table=accuracy_table)
+    point = network.published_accuracy()
+    # ``accuracy`` is the published accuracy of the network as built (none off the table)
+    return replace(network, accuracy=point.as_dict() if point else {})
 
 
-def read_network_file(path: str | Path, input_size: Any = None) -> Network:
+def read_network_file(path: str | Path, input_size: Any = None, *,
+                      params: Mapping[str, Any] | None = None) -> Network:
     """Read a network YAML file (see module docstring); InputError on bad input.
 
-    ``input_size`` overrides the file's input height and width (N or (H, W) or 'HxW').
+    ``input_size`` overrides the file's input height and width (N or (H, W) or 'HxW'),
+    ``params`` the values of its declared ``params``.
     Files of other formats are read through :func:`hwsim.inputs.load_network`.
     """
     path = Path(path)
-    return parse_network(read_network_data(path), str(path), input_size=input_size)
+    return parse_network(read_network_data(path), str(path), input_size=input_size,
+                         params=params)
 
 
 def read_network_data(path: str | Path) -> Any:

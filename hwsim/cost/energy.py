@@ -23,9 +23,37 @@ can be re-priced for another technology by passing another table.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hwsim.cost.model import AccessCounts
 from hwsim.hardware.accelerator import EnergyTable
-from hwsim.result import EnergyBreakdown
+
+ENERGY_COMPONENTS = ("mac", "rf", "array", "glb", "dram", "leakage")
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyBreakdown:
+    """Energy by component (MAC, register file, inter-PE array, global buffer, DRAM,
+    leakage); ``total`` is their sum."""
+
+    mac: float = 0.0
+    rf: float = 0.0
+    array: float = 0.0
+    glb: float = 0.0
+    dram: float = 0.0
+    leakage: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.mac + self.rf + self.array + self.glb + self.dram + self.leakage
+
+    def __add__(self, other: EnergyBreakdown) -> EnergyBreakdown:
+        return EnergyBreakdown(*(getattr(self, c) + getattr(other, c) for c in ENERGY_COMPONENTS))
+
+    def to_dict(self) -> dict[str, float]:
+        out = {c: getattr(self, c) for c in ENERGY_COMPONENTS}
+        out["total"] = self.total
+        return out
 
 
 def price(counts: AccessCounts, cycles: float, table: EnergyTable) -> EnergyBreakdown:
@@ -40,4 +68,4 @@ def price(counts: AccessCounts, cycles: float, table: EnergyTable) -> EnergyBrea
     )
 
 
-__all__ = ["price"]
+__all__ = ["price", "EnergyBreakdown", "ENERGY_COMPONENTS"]

@@ -30,6 +30,8 @@ REDUCERS: dict[str, Callable[[list[float]], float]] = {
 
 LABELS = {"latency_ms": "latency (ms)", "total_cycles": "cycles",
           "energy_total": "energy", "area_pes": "PEs", "area_buffer_bytes": "on-chip bytes",
+          "area_mm2": "area (mm$^2$, 65 nm)", "top1": "top-1 accuracy (%)",
+          "top5": "top-5 accuracy (%)", "param_count": "parameters",
           "utilization": "PE utilization", "dram_bytes": "DRAM bytes"}
 
 

@@ -160,7 +160,7 @@ def _validate(items: tuple[ScheduleItem, ...], machine: SimMachine) -> None:
         seen.add(item.name)
 
 
-def strip_leading_loads(runs: tuple[TileRun, ...], num_bytes: float) -> tuple[TileRun, ...]:
+def strip_leading_loads(runs: tuple[TileRun, ...], num_bytes: int) -> tuple[TileRun, ...]:
     """``runs`` with their first ``num_bytes`` of loads removed (already on chip), tile by
     tile from the first; a partly affected run is split."""
     out: list[TileRun] = []

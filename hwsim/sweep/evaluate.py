@@ -16,13 +16,16 @@ The metrics of a row (see ``results.METRIC_COLUMNS``): total cycles, latency in 
 and its components in the accelerator's energy unit, average PE utilization, MACs, DRAM
 bytes, and an area proxy: ``area_pes`` (rows x cols) and ``area_buffer_bytes`` (on-chip
 storage: global, preload and broadcast buffers plus every PE's register file, one data word
-per entry).
+per entry), and ``area_mm2``, the same in square millimetres at 65 nm from the documented
+table of ``hwsim.hardware.area`` (empty for a data width the table lacks).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from hwsim.config.accelerator_file import parse_accelerator
@@ -30,36 +33,51 @@ from hwsim.config.network_file import parse_network
 from hwsim.cost.tiling import TilingError
 from hwsim.errors import InputError, Problem
 from hwsim.hardware.accelerator import Accelerator
+from hwsim.hardware.area import area_mm2, storage_bytes
 from hwsim.inputs import load_network
 from hwsim.pipeline import simulate
 from hwsim.result import TOTAL_COLUMN, SimulationResult
 from hwsim.sweep import results as R
+from hwsim.sweep.axes import PARAMS_PREFIX
+from hwsim.sweep.keypaths import canonical_json
 from hwsim.sweep.spec import NetworkRef, SweepSpec, apply_overrides
 from hwsim.sweep.tasks import Outcome, Task
 from hwsim.workload.network import Network
 
 log = logging.getLogger(__name__)
 
-# Per-process cache of parsed networks: (file, digest, input size) -> Network. Lives as long
-# as the worker process, so every task after the first finds its networks parsed.
-_NETWORKS: dict[tuple[str, str, str], Network] = {}
+# Per-process cache of parsed networks: (file, digest, input size, params) -> Network. Lives
+# as long as the worker process, so every task after the first finds its networks parsed.
+_NETWORKS: dict[tuple[str, str, str, str], Network] = {}
 
 # Errors that mean "this combination is not a valid machine for this network": bad input, and
 # the cost model's "no tile fits the global buffer".
 _INVALID_ERRORS: tuple[type[BaseException], ...] = (InputError, TilingError)
 
 
-def load_network_ref(ref: NetworkRef) -> Network:
-    """The Network of ``ref``, parsed once per process."""
-    key = (ref.file, ref.digest, repr(ref.input_size))
+def load_network_ref(ref: NetworkRef, params: Mapping[str, Any] | None = None,
+                     input_size: Any = None) -> Network:
+    """The Network of ``ref``, parsed once per process (per parameter values and input
+    size: ``params`` and ``input_size``, a configuration's network settings, override the
+    file's and the sweep's)."""
+    size = input_size if input_size is not None else ref.input_size
+    params = dict(params or {})
+    key = (ref.file, ref.digest, repr(size), canonical_json(params))
     network = _NETWORKS.get(key)
     if network is None:
         if ref.data is not None:
-            network = parse_network(ref.data, ref.file, input_size=ref.input_size)
+            network = parse_network(ref.data, ref.file, input_size=size, params=params)
         else:
-            network = load_network(ref.file, input_size=ref.input_size)
+            network = load_network(ref.file, input_size=size, params=params)
         _NETWORKS[key] = network
     return network
+
+
+def network_metrics(network: Network) -> dict[str, Any]:
+    """The network's columns of a row: its parameter count and its published accuracy at
+    exactly these parameter values and input size (empty where none is published)."""
+    return {"param_count": network.params, "top1": network.accuracy.get("top1"),
+            "top5": network.accuracy.get("top5")}
 
 
 def build_accelerator(task: Task) -> Accelerator:
@@ -73,10 +91,7 @@ def build_accelerator(task: Task) -> Accelerator:
 
 def area_buffer_bytes(accelerator: Accelerator) -> int:
     """On-chip storage in bytes: global + preload + broadcast buffers + register files."""
-    buffer = accelerator.buffer
-    kib = buffer.global_kib + buffer.preload_kib + buffer.broadcast_kib
-    rf_bytes = accelerator.pes * accelerator.pe_array.rf_entries_per_pe * accelerator.word_bytes
-    return int(round(kib * 1024)) + rf_bytes
+    return storage_bytes(accelerator)
 
 
 def metrics(result: SimulationResult, accelerator: Accelerator) -> dict[str, Any]:
@@ -85,6 +100,7 @@ def metrics(result: SimulationResult, accelerator: Accelerator) -> dict[str, Any
                            for column, name in R.RESULT_METRICS.items()}
     row["area_pes"] = accelerator.pes
     row["area_buffer_bytes"] = area_buffer_bytes(accelerator)
+    row["area_mm2"] = area_mm2(accelerator)
     return row
 
 
@@ -97,9 +113,11 @@ def evaluate_task(task: Task) -> list[Outcome]:
     outcomes = []
     for ref in task.networks:
         try:
-            network = load_network_ref(ref)
+            network = load_network_ref(ref, task.config.network_params,
+                                       task.config.network_input_size)
             result = simulate(network, accelerator, engine=task.engine)
-            outcomes.append(Outcome(ref.label, metrics=metrics(result, accelerator)))
+            outcomes.append(Outcome(ref.label, metrics={**metrics(result, accelerator),
+                                                        **network_metrics(network)}))
         except _INVALID_ERRORS as exc:
             outcomes.append(Outcome(ref.label, R.INVALID, error=str(exc)))
         except Exception as exc:  # noqa: BLE001 - recorded as an internal error, retried
@@ -118,7 +136,10 @@ def preflight(spec: SweepSpec) -> None:
             load_network_ref(ref)
         except InputError as exc:
             problems.extend(_network_problems(spec, ref, exc))
+    problems.extend(_network_axis_problems(spec))
     for axis in spec.axes:
+        if axis.is_network:
+            continue
         for path in axis.paths:
             # one value is enough to know whether the format has the key
             data = apply_overrides(spec.accelerator_data, [(path, axis.values[0])])
@@ -131,6 +152,26 @@ def preflight(spec: SweepSpec) -> None:
                                 if _within(p.place, path) and p.message.startswith("unknown key"))
     if problems:
         raise InputError(problems)
+
+
+def _network_axis_problems(spec: SweepSpec) -> list[Problem]:
+    """A ``network.params.NAME`` axis whose NAME a network file does not declare: one
+    problem per (axis, network), naming the axis and the parameters the file has."""
+    problems: list[Problem] = []
+    for axis in spec.axes:
+        for path in axis.paths:
+            if not path.startswith(PARAMS_PREFIX):
+                continue
+            name = path[len(PARAMS_PREFIX):]
+            for ref in spec.networks:
+                try:
+                    load_network_ref(ref, {name: axis.values[0]})
+                except InputError as exc:
+                    problems.extend(Problem(spec.file, f"axis {axis.name!r}",
+                                            f"{Path(ref.file).name}: {p.message}")
+                                    for p in exc.problems if p.place == f"params.{name}"
+                                    or "declares no params" in p.message)
+    return problems
 
 
 def _network_problems(spec: SweepSpec, ref: NetworkRef, exc: InputError) -> list[Problem]:
@@ -153,5 +194,5 @@ def _within(place: str, path: str) -> bool:
     return place == path or path.startswith(place + ".") or path.startswith(place + "[")
 
 
-__all__ = ["evaluate_task", "preflight", "metrics", "area_buffer_bytes", "build_accelerator",
+__all__ = ["evaluate_task", "preflight", "metrics", "network_metrics", "area_buffer_bytes", "build_accelerator",
            "load_network_ref"]

@@ -40,12 +40,16 @@ RESULT_METRICS: dict[str, str] = {
     "total_cycles": "cycles", "latency_ms": "latency_ms", **{c: c for c in ENERGY_COLUMNS},
     "energy_unit": "energy_unit", "utilization": "utilization", "total_macs": "macs",
     "dram_bytes": "dram_bytes"}
-METRIC_COLUMNS = (*RESULT_METRICS, "area_pes", "area_buffer_bytes", "hwsim_version")
+# The network's own columns: its parameter count and its published accuracy (empty where
+# the network file publishes none for exactly these parameter values).
+NETWORK_COLUMNS = ("param_count", "top1", "top5")
+METRIC_COLUMNS = (*RESULT_METRICS, *NETWORK_COLUMNS, "area_pes", "area_buffer_bytes", "area_mm2",
+                  "hwsim_version")
 ERROR_COLUMNS = ("kind", "error", "hwsim_version")
 # Metrics that are numbers (all but the unit and the version).
 NUMERIC_METRICS = tuple(c for c in METRIC_COLUMNS if c not in ("energy_unit", "hwsim_version"))
 # Metrics that belong to the configuration, not to a (configuration, network) pair.
-CONFIG_COLUMNS = ("area_pes", "area_buffer_bytes")
+CONFIG_COLUMNS = ("area_pes", "area_buffer_bytes", "area_mm2")
 # kinds of error rows
 INVALID = "invalid"
 INTERNAL = "internal"
@@ -353,7 +357,7 @@ def parameter_columns(columns: Iterable[str]) -> list[str]:
     return [c for c in columns if c not in known]
 
 
-__all__ = ["CsvLog", "ID_COLUMNS", "METRIC_COLUMNS", "CONFIG_COLUMNS", "ENERGY_COLUMNS",
+__all__ = ["CsvLog", "ID_COLUMNS", "METRIC_COLUMNS", "NETWORK_COLUMNS", "CONFIG_COLUMNS", "ENERGY_COLUMNS",
            "ERROR_COLUMNS", "RESULT_METRICS",
            "INVALID", "INTERNAL", "results_header", "errors_header", "errors_path",
            "format_cell", "parse_cell", "read_rows", "read_table", "parameter_columns",

@@ -7,13 +7,18 @@ items), to each of a list of values. An axis whose ``path`` is a list of paths s
 them to the same value (a square array: ``path: [pe_array.rows, pe_array.cols]``); a ``zip``
 group moves several axes together, value by value, instead of crossing them.
 
+An axis whose path starts with ``network.`` sets the networks instead (``network.params.NAME``
+a parameter their files declare, ``network.input_size`` their resolution; see ``axes.py``);
+it crosses or zips with the accelerator axes like any other.
+
 A *configuration* is one choice of value per axis. The design space is the cross product of
 the axes (a zip group counts as one axis); ``mode: grid`` visits every point, ``mode: random``
 draws ``samples`` distinct points with ``seed`` (a point is a number in mixed radix, so even a
 huge space is sampled without listing it). Each configuration has a stable ``key``: a hash of
 the canonical JSON of the base accelerator data (its ``base:`` chain merged) with the
-overrides applied, so the same machine always gets the same key whatever the sweep file
-looks like.
+overrides applied (and, when the sweep has network axes, of the network settings too: a
+row's network is its file plus its parameter values), so the same machine always gets the
+same key whatever the sweep file looks like (the key paths and hashing are in ``keypaths.py``, the axes in ``axes.py``).
 
 Paths in the sweep file resolve against the sweep file. The networks' YAML is read here and
 travels with the tasks, so workers (a Dask cluster's included) need not see the files. This
@@ -24,13 +29,9 @@ skipped, not fatal).
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import json
 import math
 import random
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,150 +41,27 @@ from hwsim.config.accelerator_file import read_accelerator_data
 from hwsim.config.input_size import parse_input_size
 from hwsim.config.network_file import read_network_data
 from hwsim.config.schema import choice, count, field_value, integer
-from hwsim.config.yamlio import check_keys, join, want_mapping, want_number
+from hwsim.config.yamlio import check_keys, join, want_mapping
 from hwsim.errors import InputError, ProblemCollector
-from hwsim.sweep.results import ERROR_COLUMNS, ID_COLUMNS, METRIC_COLUMNS
+from hwsim.sweep.axes import INPUT_SIZE_PATH, PARAMS_PREFIX, Axis, AxisGroup, parse_axes
+from hwsim.sweep.keypaths import (
+    apply_overrides,
+    canonical_json,
+    config_key,
+    digest,
+    set_path,
+    split_path,
+)
 
 TOP_KEYS = {"name", "description", "accelerator", "networks", "axes", "mode", "samples", "seed"}
-AXIS_KEYS = {"name", "path", "values", "range"}
 NETWORK_KEYS = {"file", "name", "input_size"}
 MODES = ("grid", "random")
 MODE = choice(MODES, default="grid")
 SAMPLES = count()
 SEED = integer(default=0)
-# Columns the results and errors files have besides the axes (see results.py): an axis is a
-# column too, so its name must differ from all of them.
-RESERVED_COLUMNS = frozenset((*ID_COLUMNS, *METRIC_COLUMNS, *ERROR_COLUMNS))
-
-_SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_\-]*)((?:\[\d+\])*)$")
-
-
-# --------------------------------------------------------------------------- key paths
-
-def split_path(path: str) -> list[str | int]:
-    """'buffers.glb.size_kib' -> ['buffers', 'glb', 'size_kib']; 'a[2].b' -> ['a', 2, 'b'].
-
-    ValueError for a malformed path."""
-    if not isinstance(path, str) or not path:
-        raise ValueError("a key path is a non-empty string such as 'pe_array.rows'")
-    keys: list[str | int] = []
-    for part in path.split("."):
-        match = _SEGMENT.match(part)
-        if not match:
-            raise ValueError(f"malformed key path {path!r} (expected keys joined by dots, "
-                             "list items as [index], e.g. 'pe_array.rows')")
-        keys.append(match.group(1))
-        keys.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
-    return keys
-
-
-def resolve_parent(data: Any, path: str, create: bool = False) -> tuple[Any, str | int]:
-    """The container holding ``path``'s last key, and that key.
-
-    Missing keys along the way are created as empty mappings when ``create`` (so a sweep
-    can set a key the base file leaves to its default; the accelerator loader then rejects
-    unknown ones); otherwise the walk stops quietly at the first missing key, returning
-    (None, key). ValueError for a path running into a value that is not a mapping, or a list
-    index out of range."""
-    keys = split_path(path)
-    node = data
-    done = ""
-    for key in keys[:-1]:
-        if isinstance(key, str) and isinstance(node, Mapping) and key not in node:
-            if not create:
-                return None, keys[-1]
-            node[key] = {}  # type: ignore[index]
-        node = _step(node, key, done)
-        done = join(done, key)
-    last = keys[-1]
-    if isinstance(last, int) and not (isinstance(node, list) and last < len(node)):
-        raise ValueError(f"{join(done, last)}: no such list item")
-    if isinstance(last, str) and not isinstance(node, Mapping):
-        raise ValueError(f"{done or 'the top level'} is {_kind(node)}, not a mapping: "
-                         f"cannot set {last!r} in it")
-    return node, last
-
-
-def _step(node: Any, key: str | int, done: str) -> Any:
-    if isinstance(key, int):
-        if isinstance(node, list) and key < len(node):
-            return node[key]
-        raise ValueError(f"{join(done, key)}: no such list item")
-    if isinstance(node, Mapping):
-        return node[key]
-    raise ValueError(f"{done or 'the top level'} is {_kind(node)}, not a mapping: "
-                     f"it has no key {key!r}")
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    return f"the value {value!r}"
-
-
-def set_path(data: Any, path: str, value: Any) -> None:
-    """Set ``path`` in nested mappings/lists ``data`` (in place), creating missing mappings."""
-    parent, last = resolve_parent(data, path, create=True)
-    parent[last] = value
-
-
-def apply_overrides(data: Any, overrides: Sequence[tuple[str, Any]]) -> Any:
-    """A deep copy of ``data`` with each (path, value) set."""
-    out = copy.deepcopy(data)
-    for path, value in overrides:
-        set_path(out, path, value)
-    return out
-
-
-def canonical_json(value: Any) -> str:
-    """Key-sorted, whitespace-free JSON: the same data always gives the same text (a float
-    with an integer value is written as that integer: ``128.0`` and ``128`` are one value)."""
-    return json.dumps(_normalise(value), sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {str(k): _normalise(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_normalise(v) for v in value]
-    return value
-
-
-def config_key(accelerator_data: Any) -> str:
-    """The stable key of a configuration: 16 hex digits of SHA-256 of the canonical JSON of
-    its accelerator data."""
-    text = canonical_json(accelerator_data)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def digest(value: Any) -> str:
-    """A short content hash of YAML data (to cache parsed networks by content)."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- records
-
-@dataclass(frozen=True, slots=True)
-class Axis:
-    """One swept parameter: a column ``name`` and the key ``paths`` it sets to each value."""
-
-    name: str
-    paths: tuple[str, ...]
-    values: tuple[Any, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AxisGroup:
-    """Axes that move together: point i takes value i of every member (one axis = a group
-    of one)."""
-
-    axes: tuple[Axis, ...]
-
-    def __len__(self) -> int:
-        return len(self.axes[0].values)
-
 
 @dataclass(frozen=True, slots=True)
 class NetworkRef:
@@ -205,17 +83,32 @@ class Config:
     """One point of the design space.
 
     ``values``: (axis name, value) per axis, the results' parameter columns.
-    ``overrides``: (key path, value) per path set.
-    ``key``: stable hash of the resulting machine (see :func:`config_key`).
+    ``overrides``: (key path, value) per accelerator path set.
+    ``network_overrides``: (path, value) per network path set (``network.params.NAME``,
+    ``network.input_size``; see :meth:`network_params` and :meth:`network_input_size`).
+    ``key``: stable hash of the resulting machine, and of the network settings when there
+    are any (see :func:`config_key`).
     """
 
     index: int
     key: str
     values: tuple[tuple[str, Any], ...]
     overrides: tuple[tuple[str, Any], ...]
+    network_overrides: tuple[tuple[str, Any], ...] = ()
 
     def describe(self) -> str:
         return ", ".join(f"{name}={value}" for name, value in self.values)
+
+    @property
+    def network_params(self) -> dict[str, Any]:
+        """The network parameters this configuration sets (name -> value)."""
+        return {path[len(PARAMS_PREFIX):]: value for path, value in self.network_overrides
+                if path.startswith(PARAMS_PREFIX)}
+
+    @property
+    def network_input_size(self) -> Any:
+        """The input size this configuration sets, or None."""
+        return next((v for p, v in self.network_overrides if p == INPUT_SIZE_PATH), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,18 +169,24 @@ class SweepSpec:
         picks.reverse()
         values: list[tuple[str, Any]] = []
         overrides: list[tuple[str, Any]] = []
+        network: list[tuple[str, Any]] = []
         for group, pick in zip(self.groups, picks):
             for axis in group.axes:
                 value = axis.values[pick]
                 values.append((axis.name, value))
-                overrides.extend((path, value) for path in axis.paths)
+                (network if axis.is_network else overrides).extend(
+                    (path, value) for path in axis.paths)
         data = apply_overrides(self.accelerator_data, overrides)
-        return Config(index, config_key(data), tuple(values), tuple(overrides))
+        # The network's settings are part of a row's identity; a sweep without network axes
+        # keeps the key of the machine alone.
+        key = config_key({"accelerator": data, "network": dict(network)} if network else data)
+        return Config(index, key, tuple(values), tuple(overrides), tuple(network))
 
     def configs(self) -> Iterator[Config]:
         """Every configuration this sweep visits, in grid order."""
         for index in self.point_indices():
             yield self.config_at(index)
+
 
 
 # --------------------------------------------------------------------------- parsing
@@ -310,7 +209,7 @@ def parse_sweep(data: Any, file: str = "<sweep>", base_dir: str | Path | None = 
     accelerator_file, accelerator_data, origins = _accelerator(data.get("accelerator"), base,
                                                                problems)
     networks = _networks(data.get("networks"), base, problems) if "networks" in data else ()
-    groups = _axes(data.get("axes"), accelerator_data, accelerator_file, problems) \
+    groups = parse_axes(data.get("axes"), accelerator_data, accelerator_file, problems) \
         if "axes" in data else ()
 
     mode = field_value(data, "mode", MODE, problems)
@@ -405,154 +304,6 @@ def _networks(raw: Any, base: Path, problems: ProblemCollector) -> list[NetworkR
         refs.append(NetworkRef(label, str(path.resolve()), input_size, data,
                                digest(data) if data is not None else "", place))
     return refs
-
-
-def _axes(raw: Any, accelerator: Any, accelerator_file: str,
-          problems: ProblemCollector) -> list[AxisGroup]:
-    if not isinstance(raw, list) or not raw:
-        problems.add("axes", "expected a non-empty list of axes ({path: ..., values: [...]})")
-        return []
-    groups: list[AxisGroup] = []
-    for i, entry in enumerate(raw):
-        place = join("axes", i)
-        if isinstance(entry, Mapping) and "zip" in entry:
-            check_keys(entry, place, problems, allowed={"zip"})
-            members = entry["zip"]
-            if not isinstance(members, list) or len(members) < 2:
-                problems.add(join(place, "zip"), "expected a list of at least two axes")
-                continue
-            axes = [_axis(m, join(join(place, "zip"), j), accelerator, accelerator_file,
-                          problems, unique=False) for j, m in enumerate(members)]
-            if any(a is None for a in axes):
-                continue
-            lengths = {len(a.values) for a in axes}  # type: ignore[union-attr]
-            if len(lengths) > 1:
-                problems.add(join(place, "zip"), "the axes of a zip group must have the same "
-                             "number of values, got " + ", ".join(
-                                 f"{a.name}: {len(a.values)}" for a in axes))  # type: ignore
-                continue
-            points = [canonical_json(p) for p in zip(*(a.values for a in axes))]  # type: ignore
-            if len(set(points)) != len(points):
-                problems.add(join(place, "zip"), "a combination of values is listed twice")
-                continue
-            groups.append(AxisGroup(tuple(axes)))  # type: ignore[arg-type]
-        else:
-            axis = _axis(entry, place, accelerator, accelerator_file, problems)
-            if axis is not None:
-                groups.append(AxisGroup((axis,)))
-    # Names are result columns and paths are set once per configuration: both unique.
-    seen_names: set[str] = set()
-    seen_paths: set[str] = set()
-    for group in groups:
-        for axis in group.axes:
-            if axis.name in seen_names:
-                problems.add("axes", f"two axes are named {axis.name!r} (set 'name')")
-            seen_names.add(axis.name)
-            for path in axis.paths:
-                if path in seen_paths:
-                    problems.add("axes", f"key path {path!r} is set by two axes")
-                seen_paths.add(path)
-    return groups
-
-
-def _axis(entry: Any, place: str, accelerator: Any, accelerator_file: str,
-          problems: ProblemCollector, unique: bool = True) -> Axis | None:
-    """One axis; ``unique``: its values must differ (a zip group checks its tuples instead)."""
-    if not want_mapping(entry, place, problems):
-        return None
-    check_keys(entry, place, problems, allowed=AXIS_KEYS, required=("path",))
-    raw_paths = entry.get("path")
-    paths = raw_paths if isinstance(raw_paths, list) else [raw_paths]
-    ok = bool(paths)
-    if not paths:
-        problems.add(join(place, "path"), "expected a key path or a list of key paths")
-    for j, path in enumerate(paths):
-        where = join(join(place, "path"), j) if isinstance(raw_paths, list) else join(place, "path")
-        try:
-            split_path(path)
-            if accelerator_file:  # else the missing file is the problem to report
-                resolve_parent(accelerator, path)
-        except ValueError as exc:
-            if raw_paths is not None:
-                problems.add(where, f"{exc} (in {Path(accelerator_file).name})"
-                             if accelerator_file else str(exc))
-            ok = False
-    values = _values(entry, place, problems, unique)
-    name = entry.get("name", "=".join(str(p) for p in paths))
-    if not isinstance(name, str) or not name:
-        problems.add(join(place, "name"), "expected a non-empty string")
-        ok = False
-    elif name in RESERVED_COLUMNS:
-        if "name" in entry:
-            problems.add(join(place, "name"), f"{name!r} is a column of the results already; "
-                         "choose another name for this axis")
-        else:
-            problems.add(place, f"this axis is named after its path, {name!r}, which is a "
-                         "column of the results already; give it a 'name'")
-        ok = False
-    if not ok or values is None:
-        return None
-    return Axis(name, tuple(paths), tuple(values))
-
-
-def _values(entry: Mapping[str, Any], place: str, problems: ProblemCollector,
-            unique: bool = True) -> list | None:
-    if ("values" in entry) == ("range" in entry):
-        problems.add(place, "give exactly one of 'values' (a list) or 'range' "
-                     "({from, to, step} or {from, to, times})")
-        return None
-    if "values" in entry:
-        values = entry["values"]
-        if not isinstance(values, list) or not values:
-            problems.add(join(place, "values"), "expected a non-empty list")
-            return None
-        good = True
-        for j, value in enumerate(values):
-            if isinstance(value, (Mapping, list)):
-                problems.add(join(join(place, "values"), j),
-                             "expected a number, string or boolean")
-                good = False
-        if unique and len({canonical_json(v) for v in values}) != len(values):
-            problems.add(join(place, "values"), "a value is listed twice")
-            good = False
-        return list(values) if good else None
-    return _range(entry["range"], join(place, "range"), problems)
-
-
-def _range(raw: Any, place: str, problems: ProblemCollector) -> list | None:
-    """{from, to, step}: arithmetic, {from, to, times}: geometric; ``to`` is included."""
-    if not want_mapping(raw, place, problems):
-        return None
-    check_keys(raw, place, problems, allowed={"from", "to", "step", "times"},
-               required=("from", "to"))
-    if ("step" in raw) == ("times" in raw):
-        problems.add(place, "give exactly one of 'step' (add) or 'times' (multiply)")
-        return None
-    start = want_number(raw.get("from"), join(place, "from"), problems, positive=False)
-    stop = want_number(raw.get("to"), join(place, "to"), problems, positive=False)
-    if "step" in raw:
-        step = want_number(raw["step"], join(place, "step"), problems)
-    else:
-        step = want_number(raw["times"], join(place, "times"), problems, minimum=1.0000001)
-        if start is not None and start <= 0:
-            problems.add(join(place, "from"), "a geometric range starts above zero")
-            return None
-    if start is None or stop is None or step is None:
-        return None
-    if stop < start:
-        problems.add(place, f"'to' ({stop}) is below 'from' ({start})")
-        return None
-    integer = all(isinstance(v, int) for v in (start, stop, step))
-    values: list[Any] = []
-    value = start
-    tolerance = 1e-9 * max(abs(stop), 1)
-    while value <= stop + tolerance and len(values) <= 10_000:
-        values.append(value if integer else round(value, 12))
-        value = value + step if "step" in raw else value * step
-    if len(values) > 10_000:
-        problems.add(place, "more than 10,000 values; is the step right?")
-        return None
-    return values
 
 
 __all__ = ["Axis", "AxisGroup", "Config", "NetworkRef", "SweepSpec", "load_sweep",

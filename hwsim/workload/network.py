@@ -38,8 +38,61 @@ class LayerSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class AccuracyPoint:
+    """A published accuracy of one point of a network file's parameter space.
+
+    ``params`` names the file parameters that differ from (or restate) the file's defaults;
+    every parameter it does not name is at the file's default. ``input_size`` is the
+    (height, width) the accuracy was measured at (the file reader always sets it: the
+    file's input unless the entry says otherwise; None would match any size). ``top1`` /
+    ``top5`` are in %, either may be missing (None); ``source`` says where the value is
+    published.
+    """
+
+    params: Mapping[str, Any]
+    top1: float | None
+    top5: float | None
+    source: str
+    input_size: tuple[int, int] | None = None
+
+    def as_dict(self) -> dict[str, float]:
+        """The accuracies the point has, as ``{'top1': ..., 'top5': ...}``."""
+        return {key: value for key, value in (("top1", self.top1), ("top5", self.top5))
+                if value is not None}
+
+    def matches(self, values: Mapping[str, Any], defaults: Mapping[str, Any],
+                input_size: tuple[int, int]) -> bool:
+        """Whether this point is the network built with parameter ``values``.
+
+        Exact: every parameter the point names equals ``values``, every other parameter
+        of ``defaults`` (the file's) is at its default in ``values``, and the input sizes
+        agree. Nothing is interpolated.
+        """
+        if self.input_size is not None and tuple(self.input_size) != tuple(input_size):
+            return False
+        point = {**defaults, **self.params}
+        return set(point) == set(values) and all(_same(point[k], values[k]) for k in point)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal parameter values: 1 == 1.0, but a boolean is never a number."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return bool(a == b)
+
+
+@dataclass(frozen=True, slots=True)
 class Network:
-    """An immutable network: layers in a topological order, with metadata."""
+    """An immutable network: layers in a topological order, with metadata.
+
+    ``param_values`` are the parameter values the network was built with (the file's
+    ``params`` with its ``base:`` chain merged in, then any overrides); ``param_defaults``
+    are the file's own values (before overrides). ``accuracy_table`` lists the published
+    accuracies of points of that parameter space (the file's plain ``accuracy`` is the
+    point at the defaults); ``accuracy`` is the published accuracy of the network as built
+    (``published_accuracy()`` as a dict, empty when no point matches). ``params`` (the
+    property) is the parameter *count*.
+    """
 
     name: str
     input_shape: TensorShape
@@ -48,6 +101,9 @@ class Network:
     source: str = ""
     accuracy: Mapping[str, float] = field(default_factory=dict)
     path: str = ""
+    param_values: Mapping[str, Any] = field(default_factory=dict)
+    param_defaults: Mapping[str, Any] = field(default_factory=dict)
+    accuracy_table: tuple[AccuracyPoint, ...] = ()
 
     def __post_init__(self) -> None:
         names = [layer.name for layer in self.layers]
@@ -65,6 +121,15 @@ class Network:
             if candidate.name == name:
                 return candidate
         raise KeyError(name)
+
+    def published_accuracy(self) -> AccuracyPoint | None:
+        """The accuracy-table point that is exactly this network (see
+        :meth:`AccuracyPoint.matches`), or None when the table has none."""
+        size = (self.input_shape.height, self.input_shape.width)
+        for point in self.accuracy_table:
+            if point.matches(self.param_values, self.param_defaults, size):
+                return point
+        return None
 
     @property
     def macs(self) -> int:
@@ -149,7 +214,10 @@ def _toposort(specs: Sequence[LayerSpec], problems: list[Problem], file: str) ->
 
 def build_network(specs: Sequence[LayerSpec], input_shape: TensorShape, *, name: str,
                   file: str = "", description: str = "", source: str = "",
-                  accuracy: Mapping[str, float] | None = None) -> Network:
+                  accuracy: Mapping[str, float] | None = None,
+                  param_values: Mapping[str, Any] | None = None,
+                  param_defaults: Mapping[str, Any] | None = None,
+                  accuracy_table: Sequence[AccuracyPoint] = ()) -> Network:
     """Infer shapes for every layer and return the network, or raise one InputError."""
     problems: list[Problem] = []
     known = {spec.name for spec in specs}
@@ -187,7 +255,10 @@ def build_network(specs: Sequence[LayerSpec], input_shape: TensorShape, *, name:
         raise InputError(problems)
     return Network(name=name, input_shape=input_shape, layers=tuple(layers),
                    description=description, source=source, accuracy=dict(accuracy or {}),
-                   path=file)
+                   path=file, param_values=dict(param_values or {}),
+                   param_defaults=dict(param_defaults if param_defaults is not None
+                                       else param_values or {}),
+                   accuracy_table=tuple(accuracy_table))
 
 
 class _ShapeError(Exception):
@@ -198,6 +269,22 @@ def _shapes_text(in_shapes: Sequence[TensorShape], names: Sequence[str]) -> str:
     return ", ".join(f"'{n}' {s}" for n, s in zip(names, in_shapes))
 
 
+def _merge_shape(spec: LayerSpec, in_shapes: tuple[TensorShape, ...]) -> TensorShape:
+    """The output shape of a concat (channels add up) or an add (all inputs alike)."""
+    kind = spec.type
+    if len(in_shapes) < 2:
+        raise _ShapeError(f"{kind} needs at least two inputs, got {len(in_shapes)}")
+    first = in_shapes[0]
+    if kind == L.CONCAT:
+        if any((s.height, s.width) != (first.height, first.width) for s in in_shapes):
+            raise _ShapeError("concat of different spatial sizes: "
+                              + _shapes_text(in_shapes, spec.inputs))
+        return TensorShape(sum(s.channels for s in in_shapes), first.height, first.width)
+    if any(s != first for s in in_shapes):
+        raise _ShapeError("add of different shapes: " + _shapes_text(in_shapes, spec.inputs))
+    return first
+
+
 def _infer(spec: LayerSpec, in_shapes: tuple[TensorShape, ...], *, first_conv: bool) -> Layer:
     """Shapes of one layer from its inputs' shapes; raises _ShapeError on a mismatch."""
     a = dict(spec.attrs)
@@ -205,19 +292,7 @@ def _infer(spec: LayerSpec, in_shapes: tuple[TensorShape, ...], *, first_conv: b
     common: dict[str, Any] = dict(name=spec.name, type=kind, inputs=spec.inputs, in_shapes=in_shapes,
                                   bn=bool(a.get("bn", False)), activation=a.get("activation"))
     if kind in (L.CONCAT, L.ADD):
-        if len(in_shapes) < 2:
-            raise _ShapeError(f"{kind} needs at least two inputs, got {len(in_shapes)}")
-        first = in_shapes[0]
-        if kind == L.CONCAT:
-            if any((s.height, s.width) != (first.height, first.width) for s in in_shapes):
-                raise _ShapeError("concat of different spatial sizes: "
-                                  + _shapes_text(in_shapes, spec.inputs))
-            out = TensorShape(sum(s.channels for s in in_shapes), first.height, first.width)
-        else:
-            if any(s != first for s in in_shapes):
-                raise _ShapeError("add of different shapes: " + _shapes_text(in_shapes, spec.inputs))
-            out = first
-        return Layer(out_shape=out, **common)
+        return Layer(out_shape=_merge_shape(spec, in_shapes), **common)
     if len(in_shapes) != 1:
         raise _ShapeError(f"{kind} takes one input, got {len(in_shapes)}: {', '.join(spec.inputs)}")
     x = in_shapes[0]

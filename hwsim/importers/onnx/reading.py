@@ -14,6 +14,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hwsim.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -124,8 +126,6 @@ def read_shapes(onnx: Any, model: Any, file: str) -> dict[str, Dims]:
 
 def constant_node_value(onnx: Any, node: Any) -> Any:
     """The value a Constant node holds as a numpy array, or None if it cannot be read."""
-    import numpy as np  # noqa: PLC0415 (needed only beside onnx, which brings it)
-
     found = None
     for a in node.attribute:
         value = onnx.helper.get_attribute_value(a)
