@@ -10,9 +10,8 @@ import pytest
 import hwsim
 from hwsim.config.network_file import parse_network
 from hwsim.cost import model
-from hwsim.cost.model import cost_layer, tile_runs
+from hwsim.cost.model import cost_layer
 from hwsim.cost.tiling import TilingError, search_tiling
-from hwsim.cost.timing import Timing, pipeline_timing
 from hwsim.dataflow.base import ConvShape, MachineParams
 from hwsim.hardware import Accelerator, PEArray, Sparsity, VectorUnit
 
@@ -36,26 +35,29 @@ def test_a_layer_that_fits_moves_every_word_once():
     assert t.input_read_words == 2 * 8 * 8
     assert t.weight_read_words == 2 * 2 * 3 * 3
     assert t.output_write_words == 2 * 8 * 8
-    # streamed in array-sized chunks: 2 output channels x 1 output row x 2 input channels
-    assert t.pipeline_tiles == 1 * 8 * 1
-    assert t.first_load_words == 2 * 2 * 9 + 2 * 3 * 8     # weights + 3 input rows (halo)
-    assert t.last_store_words == 2 * 1 * 8
+    # with no compute to hide behind, the fewest transfers win: the layer as one DRAM tile
+    assert t.pipeline_tiles == 1
+    assert t.first_load_words == 2 * 8 * 8 + 2 * 2 * 9     # the whole input and weights
+    assert t.last_store_words == 2 * 8 * 8
 
 
-def test_a_layer_that_does_not_fit_is_tiled_with_the_least_traffic():
-    """Budget 150 words: in 128 + weights 36 + out 128 do not fit.
+def test_a_layer_that_does_not_fit_is_tiled_for_the_fewest_transfers():
+    """Budget 150 words, the whole buffer too: in 128 + weights 36 + out 128 do not fit.
+    No compute: the time is the channel time, 100 per transfer + bytes / 16.
 
-    Best by hand: p_outer with 1 output channel x 4 output rows per tile. Each row tile needs
-    (4 - 1) + 3 = 6 input rows of both channels (2 x 6 x 8 = 96 words), one channel's weights
-    (18) and its outputs (1 x 4 x 8 = 32): 146 words. The input is read once per row tile
-    (2 x 12 rows x 8), the weights once per row tile (2 x 36), the outputs once.
-    Alternatives: 2 channels x 2 rows (k_outer or p_outer) read 2 x 16 rows x 8 = 256 input
-    words (more halo) -> 420 words in all, more than 392.
+    Best by hand: k_outer, both output channels x 4 output rows x 1 input channel. A tile
+    needs (4 - 1) + 3 = 6 input rows of its channel (48 words), 2 x 9 weights and the 2 x 4 x 8
+    outputs it accumulates: 130 words. 2 row blocks x 2 channel tiles = 4 loads, and only 2
+    stores (after the last channel tile): 6 transfers, 192 + 72 + 128 = 392 words,
+    600 + 392 x 2 / 16 = 649 cycles. Uncut alternatives store every tile: p_outer 1 channel x
+    4 rows: 8 transfers, the same 392 words, 849 cycles; 2 channels x 2 rows: 420 words,
+    852.5 cycles.
     """
-    t = search_tiling(FIRE_3X3, 150, k_unit=2, p_unit=1, c_unit=2)
-    assert (t.order, t.kt, t.pt, t.ct) == ("p_outer", 1, 4, 2)
-    assert t.footprint_words == 2 * 6 * 8 + 18 + 1 * 4 * 8
-    assert t.input_read_words == 2 * 12 * 8
+    t = search_tiling(FIRE_3X3, 150, k_unit=2, p_unit=1, c_unit=2, whole_budget_words=150)
+    assert (t.order, t.kt, t.pt, t.ct) == ("k_outer", 2, 4, 1)
+    assert t.footprint_words == 1 * 6 * 8 + 2 * 9 + 2 * 4 * 8
+    assert t.pipeline_tiles == 4
+    assert t.input_read_words == 2 * 2 * 6 * 8
     assert t.weight_read_words == 2 * 36
     assert t.output_write_words == 2 * 8 * 8
     assert t.dram_words == 192 + 72 + 128
@@ -87,50 +89,7 @@ def test_traffic_never_below_compulsory_and_shrinks_with_the_buffer():
     assert traffic == sorted(traffic, reverse=True)
 
 
-# --- timing -----------------------------------------------------------------------------
-
-def test_pipeline_timing_compute_bound():
-    t = Timing(word_bytes=2, dram_bytes_per_cycle=16.0, dram_latency_cycles=100)
-    memory, cycles, fill, drain = pipeline_timing(1000, 1600, 320, 160, 32, 10, t)
-    assert memory == 100 + (1600 + 320) / 16
-    assert fill == 100 + 160 / 16 and drain == 32 / 16
-    assert cycles == fill + 1000 + drain                  # 1112 < compute + memory = 1220
-
-
-def test_pipeline_timing_memory_bound():
-    t = Timing(2, 16.0, 100, True)
-    memory, cycles, _, _ = pipeline_timing(100, 16000, 0, 1600, 0, 10, t)
-    assert memory == 100 + 16000 / 16
-    assert cycles == memory + 100 / 10                    # the last tile's compute sticks out
-
-
-def test_without_double_buffering_nothing_overlaps():
-    t = Timing(2, 16.0, 100, False)
-    memory, cycles, _, _ = pipeline_timing(100, 16000, 0, 1600, 0, 10, t)
-    assert cycles == 100 + (100 + 16000 / 16)
-
-
-def test_no_traffic_no_memory_time():
-    assert pipeline_timing(500, 0, 0, 0, 0, 1, Timing())[:2] == (0.0, 500)
-
-
-def test_tile_runs_sum_exactly_to_the_layer():
-    runs = tile_runs(5, read_bytes=1003, write_bytes=407, first_load_bytes=200,
-                     last_store_bytes=50, compute_cycles=1000, writeback_cycles=60,
-                     setup_cycles=100, buffer_bytes=64)
-    assert [r.count for r in runs] == [1, 3, 1]
-    assert runs[0].load_bytes == 200 and runs[-1].store_bytes == 50
-    assert sum(r.total_load_bytes for r in runs) == 1003
-    assert sum(r.total_store_bytes for r in runs) == 407
-    assert sum(r.total_compute_cycles for r in runs) == 1000
-    assert sum(r.count * r.writeback_cycles for r in runs) == 60
-    assert runs[0].compute_cycles >= 100                  # setup before the first tile
-
-
-def test_single_tile_layer_is_one_run():
-    runs = tile_runs(1, 10, 20, 10, 20, 30, 0, 0, 64)
-    assert len(runs) == 1 and runs[0].total_compute_cycles == 30
-
+# --- timing: per DRAM tile, worked by hand in tests/test_tiling.py ----------------------
 
 # --- layers -----------------------------------------------------------------------------
 
@@ -146,7 +105,9 @@ def test_cost_of_a_conv_layer_is_consistent():
     assert cost.dram_read_bytes == sum(r.total_load_bytes for r in cost.tiles)
     assert cost.dram_write_bytes == sum(r.total_store_bytes for r in cost.tiles)
     assert cost.compute_cycles == sum(r.total_compute_cycles for r in cost.tiles)
-    assert len(cost.tiles) <= 3
+    # one run per kind of tile of each output-channel block (first with weights, middle, edge)
+    assert len(cost.tiles) <= 3 * -(-1000 // cost.tiling.kt) + 3
+    assert sum(r.count for r in cost.tiles) == cost.tiling.pipeline_tiles
     assert cost.weight_bytes == (1000 * 512 + 1000) * 2    # weights + biases, 16-bit
     assert max(cost.compute_cycles, cost.memory_cycles) <= cost.cycles
     assert cost.cycles <= cost.compute_cycles + cost.memory_cycles
@@ -255,11 +216,17 @@ def test_readme_worked_example_fire9_expand1x1_on_ws_16x16():
     # input 64*169 + weights 64*256 + 256 biases + output 256*169 words, 2 bytes each
     words = 64 * 169 + (64 * 256 + 256) + 256 * 169
     assert ws.dram_bytes == 2 * words == 141_440
-    assert ws.memory_cycles == 100 + 141_440 / 16 == 8_940
-    # fill = 100 + (16*16 weights + 16 biases + 16 channels x 13 pixels) * 2 B / 16; drain 26
-    fill = 100 + (16 * 16 + 16 + 16 * 13) * 2 / 16
-    assert ws.cycles == max(fill + 11_328 + 16 * 13 * 2 / 16, 8_940 + 11_328 / (16 * 13 * 4))
-    assert ws.cycles == 11_514
+    # The search takes k_outer, 16 output channels x all 13 rows: 16 tiles, the input stays.
+    # Tile 1 loads the input and its weights, the others their weights; each stores 16 x 169.
+    assert ws.extra["tiling"]["tiles"] == 16 and ws.extra["tiling"]["output_channels"] == 16
+    a1 = 100 + (64 * 169 + 16 * 64 + 16) * 2 / 16      # 1,582
+    a = 100 + (16 * 64 + 16) * 2 / 16                  # 230
+    d = 100 + 16 * 169 * 2 / 16                        # 438
+    c = 11_328 / 16                                    # 708
+    assert ws.memory_cycles == 32 * 100 + 141_440 / 16 == 12_040
+    assert ws.cycles == a1 + max(c, a) + 14 * max(c, a + d) + max(c, d) + d == 13_348
+    # the layer as one tile (it fits) would take 100 + 27,456 * 2 / 16 + 11,328 + 100 +
+    # 43,264 * 2 / 16 = 20,368: slower
     macs = 64 * 256 * 169
     e = ws.energy
     assert e.mac == macs + 256 * 169                # MACs + one ReLU per output

@@ -177,7 +177,8 @@ def test_alexnet_fc6_on_os_16x16_runs_at_its_dram_bound():
     layer = hwsim.simulate(net, acc, engine="analytic").layer("fc6")
     compute = 2 * 9216 * (2048 // 32) + 2 * (2048 // 32)
     assert layer.compute_cycles == compute == 1_179_776
-    assert layer.cycles == pytest.approx(layer.memory_cycles)
+    # DRAM-bound: the channel never rests; only the last tile's compute sticks out
+    assert layer.memory_cycles <= layer.cycles <= layer.memory_cycles * 1.001
     assert layer.memory_cycles >= 100 + 9216 * 4096 * 2 / 16   # weights alone: 4.72 M cycles
 
 

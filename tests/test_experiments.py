@@ -304,7 +304,8 @@ def test_energy_split_components_add_up_and_the_buffer_explains_the_dram_gap(stu
     for result in results.values():
         row = energy_split.split(result)
         assert row["total"] == pytest.approx(sum(row[c] for c in energy_split.COMPONENTS))
-    # With the single designs' buffer, the hybrid moves exactly the OS-only design's DRAM words:
-    # its extra DRAM energy at 128 KB is the smaller buffer's refetches, not the dataflow.
+    # With the single designs' buffer, the hybrid moves no more DRAM words than the OS-only
+    # design: its extra DRAM energy at 128 KB is the smaller buffer's refetches, not the
+    # dataflow. (Not exactly as many: the tiling is chosen for time, per mode.)
     big = energy_split.split(results["squeezelerator_rf8 @512K"])
-    assert big["dram"] == pytest.approx(energy_split.split(results["os_16x16"])["dram"])
+    assert big["dram"] <= energy_split.split(results["os_16x16"])["dram"] * (1 + 1e-9)

@@ -24,51 +24,53 @@ def machine(latency=100, bytes_per_cycle=16, glb=10_000, double_buffering=True, 
                       weight_prefetch=prefetch)
 
 
-# Two tiles, L = 100, 16 B/cycle: load 320 B (a = 20), compute 50, store 160 B (d = 10).
+# Two tiles, L = 100, 16 B/cycle: load 320 B (a = 100 + 20 = 120), compute 50, store 160 B
+# (d = 100 + 10 = 110): every transfer pays the latency.
 TWO_TILES = ScheduleItem("conv", (TileRun(count=2, load_bytes=320, compute_cycles=50,
                                           store_bytes=160, buffer_bytes=1000),))
 
 
 def test_two_tiles_without_double_buffering_run_strictly_in_sequence():
-    # L0 [100,120] C0 [120,170] S0 [170,180] L1 [180,200] C1 [200,250] S1 [250,260]
+    # L0 [0,120] C0 [120,170] S0 [170,280] L1 [280,400] C1 [400,450] S1 [450,560]
     s = run_schedule([TWO_TILES], machine(double_buffering=False))
     layer = s.layers[0]
-    assert layer.end_cycle == 100 + 2 * (20 + 50 + 10)
+    assert layer.end_cycle == 2 * (120 + 50 + 110)
     assert layer.compute_busy_cycles == 2 * 50
-    assert layer.dma_busy_cycles == 2 * (20 + 10)
-    assert layer.stall_data_cycles == (100 + 20) + 20      # latency + L0, then L1
-    assert layer.stall_buffer_cycles == 10                 # S0 must free the only slot
-    assert layer.drain_cycles == 10                        # S1 after the last compute
+    assert layer.dma_busy_cycles == 2 * (120 + 110)
+    assert layer.stall_data_cycles == 120 + 120            # L0, then L1
+    assert layer.stall_buffer_cycles == 110                # S0 must free the only slot
+    assert layer.drain_cycles == 110                       # S1 after the last compute
     # without double buffering the schedule is exactly compute + memory
-    compute, memory = 2 * 50, 100 + (2 * 320 + 2 * 160) / 16
+    compute, memory = 2 * 50, 4 * 100 + (2 * 320 + 2 * 160) / 16
     assert layer.cycles == compute + memory
 
 
 def test_two_tiles_with_double_buffering_overlap_the_second_load():
-    # L0 [100,120] L1 [120,140] C0 [120,170] S0 [170,180] C1 [170,220] S1 [220,230]
+    # L0 [0,120] L1 [120,240] C0 [120,170] S0 [240,350] C1 [240,290] S1 [350,460]:
+    # A1 + max(C1, A2 + D0) + max(C2, A3 + D1) + D2 = 120 + max(50, 120) + max(50, 110) + 110
     s = run_schedule([TWO_TILES], machine())
     layer = s.layers[0]
-    assert layer.end_cycle == 100 + 20 + 50 + 50 + 10
-    assert layer.stall_data_cycles == 100 + 20
+    assert layer.end_cycle == 120 + 120 + 110 + 110
+    assert layer.stall_data_cycles == 120 + (240 - 170)
     assert layer.stall_buffer_cycles == 0
-    assert layer.drain_cycles == 10
+    assert layer.drain_cycles == 460 - 290
     dma = [(x.name.split()[0], x.start_cycle, x.end_cycle) for x in s.slices if x.track == TRACK_DMA]
-    assert dma == [("load", 100, 120), ("load", 120, 140), ("store", 170, 180),
-                   ("store", 220, 230)]
+    assert dma == [("load", 0, 120), ("load", 120, 240), ("store", 240, 350),
+                   ("store", 350, 460)]
     array = [(x.start_cycle, x.end_cycle) for x in s.slices if x.track == TRACK_ARRAY]
-    assert array == [(120, 170), (170, 220)]
+    assert array == [(120, 170), (240, 290)]
 
 
 def test_three_memory_bound_tiles_queue_on_the_one_channel():
-    # L = 10, 4 B/cycle; a = 400/4 = 100, c = 30, d = 40/4 = 10.
-    # L0 [10,110] L1 [110,210] C0 [110,140] S0 [210,220] (channel busy until 210)
-    # L2 [220,320] C1 [210,240] S1 [320,330] C2 [320,350] S2 [350,360]
+    # L = 10, 4 B/cycle; a = 10 + 400/4 = 110, c = 30, d = 10 + 40/4 = 20.
+    # L0 [0,110] L1 [110,220] C0 [110,140] S0 [220,240] (channel busy until 220)
+    # L2 [240,350] C1 [220,250] S1 [350,370] C2 [350,380] S2 [380,400]
     item = ScheduleItem("x", (TileRun(3, 400, 30, 40, 0, 100),))
     layer = run_schedule([item], machine(latency=10, bytes_per_cycle=4)).layers[0]
-    assert layer.end_cycle == 360
-    assert layer.stall_data_cycles == 110 + (210 - 140) + (320 - 240)
+    assert layer.end_cycle == 110 + max(30, 110) + max(30, 110 + 20) + max(30, 20) + 20
+    assert layer.stall_data_cycles == 110 + (220 - 140) + (350 - 250)
     assert layer.stall_buffer_cycles == 0
-    assert layer.drain_cycles == 360 - 350
+    assert layer.drain_cycles == 400 - 380
     assert layer.compute_busy_cycles + layer.stall_cycles == layer.cycles
 
 
@@ -88,7 +90,7 @@ def test_a_full_buffer_forbids_double_buffering():
     # two 600-byte tiles do not fit 1000 bytes together: same as no double buffering
     item = ScheduleItem("conv", (TileRun(2, 320, 50, 160, 0, 600),))
     layer = run_schedule([item], machine(glb=1000)).layers[0]
-    assert layer.end_cycle == 100 + 2 * (20 + 50 + 10)
+    assert layer.end_cycle == 2 * (120 + 50 + 110)
     assert layer.peak_buffer_bytes == 600
 
 
@@ -96,52 +98,53 @@ def test_write_back_keeps_the_array_busy_and_has_its_own_track():
     # compute 40 + write-back 10 behaves as 50 cycles of array time
     item = ScheduleItem("conv", (TileRun(2, 320, 40, 160, 10, 1000),))
     s = run_schedule([item], machine())
-    assert s.total_cycles == 100 + 20 + 50 + 50 + 10
+    assert s.total_cycles == 120 + 120 + 110 + 110
     wb = [(x.start_cycle, x.end_cycle) for x in s.slices if x.track == TRACK_WRITEBACK]
-    assert wb == [(160, 170), (210, 220)]
+    assert wb == [(160, 170), (280, 290)]
 
 
 def test_layers_run_one_after_another_and_vector_work_uses_the_vector_unit():
     conv = ScheduleItem("conv", (TileRun(1, 160, 30, 0, 0, 500),))       # 100 + 10 + 30
     pool = ScheduleItem("pool", (TileRun(1, 0, 20, 80, 0, 500),), deps=("conv",),
-                        unit="vector")                                    # 100 wait, 20, 5
+                        unit="vector")                                    # 20, 100 + 5
     s = run_schedule([conv, pool], machine())
-    assert [(x.start_cycle, x.end_cycle) for x in s.layers] == [(0, 140), (140, 140 + 100 + 5)]
-    # the vector layer computes at once (nothing to load) and its store waits for the latency
+    assert [(x.start_cycle, x.end_cycle) for x in s.layers] == [(0, 140), (140, 140 + 20 + 105)]
+    # the vector layer computes at once (nothing to load), then its store pays the latency
     vector = [(x.start_cycle, x.end_cycle) for x in s.slices if x.track == TRACK_VECTOR]
     assert vector == [(140, 160)]
-    assert s.total_cycles == 245
+    assert s.total_cycles == 265
 
 
 def test_weight_prefetch_uses_idle_channel_time_of_the_previous_layer():
-    # Layer a: one tile, load 100 B at 10 B/cycle (10), compute 200: L0 [100,110] C0 [110,310].
-    # Layer b: one tile, load 800 B, compute 50, store 100 B; its 500 weight bytes may be
-    # prefetched: they move in a's idle channel time [110,160]. b starts at 310, loads the
-    # remaining 300 B after its latency: L [410,440] C [440,490] S [490,500].
+    # Layer a: one tile, load 100 B at 10 B/cycle (100 + 10), compute 200: L0 [0,110]
+    # C0 [110,310]. Layer b: one tile, load 800 B, compute 50, store 100 B; its 500 weight
+    # bytes may be prefetched, one transfer of 100 + 50 cycles in a's idle channel time
+    # [110,260]. b starts at 310 and loads the remaining 300 B: L [310,440] C [440,490]
+    # S [490,600].
     a = ScheduleItem("a", (TileRun(1, 100, 200, 0, 0, 1000),))
     b = ScheduleItem("b", (TileRun(1, 800, 50, 100, 0, 2000),), deps=("a",), prefetch_bytes=500)
     m = machine(bytes_per_cycle=10, prefetch=True)
     s = run_schedule([a, b], m)
     layer_b = s.layer("b")
-    assert (layer_b.start_cycle, layer_b.end_cycle) == (310, 500)
+    assert (layer_b.start_cycle, layer_b.end_cycle) == (310, 600)
     assert layer_b.prefetched_bytes == 500
-    assert layer_b.prefetch_busy_cycles == 500 / 10
+    assert layer_b.prefetch_busy_cycles == 100 + 500 / 10
     assert layer_b.dram_read_bytes == 800 - 500
     assert s.layer("a").cycles == 310                       # a itself is not delayed
     prefetch = [(x.start_cycle, x.end_cycle) for x in s.slices if x.track == TRACK_PREFETCH]
-    assert prefetch == [(110, 160)]
-    # without prefetch b is compute + memory: 50 + 100 + (800 + 100) / 10
+    assert prefetch == [(110, 260)]
+    # without prefetch b is compute + memory: 50 + 2 x 100 + (800 + 100) / 10
     off = run_schedule([a, b], machine(bytes_per_cycle=10, prefetch=False))
-    assert off.layer("b").cycles == 50 + 100 + 90
+    assert off.layer("b").cycles == 50 + 2 * 100 + 90
 
 
 def test_fully_prefetched_loads_let_compute_start_at_once():
-    # all 800 B of b arrive during a; b computes [310,360]; its store waits for the latency
-    # (410) and takes 10: b lasts 110 = max(compute 50, latency + store 100 + 10)
+    # all 800 B of b arrive during a (100 + 80 of a's 200 idle channel cycles); b computes
+    # [310,360], then stores: 100 + 10. b lasts 50 + 110
     a = ScheduleItem("a", (TileRun(1, 100, 200, 0, 0, 1000),))
     b = ScheduleItem("b", (TileRun(1, 800, 50, 100, 0, 2000),), prefetch_bytes=800)
     layer_b = run_schedule([a, b], machine(bytes_per_cycle=10, prefetch=True)).layer("b")
-    assert (layer_b.start_cycle, layer_b.end_cycle) == (310, 420)
+    assert (layer_b.start_cycle, layer_b.end_cycle) == (310, 470)
 
 
 def test_prefetch_is_limited_by_the_buffer_space_the_current_layer_leaves():
@@ -154,19 +157,23 @@ def test_prefetch_is_limited_by_the_buffer_space_the_current_layer_leaves():
 
 def test_steady_runs_match_closed_forms_with_a_bounded_number_of_events():
     n = 100_000
-    # compute-bound (c >= a + d), double buffered: L + a + n c + d
-    item = ScheduleItem("big", (TileRun(n, 10, 30, 5, 0, 100),))
+    # compute-bound (c >= a + d with a = 100 + 10, d = 100 + 5), double buffered:
+    # a + n c + d
+    item = ScheduleItem("big", (TileRun(n, 10, 300, 5, 0, 100),))
     s = run_schedule([item], machine(latency=100, bytes_per_cycle=1))
-    assert s.total_cycles == 100 + 10 + n * 30 + 5
+    assert s.total_cycles == 110 + n * 300 + 105
     assert s.events < 60
     # memory-bound (a + d > c > d): the channel never rests: L + n (a + d) + (c - d)
     item = ScheduleItem("big", (TileRun(n, 20, 15, 10, 0, 100),))
     assert run_schedule([item], machine(latency=0, bytes_per_cycle=1)).total_cycles == \
         n * (20 + 10) + (15 - 10)
-    # no double buffering: L + n (a + c + d)
+    # the same with L = 10 (a = 30, d = 20, c = 15 < d): a + max(c, a) + (n - 2)(a + d)
+    # + max(c, d) + d = 30 + 30 + (n - 2) 50 + 20 + 20 = 50 n
+    assert run_schedule([item], machine(latency=10, bytes_per_cycle=1)).total_cycles == 50 * n
+    # no double buffering: n (a + c + d)
     item = ScheduleItem("big", (TileRun(n, 10, 30, 5, 0, 100),))
     s = run_schedule([item], machine(latency=100, bytes_per_cycle=1, double_buffering=False))
-    assert s.total_cycles == 100 + n * (10 + 30 + 5)
+    assert s.total_cycles == n * (110 + 30 + 105)
     assert s.events < 60
 
 
@@ -215,7 +222,7 @@ def test_bounds_hold_and_prefetch_never_lengthens_a_layer():
                                             base.glb_bytes, base.double_buffering, True))
         for item, x, y in zip(items, off.layers, on.layers):
             compute = item.tile_compute_cycles
-            memory = base.memory_cycles(item.load_bytes + item.store_bytes)
+            memory = base.memory_cycles(item.tiles)
             tol = 1e-6 * max(1.0, compute + memory)
             assert max(compute, memory) - tol <= x.cycles <= compute + memory + tol
             assert y.cycles <= x.cycles + tol

@@ -52,13 +52,13 @@ def test_single_buffered_block_covers_all_but_the_first_load_and_last_store():
     assert plan.compute == (Compute(0, None), ComputeBlock(block, 0))
 
 
-def test_no_block_before_the_layers_first_bytes_have_moved():
-    # tiles that load nothing but store: the first store still waits for the DRAM latency,
-    # so the steady pattern starts only after it
+def test_a_block_may_start_with_the_layers_first_store():
+    # every transfer pays its own DRAM latency, so the steady pattern holds from the first
+    # store on (no layer-wide latency to wait for first)
     tile = TileRun(6, 0, 10, 32, 0, 100)
     plan = make_plan((tile,), slots=2, glb_bytes=1000)
-    assert plan.dma == (Load(0, None), Load(1, None), Store(0), Load(2, 0),
-                        Block(first_store=1, steps=3, lag=2, tile=tile), Store(4), Store(5))
+    assert plan.dma == (Load(0, None), Load(1, None),
+                        Block(first_store=0, steps=4, lag=2, tile=tile), Store(4), Store(5))
 
 
 def test_a_tile_larger_than_the_buffer_is_refused():

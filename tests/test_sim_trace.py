@@ -36,10 +36,13 @@ def test_trace_is_valid_json_with_one_track_per_resource(tmp_path):
     assert [e["name"] for e in by_track[TRACK_LAYERS]] == ["conv", "pool"]
     # timestamps in microseconds at 500 MHz; cycles kept in args
     first_load = by_track[TRACK_DMA][0]
-    assert first_load["ts"] == 100 / 500 and first_load["dur"] == 20 / 500
-    assert first_load["args"]["start_cycle"] == 100
+    # every transfer pays the latency: load = 100 + 320 / 16 = 120 cycles from cycle 0
+    assert first_load["ts"] == 0 and first_load["dur"] == 120 / 500
+    assert first_load["args"]["start_cycle"] == 0
     assert data["otherData"]["network"] == "toy"
-    assert data["otherData"]["total_cycles"] == 230 + (100 + 10 + 20)
+    # conv: A = 120, C = 50, D = 100 + 10 = 110: 120 + max(50, 120) + max(50, 110) + 110;
+    # pool: load 100 + 10, compute 20
+    assert data["otherData"]["total_cycles"] == (120 + 120 + 110 + 110) + (110 + 20)
     counters = [e for e in events if e["ph"] == "C"]
     assert max(e["args"]["bytes held"] for e in counters) == 2 * 1000
 

@@ -7,7 +7,7 @@ How a layer is costed
 ---------------------
 * **conv and FC** run on the PE array. The dataflow strategy (``hwsim.dataflow``) gives the
   array's cycles and on-chip accesses; :func:`~hwsim.cost.tiling.search_tiling` gives the
-  DRAM traffic of the best tiling that fits the global buffer. A fused BatchNorm /
+  DRAM tiles and traffic of the fastest tiling that fits the global buffer. A fused BatchNorm /
   activation runs on the vector unit as results leave the array (overlapped; it only
   matters if the vector unit is slower than the array). ``layer_setup_cycles`` are added to
   every array layer.
@@ -17,19 +17,20 @@ How a layer is costed
 * **concat, dropout, flatten** cost nothing: concatenation is where the producers write
   their outputs, dropout is the identity at inference, flatten is a view.
 
-Time of a layer. ``compute_cycles`` is the array (or vector unit) time; ``memory_cycles``
-is ``latency + DRAM bytes / bytes per cycle``. With double buffering, DRAM transfers overlap
-compute except the first tile's load (with the latency) and the last tile's store:
+Time of a layer. ``compute_cycles`` is the array (or vector unit) time. The layer is cut
+into DRAM tiles (``hwsim.cost.dram_tiles``), each one DMA load and one DMA store of
+``latency + bytes / bandwidth`` cycles; ``memory_cycles`` is the channel time of all of them
+(``transfers x latency + DRAM bytes / bytes per cycle``). With double buffering the load of
+tile i + 1 and the store of tile i - 1 overlap the compute of tile i, so only the first
+tile's load (``fill``) and the last tile's store (``drain``) are exposed::
 
-    cycles = min(compute + memory,
-                 max(fill + compute + drain, memory + compute / tiles))
+    cycles = A_1 + sum_i max(C_i, A_{i+1} + D_{i-1}) + D_n
 
-so ``max(compute, memory) <= cycles <= compute + memory``; without double buffering
-``cycles = compute + memory``. The layer is memory-bound (roofline) when memory > compute.
-
-The same schedule is described for the event scheduler as ``tiles``: a few
-:class:`~hwsim.cost.tiles.TileRun` records (first tile, identical middle tiles, last tile)
-whose loads, stores and compute sum exactly to the layer's counts.
+and without double buffering ``cycles = sum_i (A_i + C_i + D_i)``; either way
+``max(compute, memory) <= cycles <= compute + memory``. The layer is memory-bound (roofline)
+when memory > compute. The tiles go to the event scheduler as runs of identical
+:class:`~hwsim.cost.tiles.TileRun` records whose loads, stores and compute sum exactly to the
+layer's counts, and the scheduler plays the same schedule.
 
 Costs are cached on the layer's shape and the machine parameters (``functools.lru_cache``):
 networks repeat shapes and sweeps repeat networks.
@@ -42,9 +43,10 @@ from collections.abc import Mapping as TMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from hwsim.cost.dram_tiles import enumerate_tilings, tile_runs_of
 from hwsim.cost.tiles import TileRun
-from hwsim.cost.tiling import Tiling, TilingError, search_tiling
-from hwsim.cost.timing import Timing, pipeline_timing
+from hwsim.cost.tiling import Tiling, TilingError, search_dram_tiles
+from hwsim.cost.timing import Timing, layer_timing
 from hwsim.dataflow import hybrid
 from hwsim.dataflow.base import ConvShape, MachineParams, Mapping
 from hwsim.dataflow.registry import registered_dataflows, strategy_for
@@ -186,29 +188,19 @@ def _replace_alternatives(cost: LayerCost, alternatives: dict[str, float]) -> La
     return dataclasses.replace(cost, alternatives=alternatives)
 
 
-def tile_runs(n: int, read_bytes: int, write_bytes: int, first_load_bytes: int,
-              last_store_bytes: int, compute_cycles: int, writeback_cycles: int,
-              setup_cycles: int, buffer_bytes: int) -> tuple[TileRun, ...]:
-    """At most three runs (first tile, identical middle tiles, last tile) whose loads,
-    stores and compute + write-back sum exactly to the layer's totals. ``setup_cycles``
-    (part of ``compute_cycles``) is spent before the first tile."""
-    n = max(1, n)
-    base = compute_cycles - writeback_cycles - setup_cycles
-    if n == 1:
-        return (TileRun(1, read_bytes, base + setup_cycles, write_bytes, writeback_cycles,
-                        buffer_bytes),)
-    first_load = min(first_load_bytes, read_bytes)
-    last_store = min(last_store_bytes, write_bytes)
-    load_rest, store_rest = read_bytes - first_load, write_bytes - last_store
-    l_avg, s_avg = load_rest // (n - 1), store_rest // (n - 1)
-    l_rem, s_rem = load_rest - l_avg * (n - 1), store_rest - s_avg * (n - 1)
-    c_avg, w_avg = base // n, writeback_cycles // n
-    c_rem, w_rem = base - c_avg * n, writeback_cycles - w_avg * n
-    runs = [TileRun(1, first_load, c_avg + setup_cycles, s_avg + s_rem, w_avg, buffer_bytes)]
-    if n > 2:
-        runs.append(TileRun(n - 2, l_avg, c_avg, s_avg, w_avg, buffer_bytes))
-    runs.append(TileRun(1, l_avg + l_rem, c_avg + c_rem, last_store, w_avg + w_rem, buffer_bytes))
-    return tuple(runs)
+def _dram_tiles(shape: ConvShape, m: MachineParams, k_unit: int, p_unit: int, c_unit: int,
+                compute: int, writeback: int, setup: int
+                ) -> tuple[Tiling, tuple[TileRun, ...], float, float, float, float]:
+    """The fastest DRAM tiling (:func:`~hwsim.cost.tiling.search_dram_tiles`), its tiles,
+    and the layer's memory time, time, fill and drain (:func:`~hwsim.cost.timing.layer_timing`)."""
+    wb = m.word_bytes
+    timing = Timing.from_machine(m)
+    whole = m.tile_budget_bytes * 2 if m.double_buffering else m.tile_budget_bytes
+    t = search_dram_tiles(shape, m.tile_budget_bytes // wb, k_unit, p_unit, c_unit,
+                          float(compute), timing, whole // wb, float(setup))
+    runs = tile_runs_of(t, compute, writeback, setup, wb, t.footprint_words * wb)
+    memory, cycles, fill, drain = layer_timing(runs, timing)
+    return Tiling.of(t), runs, memory, cycles, fill, drain
 
 
 @lru_cache(maxsize=16384)
@@ -218,9 +210,10 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
     wb = m.word_bytes
     vector_cycles = ceil_div(vector_ops, m.vector_lanes)
     compute = max(mp.array_cycles, vector_cycles) + m.layer_setup_cycles
-    tiling = search_tiling(shape, m.tile_budget_bytes // wb, mp.k_unit, mp.p_unit, mp.c_unit,
-                           compute, Timing.from_machine(m))
-    read_bytes, write_bytes, memory, cycles, fill, drain = _tiled_timing(tiling, compute, m)
+    tiling, tiles, memory, cycles, fill, drain = _dram_tiles(
+        shape, m, mp.k_unit, mp.p_unit, mp.c_unit, compute, mp.writeback_cycles,
+        m.layer_setup_cycles)
+    read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb
     counts = AccessCounts(
         macs=shape.macs, effective_macs=mp.effective_macs, vector_ops=vector_ops,
         rf_accesses=mp.rf_accesses, inter_pe_transfers=mp.inter_pe_transfers,
@@ -231,9 +224,6 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
         dram_input_read_words=tiling.input_read_words,
         dram_weight_read_words=tiling.weight_read_words,
         dram_output_write_words=tiling.output_write_words)
-    tiles = tile_runs(tiling.pipeline_tiles, read_bytes, write_bytes, tiling.first_load_words * wb,
-                      tiling.last_store_words * wb, compute, mp.writeback_cycles,
-                      m.layer_setup_cycles, tiling.footprint_words * wb)
     utilization = mp.effective_macs / (m.pes * cycles) if cycles else 0.0
     return LayerCost(
         kind=ARRAY, dataflow=dataflow, counts=counts, compute_cycles=compute,
@@ -245,35 +235,19 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
         tiles=tiles, mapping=mp, tiling=tiling)
 
 
-def _tiled_timing(tiling: Tiling, compute: int, m: MachineParams
-                  ) -> tuple[int, int, float, float, float, float]:
-    """DRAM bytes read and written for a tiling, and the layer's memory time, time, fill and
-    drain (:func:`~hwsim.cost.timing.pipeline_timing`)."""
-    wb = m.word_bytes
-    read_bytes = tiling.read_words * wb
-    write_bytes = tiling.output_write_words * wb
-    return (read_bytes, write_bytes) + pipeline_timing(compute, read_bytes, write_bytes,
-                                                       tiling.first_load_words * wb,
-                                                       tiling.last_store_words * wb,
-                                                       tiling.pipeline_tiles,
-                                                       Timing.from_machine(m))
-
-
 @lru_cache(maxsize=16384)
 def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCost:
     wb = m.word_bytes
     compute = ceil_div(vector_ops, m.vector_lanes)
-    tiling = search_tiling(shape, m.tile_budget_bytes // wb, shape.out_channels, 1,
-                           shape.in_channels, compute, Timing.from_machine(m))
-    read_bytes, write_bytes, memory, cycles, fill, drain = _tiled_timing(tiling, compute, m)
+    tiling, tiles, memory, cycles, fill, drain = _dram_tiles(
+        shape, m, shape.out_channels, 1, shape.in_channels, compute, 0, 0)
+    read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb
     counts = AccessCounts(
         vector_ops=vector_ops, glb_input_reads=float(shape.input_words),
         glb_output_writes=float(shape.output_words),
         glb_fill_writes=float(tiling.read_words), glb_drain_reads=float(tiling.output_write_words),
         dram_input_read_words=tiling.input_read_words,
         dram_output_write_words=tiling.output_write_words)
-    tiles = tile_runs(tiling.pipeline_tiles, read_bytes, write_bytes, tiling.first_load_words * wb,
-                      tiling.last_store_words * wb, compute, 0, 0, tiling.footprint_words * wb)
     return LayerCost(
         kind=VECTOR, dataflow=VECTOR, counts=counts, compute_cycles=compute, writeback_cycles=0,
         memory_cycles=memory, cycles=cycles, fill_cycles=fill, drain_cycles=drain,
@@ -285,9 +259,9 @@ def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCo
 
 def clear_caches() -> None:
     """Forget cached costs (tests and benchmarks)."""
-    for fn in (_array_cost, _vector_cost, _hybrid_cost, search_tiling):
+    for fn in (_array_cost, _vector_cost, _hybrid_cost, enumerate_tilings, search_dram_tiles):
         fn.cache_clear()
 
 
-__all__ = ["AccessCounts", "LayerCost", "cost_layer", "layer_kind", "tile_runs", "clear_caches",
+__all__ = ["AccessCounts", "LayerCost", "cost_layer", "layer_kind", "clear_caches",
            "TilingError", "ARRAY", "VECTOR", "NONE"]

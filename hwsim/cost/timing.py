@@ -1,21 +1,24 @@
-"""The time of a layer behind its DRAM transfers: the one pipeline-timing formula.
+"""The time of a layer behind its DRAM transfers: the one timing formula, per DRAM tile.
 
-The DMA streams a layer's tiles at the array's own granularity; with double buffering the
-transfer of one tile overlaps the compute of another, so only the first tile's load (plus
-the DRAM latency) and the last tile's store are exposed. :func:`pipeline_timing` is that
-time; the tiling search (``tiling.py``) scores its candidates with it and the cost model
-(``model.py``) times the chosen tiling with it.
+Each DRAM tile is one DMA load and one DMA store, each paying the DRAM latency; with double
+buffering the load of tile i + 1 and the store of tile i - 1 overlap the compute of tile i,
+so only the first tile's load and the last tile's store are exposed. :func:`layer_timing` is
+that time (closed form over runs of identical tiles, :mod:`hwsim.cost.tiles`); the tiling
+search scores its candidates with the same formula (``dram_tiles.tiling_time``) and the
+event engine plays the same schedule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
+from hwsim.cost.tiles import TileRun, runs_time, transfer_cycles
 from hwsim.dataflow.base import MachineParams
 
 
 class Timing(NamedTuple):
-    """DRAM-side parameters of the pipeline timing (see :func:`pipeline_timing`)."""
+    """DRAM-side parameters of the pipeline timing (see :func:`layer_timing`)."""
 
     word_bytes: int = 2
     dram_bytes_per_cycle: float = 16.0
@@ -33,29 +36,16 @@ class Timing(NamedTuple):
 DEFAULT_TIMING = Timing()
 
 
-def pipeline_timing(compute: float, read_bytes: float, write_bytes: float,
-                    first_load_bytes: float, last_store_bytes: float, n_tiles: int,
-                    t: Timing) -> tuple[float, float, float, float]:
-    """``(memory, cycles, fill, drain)`` of a layer, in cycles.
+def layer_timing(runs: Sequence[TileRun], t: Timing) -> tuple[float, float, float, float]:
+    """``(memory, cycles, fill, drain)`` of a layer whose DRAM tiles are ``runs``.
 
-    ``memory = latency + bytes / bandwidth`` (0 when nothing moves). With double buffering
-    the transfers overlap compute except the first tile's load (after the latency) and the
-    last tile's store::
-
-        cycles = min(compute + memory, max(fill + compute + drain, memory + compute / tiles))
-
-    so ``max(compute, memory) <= cycles <= compute + memory``. Without double buffering
-    nothing overlaps: ``cycles = compute + memory``.
+    Every load and store of a tile is one DMA transfer of ``latency + bytes / bandwidth``
+    cycles; ``memory`` is all of them (``transfers x latency + bytes / bandwidth``). With
+    double buffering ``cycles = A_1 + sum_i max(C_i, A_{i+1} + D_{i-1}) + D_n``, without
+    ``sum_i (A_i + C_i + D_i)``; ``fill = A_1``, ``drain = D_n``. Always
+    ``max(compute, memory) <= cycles <= compute + memory``.
     """
-    moved = read_bytes + write_bytes
-    bw = t.dram_bytes_per_cycle
-    memory = (t.dram_latency_cycles + moved / bw) if moved else 0.0
-    if not t.double_buffering:
-        return memory, compute + memory, memory, 0.0
-    fill = (t.dram_latency_cycles + first_load_bytes / bw) if moved else 0.0
-    drain = last_store_bytes / bw
-    cycles = max(fill + compute + drain, memory + compute / max(n_tiles, 1))
-    return memory, min(cycles, compute + memory), fill, drain
-
-
-__all__ = ["Timing", "DEFAULT_TIMING", "pipeline_timing"]
+    cycles, fill, drain = runs_time(runs, t.dram_latency_cycles, t.dram_bytes_per_cycle,
+                                    t.double_buffering)
+    memory = transfer_cycles(runs, t.dram_latency_cycles, t.dram_bytes_per_cycle)
+    return memory, cycles, fill, drain

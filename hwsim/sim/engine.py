@@ -11,11 +11,13 @@ the vector unit does the same for pooling, element-wise and similar layers.
 
 1. Layers run one after another, in the given topological order: a layer starts when the
    previous one has ended (all its tiles computed and stored), so every dependency has ended.
-2. A transfer of ``b`` bytes occupies the channel for ``b / dram_bytes_per_cycle`` cycles;
-   transfers never overlap.
-3. DRAM latency is paid once per layer: the engine knows its whole program and issues
-   requests ahead, so no byte of the layer moves before ``start + dram_latency_cycles`` and
-   from then on transfers follow each other back to back. A transfer of 0 bytes is instant.
+2. Every DRAM tile is one load transfer and one store transfer (those with bytes). A transfer
+   of ``b`` bytes occupies the one channel for ``latency + b / dram_bytes_per_cycle`` cycles
+   (the request waits for DRAM, then the bytes stream); transfers never overlap, loads and
+   stores share the channel.
+3. DRAM latency is paid by every transfer, as the analytic model (``hwsim.cost.tiles``)
+   assumes: a layer of n tiles pays it up to 2n times, and only the first tile's load and the
+   last tile's store cannot be hidden behind compute. A transfer of 0 bytes is instant.
 4. The DMA engine runs its commands strictly in program order (see :mod:`hwsim.sim.plan`):
    load the next tile if it fits the buffer (a free slot and enough free bytes), otherwise
    store the oldest live tile as soon as it is computed, then free its space. A tile is live
@@ -24,22 +26,23 @@ the vector unit does the same for pooling, element-wise and similar layers.
    previous tile (with its write-back) is done.
 6. Weight prefetch (``SimMachine.weight_prefetch``): during a layer, the next layer's leading
    loads (at most its ``prefetch_bytes``, only for the tiles it admits at its start, only
-   into buffer space the current layer never uses) move at the lowest priority: only while
-   the current layer leaves the channel idle, after the prefetch's own DRAM latency, giving
-   the channel back at once when the current layer needs it. The current layer's schedule is
+   into buffer space the current layer never uses) move at the lowest priority as one
+   transfer that pays its own DRAM latency: only while the current layer leaves the channel
+   idle, giving the channel back at once when the current layer needs it (and resuming
+   without a second latency). The current layer's schedule is
    therefore exactly what it is without prefetch; the next layer no longer loads those bytes.
 
 **Why the analytic bounds hold by construction.** Let C be a layer's compute plus
-write-back cycles, B the bytes it moves in its own span, M = latency + B / bandwidth
-(0 if B = 0) and T = end - start. (a) The unit does all C cycles inside the span, one tile
-at a time: T >= C. (b) All B bytes cross the channel inside the span, none before
-start + latency: T >= M. (c) After start + latency, at every instant until the layer ends,
-the unit or the channel works for the layer: if the channel is idle, the engine is at a
-store waiting for that tile's computation (a load never waits, rule 4); every load before
-that store has ended, so the earliest unfinished tile can compute and the unit is busy.
-Hence T <= latency + C + B / bandwidth = C + M. Without double buffering every load waits
-for the previous store, so T = C + M exactly. Prefetch only removes bytes from B (the
-program does not change, and times are maxima and sums of durations), so with prefetch
+write-back cycles, M the channel time of the transfers it makes in its own span
+(transfers x latency + bytes / bandwidth) and T = end - start. (a) The unit does all C
+cycles inside the span, one tile at a time: T >= C. (b) All its transfers hold the one
+channel inside the span: T >= M. (c) At every instant until the layer ends, the unit or the
+channel works for the layer: if the channel is idle, the engine is at a store waiting for
+that tile's computation (a load never waits, rule 4); every load before that store has
+ended, so the earliest unfinished tile can compute and the unit is busy. Hence T <= C + M.
+Without double buffering every load waits for the previous store, so T = C + M exactly.
+Prefetch only removes bytes (and so transfers) from the first tiles' loads (the program does
+not change, and times are maxima and sums of durations), so with prefetch
 max(C, M_own) <= T <= C + M_analytic, and no layer gets longer. :func:`run_schedule` checks
 these bounds for every layer and raises :class:`~hwsim.errors.ModelError` if one fails.
 
@@ -115,15 +118,15 @@ def check_layer_bounds(item: ScheduleItem, layer: LayerSchedule, machine: SimMac
     docstring), and unless the tiles agree with the analytic compute and memory cycles."""
     compute, memory = layer.analytic_compute_cycles, layer.analytic_memory_cycles
     tiles_compute = float(item.tile_compute_cycles)
-    tiles_memory = machine.memory_cycles(item.load_bytes + item.store_bytes)
+    tiles_memory = machine.memory_cycles(item.tiles)
     problems = []
     if abs(tiles_compute - compute) > _tolerance(compute):
         problems.append(f"its tiles compute for {tiles_compute:g} cycles but the analytic "
                         f"model says {compute:g}")
     if abs(tiles_memory - memory) > _tolerance(memory):
-        problems.append(f"its tiles move data for {tiles_memory:g} cycles (latency + bytes / "
-                        f"bandwidth) but the analytic model says {memory:g}")
-    own_memory = machine.memory_cycles(layer.dram_read_bytes + layer.dram_write_bytes)
+        problems.append(f"its tiles move data for {tiles_memory:g} cycles (transfers x latency "
+                        f"+ bytes / bandwidth) but the analytic model says {memory:g}")
+    own_memory = layer.dma_busy_cycles
     lower = max(tiles_compute, own_memory)
     upper = compute + memory
     cycles = layer.cycles
@@ -167,7 +170,7 @@ def strip_leading_loads(runs: tuple[TileRun, ...], num_bytes: int) -> tuple[Tile
         while left > 0 and run is not None:
             take = min(run.load_bytes, left)
             left -= take
-            out.append(dataclasses.replace(run, count=1, load_bytes=run.load_bytes - take))
+            out.append(dataclasses.replace(run, count=1, load_bytes=int(run.load_bytes - take)))
             run = dataclasses.replace(run, count=run.count - 1) if run.count > 1 else None
         if run is not None:
             out.append(run)
@@ -228,8 +231,6 @@ class _NetworkRun:
             plan = make_plan(runs, slots=machine.slots, glb_bytes=machine.glb_bytes,
                              coalesce=self.coalesce)
             start = float(env.now)
-            own_bytes = sum(r.total_load_bytes + r.total_store_bytes for r in runs)
-            channel_ready = start + machine.dram_latency_cycles if own_bytes > 0 else start
 
             following = self.items[index + 1] if index + 1 < len(self.items) else None
             if machine.weight_prefetch and following is not None and following.prefetch_bytes:
@@ -243,15 +244,14 @@ class _NetworkRun:
                     yield self.glb.put(reserved)
                     self.glb_change(reserved)
 
-            layer = _LayerRun(self, item, plan, start, channel_ready)
+            layer = _LayerRun(self, item, plan, start)
             yield env.process(layer.dma()) & env.process(layer.compute())
             end = float(env.now)
 
             next_fetched, next_cycles = 0.0, 0.0
             if reserved:
                 next_fetched, next_cycles = self._prefetch(layer, following.name, reserved,
-                                                           start + machine.dram_latency_cycles,
-                                                           end)
+                                                           start, end)
             self.slices.append(TraceSlice(TRACK_LAYERS, item.name, item.name, start,
                                           end - start, plan.num_tiles, end - start))
             compute_c, memory_c = item.bounds(machine)
@@ -270,9 +270,11 @@ class _NetworkRun:
     def _prefetch(self, layer: _LayerRun, target: str, reserved: int, ready: float,
                   end: float) -> tuple[float, float]:
         """Walk the channel's idle time in [ready, end] (rule 6): returns (bytes fetched,
-        channel cycles used) and records the prefetch slices."""
+        channel cycles used) and records the prefetch slices. The prefetch is one transfer:
+        its first ``latency`` cycles of channel time move no bytes."""
         bw = self.machine.dram_bytes_per_cycle
-        need = reserved / bw
+        latency = self.machine.dram_latency_cycles
+        need = latency + reserved / bw
         left = need
         t = ready
 
@@ -302,7 +304,8 @@ class _NetworkRun:
         used = need - max(left, 0.0)
         if left <= 1e-9 * need:
             return float(reserved), need
-        return float(math.floor(used * bw + 1e-6)), used  # whole bytes, robust to rounding
+        moved = max(used - latency, 0.0)
+        return float(math.floor(moved * bw + 1e-6)), used  # whole bytes, robust to rounding
 
     def _prefetch_slice(self, target: str, start: float, duration: float, busy: float,
                         gaps: int) -> None:
@@ -316,15 +319,13 @@ class _NetworkRun:
 class _LayerRun:
     """One layer's DMA engine and compute unit as two SimPy processes."""
 
-    def __init__(self, net: _NetworkRun, item: ScheduleItem, plan: Plan, start: float,
-                 channel_ready: float):
+    def __init__(self, net: _NetworkRun, item: ScheduleItem, plan: Plan, start: float):
         self.net = net
         self.env = net.env
         self.item = item
         self.plan = plan
         self.start = start
-        self.channel_ready = channel_ready
-        self.bw = net.machine.dram_bytes_per_cycle
+        self.transfer = net.machine.transfer_cycles
         self.unit_track = TRACK_ARRAY if item.unit == "array" else TRACK_VECTOR
         self.loaded: dict[int, simpy.Event] = {}
         self.computed: dict[int, simpy.Event] = {}
@@ -355,10 +356,8 @@ class _LayerRun:
         env = self.env
         if num_bytes <= 0:
             return
-        if env.now < self.channel_ready:
-            yield env.timeout(self.channel_ready - env.now)
         begin = float(env.now)
-        duration = num_bytes / self.bw
+        duration = self.transfer(num_bytes)
         yield env.timeout(duration)
         self.dma_busy += duration
         self.busy.append((begin, float(env.now), None))
@@ -394,8 +393,8 @@ class _LayerRun:
         yield self._event(self.computed, block.first_store)
         m = float(env.now)  # max(end of the previous command, end of the tile's computation)
         tile = block.tile
-        a = tile.load_bytes / self.bw
-        d = tile.store_bytes / self.bw
+        a = self.transfer(tile.load_bytes)
+        d = self.transfer(tile.store_bytes)
         c = float(tile.compute_cycles + tile.writeback_cycles)
         k = block.steps
         if block.lag == 2:
@@ -470,8 +469,8 @@ class _LayerRun:
         yield self._event(self.block_done, block.first_compute)
         m, unit_start = self.block_start[block.first_compute]
         tile = block.tile
-        a = tile.load_bytes / self.bw
-        d = tile.store_bytes / self.bw
+        a = self.transfer(tile.load_bytes)
+        d = self.transfer(tile.store_bytes)
         c = float(tile.compute_cycles + tile.writeback_cycles)
         k = block.steps
         self._idle(last_end, unit_start, entry.after_store)

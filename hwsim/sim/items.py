@@ -16,9 +16,10 @@ Both records are frozen and validated at construction.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hwsim.cost.tiles import TileRun
+from hwsim.cost.tiles import TileRun, transfer_cycles
 
 UNITS = ("array", "vector", "none")  # none: a layer that costs nothing (no tiles)
 
@@ -27,8 +28,8 @@ UNITS = ("array", "vector", "none")  # none: a layer that costs nothing (no tile
 class SimMachine:
     """The parts of an accelerator the event schedule depends on.
 
-    ``dram_latency_cycles``: cycles between a layer's first DRAM request and its first byte
-    (paid once per layer: requests are pipelined, see :mod:`hwsim.sim.engine`).
+    ``dram_latency_cycles``: cycles between a transfer's request and its first byte, paid
+    by every transfer (one per DRAM tile and direction, see :mod:`hwsim.sim.engine`).
     ``dram_bytes_per_cycle``: effective DRAM bandwidth shared by every transfer.
     ``glb_bytes``: global-buffer capacity; live tiles never hold more.
     ``double_buffering``: up to two tiles live (one loading while the other computes);
@@ -57,15 +58,16 @@ class SimMachine:
         return 2 if self.double_buffering else 1
 
     def transfer_cycles(self, num_bytes: float) -> float:
-        """Channel occupancy of one transfer (cycles): bytes / bandwidth."""
-        return num_bytes / self.dram_bytes_per_cycle
-
-    def memory_cycles(self, num_bytes: float) -> float:
-        """The analytic memory time of ``num_bytes`` moved by one layer: latency once plus
-        bytes / bandwidth (0 when nothing moves)."""
+        """Channel occupancy of one transfer (cycles): latency + bytes / bandwidth, 0 for a
+        transfer of no bytes."""
         if num_bytes <= 0:
             return 0.0
         return self.dram_latency_cycles + num_bytes / self.dram_bytes_per_cycle
+
+    def memory_cycles(self, runs: Iterable[TileRun]) -> float:
+        """The channel time of ``runs``: every load and store with bytes is one transfer
+        (latency + bytes / bandwidth)."""
+        return transfer_cycles(runs, self.dram_latency_cycles, self.dram_bytes_per_cycle)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,5 +135,5 @@ class ScheduleItem:
             compute = float(self.tile_compute_cycles)
         memory = self.memory_cycles
         if memory is None:
-            memory = machine.memory_cycles(self.load_bytes + self.store_bytes)
+            memory = machine.memory_cycles(self.tiles)
         return float(compute), float(memory)

@@ -10,8 +10,9 @@ is simply the tiles in order.
 
 **Coalescing.** Inside a run of identical tiles the program settles into a repeating step:
 store tile i, then load tile i + K, while the compute unit computes tile i + 1 (K = 2 with
-double buffering and two tiles fitting, K = 1 otherwise). With a = load cycles, d = store
-cycles, c = compute + write-back cycles per tile, and m_i = max(end of the DMA command before
+double buffering and two tiles fitting, K = 1 otherwise). With a = latency + load bytes /
+bandwidth and d = latency + store bytes / bandwidth (each 0 for no bytes: every transfer
+pays the DRAM latency), c = compute + write-back cycles per tile, and m_i = max(end of the DMA command before
 the step, end of tile i's computation), the step is (see :mod:`hwsim.sim.engine` for the
 rules these follow from):
 
@@ -24,10 +25,10 @@ rules these follow from):
 Both quantities the next step depends on are m_i plus a constant, so after the first step
 the schedule is exactly periodic: step t starts at m_i + t * p. A :class:`Block` replaces k
 such steps by this closed form (2 events instead of about 5 k); it is formed only when all
-the tiles it touches belong to one run, the live tiles are exactly the ones the pattern needs,
-and the layer's DRAM latency is already behind (a transfer with bytes came earlier), so the
-closed form is what the tile-by-tile simulation gives (``tests/test_sim_engine.py`` checks
-this against ``coalesce=False``).
+the tiles it touches belong to one run and the live tiles are exactly the ones the pattern
+needs (every transfer pays its own DRAM latency, so a and d include it), so the closed form
+is what the tile-by-tile simulation gives (``tests/test_sim_engine.py`` checks this against
+``coalesce=False``).
 """
 
 from __future__ import annotations
@@ -146,7 +147,6 @@ def make_plan(runs: tuple[TileRun, ...], *, slots: int, glb_bytes: int,
     used = peak = 0
     next_load = next_store = 0
     after: int | None = None
-    moved_bytes = False  # a transfer with bytes was issued: the DRAM latency is behind
     initial_loads: int | None = None
 
     while next_store < total:
@@ -158,7 +158,6 @@ def make_plan(runs: tuple[TileRun, ...], *, slots: int, glb_bytes: int,
                 live.append(next_load)
                 used += tile.buffer_bytes
                 peak = max(peak, used)
-                moved_bytes = moved_bytes or tile.load_bytes > 0
                 next_load += 1
                 continue
         if initial_loads is None:
@@ -167,7 +166,7 @@ def make_plan(runs: tuple[TileRun, ...], *, slots: int, glb_bytes: int,
         r = run_of(i)
         tile = runs[r]
         if coalesce:
-            block = _steady_block(i, r, tile, live, slots, glb_bytes, first, moved_bytes)
+            block = _steady_block(i, r, tile, live, slots, glb_bytes, first)
             if block is not None:
                 dma.append(block)
                 blocks_by_compute[block.first_compute] = block
@@ -180,13 +179,11 @@ def make_plan(runs: tuple[TileRun, ...], *, slots: int, glb_bytes: int,
                 live = deque(range(next_store, next_load))
                 used = block.lag * tile.buffer_bytes
                 after = block.last_store
-                moved_bytes = moved_bytes or tile.load_bytes + tile.store_bytes > 0
                 continue
         dma.append(Store(i))
         live.popleft()
         used -= tile.buffer_bytes
         after = i
-        moved_bytes = moved_bytes or tile.store_bytes > 0
         next_store += 1
 
     compute: list[Compute | ComputeBlock] = []
@@ -205,7 +202,7 @@ def make_plan(runs: tuple[TileRun, ...], *, slots: int, glb_bytes: int,
 
 
 def _steady_block(i: int, r: int, tile: TileRun, live: deque[int], slots: int, glb_bytes: int,
-                  run_first: tuple[int, ...], moved_bytes: bool) -> Block | None:
+                  run_first: tuple[int, ...]) -> Block | None:
     """The steady block starting with the store of tile ``i``, if the pattern holds."""
     last_in_run = run_first[r] + tile.count - 1
     if not live or live[0] != i:
@@ -220,6 +217,4 @@ def _steady_block(i: int, r: int, tile: TileRun, live: deque[int], slots: int, g
     steps = last_in_run - i - lag + 1
     if steps < 2:
         return None
-    if not moved_bytes and tile.load_bytes + tile.store_bytes > 0:
-        return None  # the first bytes of the layer still wait for the DRAM latency
     return Block(first_store=i, steps=steps, lag=lag, tile=tile)
