@@ -1,6 +1,6 @@
 """Reading a network file by its suffix: the one place that chooses the reader.
 
-``.onnx`` files go to the ONNX importer (an optional extra: ``pip install hwsim[onnx]``),
+``.onnx`` files go to the ONNX importer (an optional extra: ``pip install -e '.[onnx]'``),
 everything else to the network YAML format (``hwsim.config.network_file``). This module
 sits above both ``hwsim.config`` and ``hwsim.importers`` so that neither imports the other.
 """
