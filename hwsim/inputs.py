@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from hwsim import bundled
 from hwsim.config.network_file import read_network_file
 from hwsim.workload.network import Network
 
@@ -25,7 +26,10 @@ def load_network(path: str | Path, input_size: Any = None) -> Network:
     """Read a network file, YAML or ONNX (by suffix); InputError on bad input.
 
     ``input_size`` overrides the file's input height and width (N or (H, W) or 'HxW').
+    A bare name (``sqnxt23v5``) that is not a file is a bundled network
+    (:mod:`hwsim.bundled`).
     """
+    path = bundled.resolve("networks", path)
     if is_onnx(path):
         # onnx is a heavy optional dependency: imported only when an ONNX file is read
         from hwsim.importers.onnx import load_onnx_network
