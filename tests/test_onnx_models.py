@@ -171,3 +171,18 @@ def test_the_readme_import_example(tmp_path, capsys, monkeypatch):
     shown = [line for line in section.split("```yaml")[1].split("```")[0].splitlines()
              if line.strip() and line.strip() != "..."]
     assert all(line in written for line in shown), [l for l in shown if l not in written]
+
+
+def test_module_path_from_the_namespace_metadata(tmp_path):
+    """Exports that record only ``namespace`` (module: class pairs) are named from it too."""
+    g = G.Graph(3, 8, 8, style="dynamo", weights="external")
+    g.conv2d("stem.0", "data", 4, 3)
+    node = g.nodes[-1]
+    del node.metadata_props[:]
+    entry = node.metadata_props.add()
+    entry.key = "namespace"
+    entry.value = (": Net/stem: torch.nn.modules.container.Sequential/stem.0: "
+                   "torch.nn.modules.conv.Conv2d/conv2d: aten.conv2d.default")
+    net = import_onnx(g.save(tmp_path / "ns.onnx")).network
+    assert [l.name for l in net.layers] == ["stem.0"]
+    assert net.layers[0].kernel == (3, 3) and net.layers[0].padding == (1, 1, 1, 1)
