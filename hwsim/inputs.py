@@ -1,6 +1,6 @@
 """Reading a network file by its suffix: the one place that chooses the reader.
 
-``.onnx`` files go to the ONNX importer (an optional extra: ``pip install hwsim[onnx]``),
+``.onnx`` files go to the ONNX importer (an optional extra: ``pip install -e '.[onnx]'``),
 everything else to the network YAML format (``hwsim.config.network_file``). This module
 sits above both ``hwsim.config`` and ``hwsim.importers`` so that neither imports the other.
 """
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hwsim import bundled
 from hwsim.config.network_file import read_network_file
 from hwsim.errors import InputError
 from hwsim.workload.network import Network
@@ -30,7 +31,10 @@ def load_network(path: str | Path, input_size: Any = None, *,
     ``input_size`` overrides the file's input height and width (N or (H, W) or 'HxW');
     ``params`` overrides the values of the file's declared ``params`` (YAML only: an ONNX
     file declares none, so any override is an InputError).
+    A bare name (``sqnxt23v5``) that is not a file is a bundled network
+    (:mod:`hwsim.bundled`).
     """
+    path = bundled.resolve("networks", path)
     if is_onnx(path):
         if params:
             raise InputError(f"cannot override params ({', '.join(sorted(params))}): an ONNX "

@@ -23,7 +23,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "ARCHITECTURE.md"
 #: both modules are in the same package. docs/ARCHITECTURE.md shows this list (checked below).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("hwsim._version", "hwsim.errors"),
-    ("hwsim.workload", "hwsim.hardware"),
+    ("hwsim.workload", "hwsim.hardware", "hwsim.bundled"),
     ("hwsim.config",),
     ("hwsim.importers",),
     ("hwsim.inputs",),

@@ -128,7 +128,7 @@ class Clock:
 
 def test_progress_bar_shows_rate_and_time_left():
     stream, clock = io.StringIO(), Clock()
-    bar = ProgressBar(stream, label="s", width=10, min_interval_s=0, clock=clock)
+    bar = ProgressBar(stream, label="s", width=10, min_interval_s=0, clock=clock, terminal=True)
     bar(20, 120)  # 20 rows were already done (a resumed sweep): not counted in the rate
     clock.now += 5
     bar(30, 120)  # 10 new rows in 5 s = 2 rows/s; 90 left -> 45 s
@@ -139,6 +139,27 @@ def test_progress_bar_shows_rate_and_time_left():
     assert stream.getvalue().endswith("\rskipped one\n" + last)
     bar.close()
     assert stream.getvalue().endswith("\n")
+
+
+def test_progress_off_a_terminal_is_a_few_whole_lines():
+    """A log file gets a line per tenth of the rows and one at the end, no carriage
+    returns: 1,000 updates make 10 + 1 lines (and the skipped-row message its own)."""
+    stream, clock = io.StringIO(), Clock()
+    bar = ProgressBar(stream, label="s", width=10, min_interval_s=0, clock=clock)
+    assert not bar.terminal  # a StringIO is no terminal
+    for done in range(1, 1001):
+        clock.now += 0.01
+        bar(done, 1000)
+        if done == 500:
+            bar.message("skipped one")
+    bar.close()
+    text = stream.getvalue()
+    assert "\r" not in text
+    lines = text.splitlines()
+    assert len(lines) == 10 + 1 + 1 and "skipped one" in lines
+    assert lines[0].startswith("s [..........] 1/1000 (0%)")
+    assert lines[1].startswith("s [#.........] 100/1000 (10%)")
+    assert lines[-1].startswith("s [##########] 1000/1000 (100%)")
 
 
 def test_format_duration():

@@ -1,6 +1,6 @@
 """``hwsim import MODEL.onnx [-o NETWORK.yaml] [--input-size N|HxW] [--skip-unsupported]``.
 
-Reads an ONNX model (optional extra: ``pip install 'hwsim[onnx]'``), converts it to hwsim
+Reads an ONNX model (optional extra: ``pip install -e '.[onnx]'``), converts it to hwsim
 layers (see :mod:`hwsim.importers.onnx`) and writes a network YAML file, or prints it
 to stdout without ``-o``. A one-line summary (layers, parameters, MACs) and the list of
 dropped operators go to stderr.

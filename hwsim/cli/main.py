@@ -21,7 +21,7 @@ from hwsim.errors import HwsimError, InputError
 # their command runs (and they import the model, plotting or sweep machinery inside their
 # functions): these function-level imports are deliberate, for the command line's start-up
 # speed (``hwsim info`` need not load SimPy, matplotlib or dask).
-COMMANDS = ["info", "run", "import", "compare", "plot", "sweep", "pareto"]
+COMMANDS = ["info", "run", "import", "compare", "plot", "sweep", "pareto", "list"]
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

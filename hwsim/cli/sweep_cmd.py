@@ -19,6 +19,11 @@ from hwsim.sweep.spec import load_sweep
 from hwsim.sweep.tasks import Outcome, Task
 
 MAX_ERROR_LINES = 20
+# Without -j, a sweep of at most this many rows runs in this process: starting the worker
+# processes costs about 0.55 s here (4 rows of 1.0-SqNxt-23v5: 0.83 s with -j 1, 1.38 s with
+# -j 2), which 16 rows at about 0.1 s each just repay (2.0 s either way); 64 rows take 4.9 s
+# and 4.1 s (2 cores; hwsim sweep's wall time, analytic engine).
+SMALL_SWEEP_ROWS = 16
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,8 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("spec", metavar="SPEC.yaml", help="sweep description (see README)")
     parser.add_argument("--out", required=True, metavar="CSV", help="results file (appended to)")
     parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                        help="worker processes (default, and 0: all cores, here "
-                             f"{default_jobs()})")
+                        help="worker processes (default: all cores, here "
+                             f"{default_jobs()}, or 1 for a sweep of at most "
+                             f"{SMALL_SWEEP_ROWS} rows; 0: all cores)")
     parser.add_argument("--engine", choices=ENGINES, default=Engine.ANALYTIC,
                         help="simulation engine (default: analytic)")
     parser.add_argument("--executor", choices=EXECUTORS, default="local",
@@ -54,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.sweep.progress import ProgressBar
 
     preflight(spec)
+    rows = spec.config_count * len(spec.networks)
+    jobs = 1 if args.jobs is None and rows <= SMALL_SWEEP_ROWS else args.jobs
     bar = None if args.no_progress else ProgressBar(sys.stderr, label=spec.name)
     shown: set[tuple[str, str]] = set()
     hidden = 0
@@ -78,11 +86,13 @@ def run(args: argparse.Namespace) -> int:
             f"[{outcome.kind}] {outcome.error}")
 
     print(f"hwsim: sweep {spec.name}: {spec.config_count} configurations x "
-          f"{len(spec.networks)} networks = {spec.config_count * len(spec.networks)} rows, "
-          f"{args.engine} engine, {args.executor} executor", file=sys.stderr)
+          f"{len(spec.networks)} networks = {rows} rows, {args.engine} engine, "
+          f"{args.executor} executor" + (", in this process (small sweep: -j 1)"
+                                         if jobs == 1 and args.jobs is None else ""),
+          file=sys.stderr)
     try:
         summary = run_sweep(spec, args.out, evaluate=evaluate_task, engine=args.engine,
-                            executor=args.executor, jobs=args.jobs, scheduler=args.scheduler,
+                            executor=args.executor, jobs=jobs, scheduler=args.scheduler,
                             progress=bar, on_error=on_error)
     except KeyboardInterrupt:
         if bar:

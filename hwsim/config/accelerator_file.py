@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hwsim import bundled
 from hwsim.config import schema as S
 from hwsim.config.inherit import BaseRules, resolve_base
 from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
@@ -152,7 +153,9 @@ def read_accelerator_data(path: str | Path) -> tuple[dict[str, Any], dict[str, s
 
 
 def load_accelerator(path: str | Path) -> Accelerator:
-    """Read an accelerator YAML file (see the module docstring); InputError on bad input."""
+    """Read an accelerator YAML file (see the module docstring); InputError on bad input.
+    A bare name (``squeezelerator``) that is not a file is a bundled accelerator."""
+    path = bundled.resolve("accelerators", path)
     merged, origins = read_accelerator_data(path)
     return parse_accelerator(merged, str(path), origins)
 

@@ -20,15 +20,16 @@ TYPE_KEYS = {
     L.FC: {"out_channels", "out_features", "bias"},
     L.MAXPOOL: {"kernel", "stride", "padding", "rounding", "global"},
     L.AVGPOOL: {"kernel", "stride", "padding", "rounding", "global"},
-    L.CONCAT: set(), L.ADD: set(),
+    L.CONCAT: set(), L.ADD: set(), L.MUL: set(),
     L.RELU: set(), L.BN: set(), L.LRN: {"size"}, L.DROPOUT: {"ratio"}, L.SOFTMAX: set(),
     L.FLATTEN: set(),
-}
+} | {kind: set() for kind in L.ACTIVATION_TYPES}
 TYPE_ALIASES: dict[str, tuple[str, dict[str, Any]]] = {
     "global_avgpool": (L.AVGPOOL, {"global": True}),
     "global_maxpool": (L.MAXPOOL, {"global": True}),
     "depthwise": (L.CONV, {"groups": "in_channels"}),
     "relu6": (L.RELU, {}), "batchnorm": (L.BN, {}), "dense": (L.FC, {}),
+    "silu": (L.SWISH, {}),
 }
 REQUIRED = {L.CONV: ("out_channels", "kernel"), L.FC: ("out_channels",)}
 

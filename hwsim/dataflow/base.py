@@ -90,6 +90,9 @@ class ConvShape(NamedTuple):
                        layer.kernel[0], layer.kernel[1], layer.stride[0], layer.stride[1],
                        layer.dilation[0], layer.dilation[1], layer.groups, layer.bias, True)
         channels_in = sum(s.channels for s in layer.in_shapes)
+        if layer.type == L.MUL:  # a broadcast [C, 1, 1] operand's C words are not counted
+            channels_in = sum(s.channels for s in layer.full_inputs)
+            x = layer.full_inputs[0]
         if layer.type in L.POOL_TYPES:
             return cls(channels_in, out.channels, x.height, x.width, out.height, out.width,
                        layer.kernel[0], layer.kernel[1], layer.stride[0], layer.stride[1],

@@ -4,6 +4,10 @@ No dependency; it writes to the stream it is given (the command line gives it st
 results on stdout stay clean). The rate counts only the rows evaluated in this run, so a
 resumed sweep's estimate is not flattered by the rows found already done. Messages (skipped
 configurations) are written on their own line and the bar is redrawn under them.
+
+The bar is drawn only on a terminal. Elsewhere (stderr sent to a log file, a CI job) the
+same text is written as whole lines, one each time another tenth of the rows is done and one
+at the end: about a dozen lines, no carriage returns.
 """
 
 from __future__ import annotations
@@ -25,8 +29,12 @@ class ProgressBar:
     """Call it with (done, total); ``message(text)`` prints a line above the bar."""
 
     def __init__(self, stream: TextIO, label: str = "sweep", width: int = 24,
-                 min_interval_s: float = 0.1, clock: Callable[[], float] = time.monotonic):
+                 min_interval_s: float = 0.1, clock: Callable[[], float] = time.monotonic,
+                 terminal: bool | None = None):
         self.stream = stream
+        # None: ask the stream (a file or a pipe is no terminal)
+        self.terminal = _is_terminal(stream) if terminal is None else terminal
+        self._logged_tenths = -1
         self.label = label
         self.width = width
         self.min_interval_s = min_interval_s
@@ -61,6 +69,12 @@ class ProgressBar:
         if self._start is None:
             self._start, self._start_done = now, done
         self._done, self._total = done, total
+        if not self.terminal:
+            tenths = 10 * done // total if total else 10
+            if tenths > self._logged_tenths and done < total:
+                self._logged_tenths = tenths
+                self._line(self.text(done, total, now))
+            return
         if done < total and now - self._last_draw < self.min_interval_s:
             return
         self._draw(self.text(done, total, now))
@@ -72,8 +86,15 @@ class ProgressBar:
         self.stream.flush()
         self._last_text = text
 
+    def _line(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
     def message(self, text: str) -> None:
         """Write ``text`` on its own line, then redraw the bar below it."""
+        if not self.terminal:
+            self._line(text.rstrip("\n"))
+            return
         if self._last_text:
             self.stream.write("\r" + " " * len(self._last_text) + "\r")
         self.stream.write(text.rstrip("\n") + "\n")
@@ -83,11 +104,21 @@ class ProgressBar:
 
     def close(self) -> None:
         """Draw the final state and end the line."""
-        if self._start is not None:
+        if self._start is not None and not self.terminal:
+            self._line(self.text(self._done, self._total, self.clock()))
+            self._start = None
+        elif self._start is not None:
             self._draw(self.text(self._done, self._total, self.clock()))
             self.stream.write("\n")
             self.stream.flush()
             self._last_text = ""
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 __all__ = ["ProgressBar", "format_duration"]

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hwsim import bundled
 from hwsim.config import yamlio
 from hwsim.config.accelerator_file import read_accelerator_data
 from hwsim.config.input_size import parse_input_size
@@ -192,8 +193,9 @@ class SweepSpec:
 # --------------------------------------------------------------------------- parsing
 
 def load_sweep(path: str | Path) -> SweepSpec:
-    """Read and check a sweep file; one InputError lists every problem (file + key path)."""
-    path = Path(path)
+    """Read and check a sweep file; one InputError lists every problem (file + key path).
+    A bare name (``array_rf_glb``) that is not a file is a bundled sweep."""
+    path = bundled.resolve("sweeps", path)
     return parse_sweep(yamlio.read_yaml(path), str(path), base_dir=path.resolve().parent)
 
 

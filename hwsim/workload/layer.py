@@ -11,8 +11,9 @@ Counting conventions (``shared/reference/networks.md``):
   ``ceil`` the last window must start inside the input plus the leading padding (Caffe's
   clipping rule);
 * MACs: convolution ``K * P * Q * (C / G) * R * S``; fully connected ``C_in * C_out``;
-  pooling, activations, normalisation, concat and element-wise add have no MACs but are
-  counted as vector operations (see :attr:`Layer.vector_ops`);
+  pooling, activations, normalisation, concat and element-wise add / multiply have no MACs
+  but are counted as vector operations (see :attr:`Layer.vector_ops` and
+  :data:`ACTIVATION_OPS`);
 * parameters: conv / FC weights plus biases; BatchNorm scale and shift reported apart.
 
 Legend used in formulas: K output channels, C input channels, G groups, P x Q output
@@ -30,7 +31,13 @@ MAXPOOL = "maxpool"
 AVGPOOL = "avgpool"
 CONCAT = "concat"
 ADD = "add"
+MUL = "mul"  # element-wise product; an input may be a per-channel [C, 1, 1] vector (broadcast)
 RELU = "relu"
+# Stand-alone activations beyond ReLU (modern mobile CNNs); also values of ``activation``.
+SIGMOID = "sigmoid"
+HARDSIGMOID = "hardsigmoid"
+HARDSWISH = "hardswish"
+SWISH = "swish"  # x * sigmoid(x), PyTorch's SiLU
 BN = "bn"
 LRN = "lrn"
 DROPOUT = "dropout"
@@ -38,9 +45,21 @@ SOFTMAX = "softmax"
 FLATTEN = "flatten"
 
 POOL_TYPES = frozenset({MAXPOOL, AVGPOOL})
-ELEMENTWISE_TYPES = frozenset({RELU, BN, LRN, DROPOUT, SOFTMAX, FLATTEN})
-LAYER_TYPES = frozenset({CONV, FC, CONCAT, ADD}) | POOL_TYPES | ELEMENTWISE_TYPES
-ACTIVATIONS = frozenset({"relu", "relu6", "leaky"})
+JOIN_TYPES = frozenset({CONCAT, ADD, MUL})
+ACTIVATION_TYPES = frozenset({SIGMOID, HARDSIGMOID, HARDSWISH, SWISH})
+ELEMENTWISE_TYPES = frozenset({RELU, BN, LRN, DROPOUT, SOFTMAX, FLATTEN}) | ACTIVATION_TYPES
+LAYER_TYPES = frozenset({CONV, FC}) | JOIN_TYPES | POOL_TYPES | ELEMENTWISE_TYPES
+
+# Vector-unit operations per element of each activation, counting one per elementary step
+# (a multiply-add, a clamp, an exp, a divide each count one):
+#   relu max(x, 0), relu6 clamp(x, 0, 6), leaky max(x, a*x): 1;
+#   hardsigmoid clamp(x/6 + 1/2, 0, 1) (ONNX: clamp(alpha*x + beta, 0, 1)): multiply-add, clamp = 2;
+#   hardswish x * hardsigmoid(x): 2 + multiply = 3;
+#   sigmoid 1 / (1 + exp(-x)): exp, add, divide = 3;
+#   swish (SiLU) x * sigmoid(x): 3 + multiply = 4.
+ACTIVATION_OPS = {"relu": 1, "relu6": 1, "leaky": 1, HARDSIGMOID: 2, HARDSWISH: 3, SIGMOID: 3,
+                  SWISH: 4}
+ACTIVATIONS = frozenset(ACTIVATION_OPS)
 
 # Layer classes used for the MAC share (accelerator paper, Table 1).
 FIRST_CONV = "first_conv"
@@ -160,6 +179,12 @@ class Layer:
         return self.in_shape.channels
 
     @property
+    def full_inputs(self) -> tuple[TensorShape, ...]:
+        """The inputs of the output's full size (a ``mul``'s broadcast vectors left out)."""
+        return tuple(s for s in self.in_shapes
+                     if (s.height, s.width) == (self.out_shape.height, self.out_shape.width))
+
+    @property
     def out_channels(self) -> int:
         return self.out_shape.channels
 
@@ -210,24 +235,29 @@ class Layer:
     def vector_ops(self) -> int:
         """Element operations outside the PE array (pooling, add, activations, BN, ...).
 
-        Pooling: one operation per window element per output; element-wise add: one per
+        Pooling: one operation per window element per output; element-wise add and multiply
+        (a broadcast per-channel vector included, as in squeeze-and-excitation): one per
         output per extra input; concat: 0 (a buffer-layout matter); stand-alone
-        relu/bn/lrn/dropout/softmax: one per element (LRN: one per element per window
-        position is not modelled; it counts as one). Fused bn / activation: one per output.
+        relu/bn/lrn/softmax: one per element (LRN: one per element per window position is
+        not modelled; it counts as one); stand-alone sigmoid / hardsigmoid / hardswish /
+        swish: :data:`ACTIVATION_OPS` per element. Fused bn: one per output; fused
+        activation: :data:`ACTIVATION_OPS` per output.
         """
         out = self.out_shape.elements
         ops = 0
         if self.type in POOL_TYPES:
             kh, kw = self.kernel
             ops = out * kh * kw
-        elif self.type == ADD:
+        elif self.type in (ADD, MUL):
             ops = out * (len(self.in_shapes) - 1)
         elif self.type in (RELU, BN, LRN, SOFTMAX):
             ops = out
+        elif self.type in ACTIVATION_TYPES:
+            ops = out * ACTIVATION_OPS[self.type]
         if self.bn:
             ops += out
         if self.activation:
-            ops += out
+            ops += out * ACTIVATION_OPS[self.activation]
         return ops
 
     @property
@@ -254,7 +284,9 @@ def ceil_div(a: int, b: int) -> int:
 
 __all__ = [
     "TensorShape", "Layer", "conv_output_size", "pool_output_size", "same_padding", "ceil_div",
-    "CONV", "FC", "MAXPOOL", "AVGPOOL", "CONCAT", "ADD", "RELU", "BN", "LRN", "DROPOUT",
-    "SOFTMAX", "FLATTEN", "LAYER_TYPES", "POOL_TYPES", "ELEMENTWISE_TYPES", "ACTIVATIONS",
+    "CONV", "FC", "MAXPOOL", "AVGPOOL", "CONCAT", "ADD", "MUL", "RELU", "BN", "LRN", "DROPOUT",
+    "SOFTMAX", "FLATTEN", "SIGMOID", "HARDSIGMOID", "HARDSWISH", "SWISH", "LAYER_TYPES",
+    "POOL_TYPES", "JOIN_TYPES", "ACTIVATION_TYPES", "ELEMENTWISE_TYPES", "ACTIVATIONS",
+    "ACTIVATION_OPS",
     "MAC_CLASSES", "FIRST_CONV", "CONV1X1", "CONV_FXF", "DEPTHWISE", "FC_CLASS", "OTHER",
 ]

@@ -285,12 +285,29 @@ def _merge_shape(spec: LayerSpec, in_shapes: tuple[TensorShape, ...]) -> TensorS
     return first
 
 
+def _product_shape(spec: LayerSpec, in_shapes: tuple[TensorShape, ...]) -> TensorShape:
+    """A ``mul``'s output: its full-size inputs' shape (all equal); every other input is a
+    per-channel vector [C, 1, 1] of the same C (or one value, [1, 1, 1]) broadcast over it."""
+    if len(in_shapes) < 2:
+        raise _ShapeError(f"mul needs at least two inputs, got {len(in_shapes)}")
+    full = max(in_shapes, key=lambda s: s.height * s.width)
+    for s in in_shapes:
+        vector = s.height == s.width == 1 and s.channels in (1, full.channels)
+        if s != full and not vector:
+            raise _ShapeError("mul of shapes that do not broadcast (each input must be "
+                              f"{full} or a per-channel vector {full.channels}x1x1): "
+                              + _shapes_text(in_shapes, spec.inputs))
+    return full
+
+
 def _infer(spec: LayerSpec, in_shapes: tuple[TensorShape, ...], *, first_conv: bool) -> Layer:
     """Shapes of one layer from its inputs' shapes; raises _ShapeError on a mismatch."""
     a = dict(spec.attrs)
     kind = spec.type
     common: dict[str, Any] = dict(name=spec.name, type=kind, inputs=spec.inputs, in_shapes=in_shapes,
                                   bn=bool(a.get("bn", False)), activation=a.get("activation"))
+    if kind == L.MUL:
+        return Layer(out_shape=_product_shape(spec, in_shapes), **common)
     if kind in (L.CONCAT, L.ADD):
         return Layer(out_shape=_merge_shape(spec, in_shapes), **common)
     if len(in_shapes) != 1:

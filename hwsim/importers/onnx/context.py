@@ -36,6 +36,7 @@ class LayerDraft:
     same_lower: bool = False
     fc_in_features: int | None = None  # from the weights' shape, when known
     conv_in_per_group: int | None = None  # from the weights' shape, when known
+    scopes: tuple[str, ...] = ()  # the PyTorch module path a dynamo export records
 
     @property
     def place(self) -> str:
@@ -64,6 +65,7 @@ class Context:
     failed: set[str] = field(default_factory=set)
     layers: list[LayerDraft] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    absorbed: set[int] = field(default_factory=set)  # ids of nodes already part of a layer
 
     # --- reading the node ------------------------------------------------------------------
     @property
@@ -103,9 +105,11 @@ class Context:
         skip_unsupported the import goes on; without, the rest of the graph is still read
         so that every unsupported node is reported at once."""
         self.unsupported.append(self.place(node))
+        data = self.data_inputs(node)
         if not self.skip_unsupported:
             self.problems.add(self.place(node), message)
-        data = self.data_inputs(node)
+        elif data and node.output:
+            self._check_drop(node, data[0], node.output[0])
         if not data or data[0] not in self.producer:
             self.meta.update(node.output)
             return
@@ -113,6 +117,16 @@ class Context:
             self.producer[out] = self.producer[data[0]]
             if data[0] in self.pads:
                 self.pads[out] = self.pads[data[0]]
+
+    def _check_drop(self, node: Any, before: str, after: str) -> None:
+        """A problem if passing ``before`` on for ``after`` changes the shape ONNX gives."""
+        a, b = self.shape(before), self.shape(after)
+        if a is None or b is None or None in a[1:] or None in b[1:]:
+            return
+        if [d for d in a[1:] if d != 1] != [d for d in b[1:] if d != 1]:
+            self.problems.add(self.place(node), "cannot be dropped (--skip-unsupported): its "
+                              f"input is {a[1:]} and its output {b[1:]} (ONNX shapes), so "
+                              "passing the input on would change every shape after it")
 
     def source(self, node: Any, tensor: str, *, allow_pad: bool = False) -> Any:
         """The layer (or INPUT) producing an activation tensor; None (a problem) if none."""
@@ -130,7 +144,7 @@ class Context:
                   attrs: dict[str, Any]) -> LayerDraft:
         layer = LayerDraft(type=kind, inputs=inputs, attrs=attrs,
                            node_name=self.graph.names[id(node)], op_type=node.op_type,
-                           out_tensor=node.output[0])
+                           out_tensor=node.output[0], scopes=reading.name_scopes(node))
         self.layers.append(layer)
         self.producer[node.output[0]] = layer
         return layer
@@ -169,7 +183,8 @@ def new_context(graph: GraphFacts, problems: ProblemCollector, skip_unsupported:
                 constants: dict[str, Any], initializers: set[str]) -> Context:
     """The context at the start: constants are the initializers and the weight inputs."""
     ctx = Context(graph=graph, problems=problems, skip_unsupported=skip_unsupported,
-                  meta=set(initializers) | graph.weight_inputs, values=constants)
+                  meta=set(initializers) | graph.weight_inputs | graph.undeclared,
+                  values=constants)
     if graph.input_shape is not None:
         ctx.producer[graph.input_name] = INPUT
     return ctx

@@ -80,7 +80,8 @@ def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
         notes.append(note)
         network = build_network(specs, graph.input_shape, name=name, file=file,
                                 description=description, source=source)
-    _cross_check(graph, ctx.layers, network, same_size=input_size is None)
+    _cross_check(graph, ctx.layers, network, same_size=input_size is None,
+                 dropped=ctx.unsupported)
     if ctx.unsupported:
         log.info("dropped %d unsupported node(s): %s", len(ctx.unsupported),
                  ", ".join(ctx.unsupported))
@@ -151,31 +152,35 @@ def _fix_same_lower(specs: list[LayerSpec], network: Network,
 
 
 def _cross_check(graph: GraphFacts, layers: list[LayerDraft], network: Network, *,
-                 same_size: bool) -> None:
-    """Warn where hwsim's shapes differ from the weights' or ONNX's: a dropped operator
-    or a convention that differs. Sizes are compared only at the model's own input size."""
-    file = graph.file
+                 same_size: bool, dropped: list[str]) -> None:
+    """Warn where hwsim's shapes differ from the weights' or ONNX's (a convention that
+    differs); after dropped nodes, such a difference is an error (a drop changed what is
+    simulated). Sizes are compared only at the model's own input size."""
     for op in layers:
-        layer = network.layer(op.name)
-        dims = graph.shapes.get(op.out_tensor) if same_size else None
-        if same_size and op.type == L.FC and op.fc_in_features \
-                and layer.in_channels != op.fc_in_features:
-            log.warning("%s: layer '%s' (%s): hwsim gives %d input features, the weights "
-                        "have %d", file, op.name, op.place, layer.in_channels,
-                        op.fc_in_features)
-        if op.conv_in_per_group and layer.in_channels // layer.groups != op.conv_in_per_group:
-            log.warning("%s: layer '%s' (%s): hwsim gives %d input channels per group, the "
-                        "weights have %d", file, op.name, op.place,
-                        layer.in_channels // layer.groups, op.conv_in_per_group)
-        if not dims or None in dims[1:]:
-            continue
-        out = layer.out_shape
-        if len(dims) == 4:
-            ours = [out.channels, out.height, out.width]
-        elif len(dims) == 2:
-            ours = [out.elements]
-        else:
-            continue
-        if ours != list(dims[1:]):
-            log.warning("%s: layer '%s' (%s): hwsim infers output %s, ONNX %s", file,
-                        op.name, op.place, ours, list(dims[1:]))
+        for difference in _differences(graph, op, network.layer(op.name), same_size):
+            if dropped:
+                raise InputError(f"layer '{op.name}' ({op.place}): {difference}, after "
+                                 "dropping " + ", ".join(dropped) + " (--skip-unsupported): "
+                                 "without them the shapes disagree with the model's, so the "
+                                 "import would not simulate this model", file=graph.file)
+            log.warning("%s: layer '%s' (%s): %s", graph.file, op.name, op.place, difference)
+
+
+def _differences(graph: GraphFacts, op: LayerDraft, layer: Any, same_size: bool) -> list[str]:
+    """Where the layer's shapes differ from its weights' and from the ONNX output shape."""
+    found = []
+    if same_size and op.type == L.FC and op.fc_in_features \
+            and layer.in_channels != op.fc_in_features:
+        found.append(f"hwsim gives {layer.in_channels} input features, the weights have "
+                     f"{op.fc_in_features}")
+    if op.conv_in_per_group and layer.in_channels // layer.groups != op.conv_in_per_group:
+        found.append(f"hwsim gives {layer.in_channels // layer.groups} input channels per "
+                     f"group, the weights have {op.conv_in_per_group}")
+    dims = graph.shapes.get(op.out_tensor) if same_size else None
+    if not dims or None in dims[1:] or len(dims) not in (2, 4):
+        return found
+    out = layer.out_shape
+    ours = [out.channels, out.height, out.width] if len(dims) == 4 else [out.elements]
+    if ours != list(dims[1:]):
+        found.append(f"hwsim infers output {ours}, ONNX {list(dims[1:])}")
+    return found

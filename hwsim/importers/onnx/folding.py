@@ -5,8 +5,12 @@ or leaves the decision to the handler. They keep an imported network equal to a
 hand-written one:
 
 * :func:`fold_bn`: BatchNormalization right after a conv or fc -> ``bn: true``;
-* :func:`fold_activation`: Relu / Clip(0, 6) / Clip(0, inf) / LeakyRelu right after a conv,
-  fc or add -> ``activation: relu | relu6 | leaky``;
+* :func:`fold_activation`: Relu / Clip(0, 6) / Clip(0, inf) / LeakyRelu / Sigmoid /
+  HardSigmoid / HardSwish / Swish right after a conv, fc or add -> ``activation: relu |
+  relu6 | leaky | sigmoid | hardsigmoid | hardswish | swish``;
+* :func:`self_product` and :func:`fold_self_gate`: x * sigmoid(x) (Sigmoid + Mul, PyTorch's
+  SiLU) and x * hardsigmoid(x) -> ``activation: swish | hardswish`` of the layer producing x
+  (else a stand-alone ``swish`` / ``hardswish`` layer);
 * :func:`fold_bias`: an Add of a constant right after a conv or fc -> ``bias: true``;
 * :func:`dissolve_flatten`: Flatten / Reshape / Squeeze whose result only reaches a Gemm or
   MatMul (possibly through Dropout) disappears: an fc flattens its input anyway;
@@ -61,6 +65,38 @@ def fold_activation(ctx: Context, node: Any, tensor: str, kind: str) -> bool:
     layer.attrs["activation"] = kind
     _absorb(ctx, layer, node)
     return True
+
+
+def self_product(ctx: Context, node: Any, tensor: str) -> Any:
+    """The Mul node of ``tensor`` by ``node``'s output when those are the only readers of
+    each (x * sigmoid(x): a swish), else None."""
+    gate = node.output[0]
+    readers = ctx.graph.consumers.get(tensor, [])
+    gate_readers = ctx.graph.consumers.get(gate, [])
+    if len(readers) != 2 or len(gate_readers) != 1:
+        return None
+    product = gate_readers[0][0]
+    if product.op_type != "Mul" or sorted(product.input) != sorted([tensor, gate]) \
+            or not any(user is product for user, _ in readers):
+        return None
+    return product
+
+
+def fold_self_gate(ctx: Context, node: Any, tensor: str, product: Any, kind: str) -> None:
+    """x * gate(x) (the Mul ``product`` absorbed): the ``activation`` of the conv, fc or add
+    producing x when it has none, else a stand-alone ``kind`` layer."""
+    ctx.absorbed.add(id(product))
+    layer = ctx.producer.get(tensor)
+    if isinstance(layer, LayerDraft) and layer.type in (L.CONV, L.FC, L.ADD) \
+            and layer.out_tensor == tensor and tensor not in ctx.pads \
+            and not layer.attrs.get("activation"):
+        layer.attrs["activation"] = kind
+    else:
+        src = ctx.source(node, tensor)
+        if src is None:
+            return
+        layer = ctx.add_layer(node, kind, [src], {})
+    _absorb(ctx, layer, product)
 
 
 def fold_bias(ctx: Context, node: Any, tensor: str) -> bool:

@@ -55,6 +55,9 @@ class GraphFacts:
     input_name: str
     input_shape: TensorShape | None
     weight_inputs: frozenset[str]  # graph inputs that are weights given without initializer
+    # weights and constants that nothing declares (PyTorch's dynamo exporter drops them
+    # with export_params=False): their shapes are known only where value_info gives them
+    undeclared: frozenset[str] = frozenset()
 
     def place(self, node: Any) -> str:
         return node_place(self.names, node)
@@ -85,7 +88,8 @@ def analyse(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
     names = node_names(nodes)
     shapes = reading.read_shapes(onnx, model, file)
     initializers = {t.name for t in graph.initializer}
-    order = toposort(nodes, graph, initializers, names, problems)
+    undeclared = undeclared_constants(nodes, graph, initializers)
+    order = toposort(nodes, graph, initializers | undeclared, names, problems)
     found = find_input(onnx, graph, order, initializers, input_size, problems)
     consumers: dict[str, list[tuple[Any, int]]] = {}
     for node in order:
@@ -95,7 +99,23 @@ def analyse(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
     return GraphFacts(onnx=onnx, file=file, opset=reading.opset_version(model),
                       order=tuple(order), names=names, shapes=shapes, consumers=consumers,
                       layout_nodes=found.layout_nodes, input_name=found.name,
-                      input_shape=found.shape, weight_inputs=found.weight_inputs)
+                      input_shape=found.shape, weight_inputs=found.weight_inputs,
+                      undeclared=frozenset(undeclared))
+
+
+def undeclared_constants(nodes: list[Any], graph: Any, initializers: set[str]) -> set[str]:
+    """Tensors read as weights or constants (not in an activation slot) that no node,
+    initializer or graph input produces."""
+    known = {i.name for i in graph.input} | initializers | {""}
+    for node in nodes:
+        known.update(node.output)
+    found = set()
+    for node in nodes:
+        data = set(data_slots(node))
+        for i, tensor in enumerate(node.input):
+            if i not in data and tensor not in known:
+                found.add(tensor)
+    return found
 
 
 def toposort(nodes: list[Any], graph: Any, initializers: set[str], names: dict[int, str],

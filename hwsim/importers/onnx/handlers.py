@@ -40,7 +40,7 @@ def conv(ctx: Context, node: Any) -> None:
         kernel = w_shape[2:]
     if kernel is None:
         ctx.problem(node, "the kernel size is unknown: no kernel_shape attribute and no "
-                          "weight shape")
+                          "weight shape" + _weightless_hint(ctx, node))
         return
     if len(kernel) != 2:
         ctx.problem(node, f"a {len(kernel)}-D convolution; only 2-D convolutions are "
@@ -66,6 +66,18 @@ def conv(ctx: Context, node: Any) -> None:
     layer.same_lower = ctx.attr(node, "auto_pad", "") == "SAME_LOWER"
     if w_shape and len(w_shape) == 4 and w_shape[1]:
         layer.conv_in_per_group = int(w_shape[1])
+
+
+def _weightless_hint(ctx: Context, node: Any) -> str:
+    """Why a weight has no shape, when it is declared nowhere (a dynamo export without
+    weights), and the export that keeps the shapes."""
+    weight = node.input[1] if len(node.input) > 1 else ""
+    if not weight or weight not in ctx.graph.undeclared:
+        return ""
+    return (f" (the weight '{weight}' is neither stored nor declared: the model was exported "
+            "without its weights, as torch.onnx.export(..., dynamo=True, export_params=False) "
+            "does; export it with them, the default, which writes them to a separate "
+            "MODEL.onnx.data file that hwsim never reads)")
 
 
 def _conv_out_channels(ctx: Context, node: Any, w_shape: Any) -> int | None:
@@ -155,6 +167,42 @@ def global_max_pool(ctx: Context, node: Any) -> None:
     ctx.simple(node, L.MAXPOOL, {"global": True})
 
 
+def reduce_mean(ctx: Context, node: Any) -> None:
+    """ReduceMean over height and width (keepdims 0 or 1) is global average pooling (what
+    PyTorch's dynamo exporter writes for ``AdaptiveAvgPool2d(1)``)."""
+    x = _one_input(ctx, node)
+    if x is None:
+        return
+    axes = _reduced_axes(ctx, node, x)
+    if axes != {2, 3}:
+        which = "unknown axes" if axes is None else f"axes {sorted(axes)}"
+        ctx.unsupported_node(node, f"ReduceMean over {which} is not supported (only over "
+                                   "height and width, axes [2, 3]: global average pooling)")
+        return
+    ctx.simple(node, L.AVGPOOL, {"global": True})
+
+
+def _reduced_axes(ctx: Context, node: Any, x: str) -> set[int] | None:
+    """The axes a ReduceMean of a 4-D tensor reduces (attribute before opset 18, input
+    after), else read off the input's and output's shapes; None if unknown."""
+    axes = ctx.attr(node, "axes")
+    if axes is None and len(node.input) > 1 and node.input[1]:
+        value = ctx.value(node.input[1])
+        axes = None if value is None else [int(a) for a in value.reshape(-1)]
+    if axes is not None:
+        return {int(a) % 4 for a in axes}
+    if len(node.input) < 2 or not node.input[1]:  # no axes: all of them
+        return None if ctx.attr(node, "noop_with_empty_axes", 0) else {0, 1, 2, 3}
+    dims, out = ctx.shape(x), ctx.shape(node.output[0])
+    if not dims or not out or len(dims) != 4 or None in dims[:2] or None in out:
+        return None
+    if len(out) == 4 and out[:2] == dims[:2] and out[2:] == [1, 1]:
+        return {2, 3}
+    if len(out) == 2 and out == dims[:2]:
+        return {2, 3}
+    return None
+
+
 # --- joins -----------------------------------------------------------------------------------
 
 def concat(ctx: Context, node: Any) -> None:
@@ -167,6 +215,19 @@ def concat(ctx: Context, node: Any) -> None:
         ctx.unsupported_node(node, "concatenation with a constant is not supported")
         return
     _join(ctx, node, L.CONCAT)
+
+
+def mul(ctx: Context, node: Any) -> None:
+    """Mul of activations (a per-channel gate broadcast over a feature map, as in
+    squeeze-and-excitation) is a ``mul`` layer; x * sigmoid(x) was taken by the Sigmoid."""
+    if id(node) in ctx.absorbed:
+        return
+    data = ctx.data_inputs(node)
+    if len(data) >= 2 and not any(t in ctx.meta for t in node.input if t):
+        _join(ctx, node, L.MUL)
+        return
+    ctx.unsupported_node(node, "a Mul by a constant is not supported (only products of "
+                               "activations: gates, x * sigmoid(x))")
 
 
 def _join(ctx: Context, node: Any, kind: str) -> None:
@@ -208,14 +269,47 @@ def batch_normalization(ctx: Context, node: Any) -> None:
         ctx.simple(node, L.BN)
 
 
-def _activation(ctx: Context, node: Any, kind: str | None) -> None:
-    """An activation folded into the layer before it, else a stand-alone ReLU layer."""
+def _activation(ctx: Context, node: Any, kind: str | None, standalone: str = L.RELU) -> None:
+    """An activation folded into the layer before it, else a stand-alone layer (a ReLU for
+    the ReLU family)."""
     x = _one_input(ctx, node)
     if x is None:
         return
     if kind is not None and folding.fold_activation(ctx, node, x, kind):
         return
-    ctx.simple(node, L.RELU)
+    ctx.simple(node, standalone)
+
+
+def sigmoid(ctx: Context, node: Any) -> None:
+    """Sigmoid; with the Mul of its input (x * sigmoid(x), PyTorch's SiLU) a swish."""
+    _gate(ctx, node, L.SIGMOID, L.SWISH)
+
+
+def hard_sigmoid(ctx: Context, node: Any) -> None:
+    """HardSigmoid (any alpha and beta: the count is the same); with the Mul of its input
+    a hardswish."""
+    _gate(ctx, node, L.HARDSIGMOID, L.HARDSWISH)
+
+
+def hard_swish(ctx: Context, node: Any) -> None:
+    _activation(ctx, node, L.HARDSWISH, L.HARDSWISH)
+
+
+def swish(ctx: Context, node: Any) -> None:
+    """Swish (ONNX opset 24: x * sigmoid(alpha * x))."""
+    _activation(ctx, node, L.SWISH, L.SWISH)
+
+
+def _gate(ctx: Context, node: Any, kind: str, gated: str) -> None:
+    """``kind`` of x, or ``gated`` when the only other reader of x is a Mul of x by it."""
+    x = _one_input(ctx, node)
+    if x is None:
+        return
+    product = folding.self_product(ctx, node, x)
+    if product is None:
+        _activation(ctx, node, kind, kind)
+    else:
+        folding.fold_self_gate(ctx, node, x, product, gated)
 
 
 def relu(ctx: Context, node: Any) -> None:
@@ -352,6 +446,12 @@ HANDLERS: dict[str, Handler] = {
     "Concat": concat,
     "Add": add,
     "Sum": add,
+    "ReduceMean": reduce_mean,
+    "Mul": mul,
+    "Sigmoid": sigmoid,
+    "HardSigmoid": hard_sigmoid,
+    "HardSwish": hard_swish,
+    "Swish": swish,
     "Relu": relu,
     "LeakyRelu": leaky_relu,
     "Clip": clip,

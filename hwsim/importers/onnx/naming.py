@@ -1,7 +1,8 @@
 """Layer names from ONNX node names.
 
 ``/features/features.3/squeeze/Conv`` -> ``features.3.squeeze``: '/' becomes '.', a module
-path's repeated prefix and the trailing operator name are dropped; the layer type is added
+path's repeated prefix and the trailing operator name are dropped (a dynamo export's nodes,
+named ``node_conv2d_3``, are named by the module path they record instead); the layer type is added
 back where the name would otherwise be ambiguous (``layer1.0.add`` beside
 ``layer1.0.conv1``), and a number makes the rest unique.
 """
@@ -16,7 +17,8 @@ from hwsim.workload.network import INPUT
 
 def assign_names(layers: list[LayerDraft]) -> None:
     """Give every layer a readable name, unique among them and never ``input``."""
-    bases = [base_name(layer.node_name, layer.op_type) for layer in layers]
+    bases = [scope_name(layer.scopes) if layer.scopes
+             else base_name(layer.node_name, layer.op_type) for layer in layers]
     counts: dict[str, int] = {}
     for base, _ in bases:
         counts[base] = counts.get(base, 0) + 1
@@ -46,6 +48,17 @@ def type_word(layer: LayerDraft) -> str:
     if layer.attrs.get("global"):
         return "global_" + layer.type
     return layer.type
+
+
+def scope_name(scopes: tuple[str, ...]) -> tuple[str, bool]:
+    """The name from a dynamo export's module path: ``('', 'layer1', 'layer1.0',
+    'layer1.0.conv1', 'conv2d_3')`` -> (``layer1.0.conv1``, True): the innermost module, the
+    FX node's own name (last) dropped. An operation outside every module (``('',
+    'flatten')``) gets ('', True): its layer type names it, as the legacy exporter's
+    ``/Flatten`` does."""
+    modules = [m for m in scopes[:-1] if m]
+    name = modules[-1] if modules else ""
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("._"), True
 
 
 def base_name(node_name: str, op_type: str) -> tuple[str, bool]:

@@ -9,6 +9,7 @@ initializers is dropped before shape inference.
 
 from __future__ import annotations
 
+import ast
 import logging
 import math
 from pathlib import Path
@@ -20,7 +21,7 @@ from hwsim.errors import InputError
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = "pip install 'hwsim[onnx]'"
+INSTALL_HINT = "pip install onnx (in a clone of hwsim: pip install -e '.[onnx]')"
 
 # Initializers up to this many elements are read (pads, shapes, bounds); larger ones are
 # weights, whose values hwsim never needs.
@@ -137,3 +138,26 @@ def constant_node_value(onnx: Any, node: Any) -> Any:
         elif a.name in ("value_float", "value_floats", "value_int", "value_ints"):
             found = np.array(value)
     return found
+
+
+def name_scopes(node: Any) -> tuple[str, ...]:
+    """The module path PyTorch's dynamo exporter records on a node, outermost first, or ().
+
+    The exporter stores ``pkg.torch.onnx.name_scopes`` = ``"['', 'layer1', 'layer1.0',
+    'layer1.0.conv1', 'conv2d_3']"`` (the root, each module, last the FX node's name) and
+    ``namespace`` = ``": ResNet/layer1: Sequential/.../conv2d_3: aten.conv2d.default"``
+    (the same names, each with its class); the first is read, else the second.
+    """
+    meta = {p.key: p.value for p in getattr(node, "metadata_props", ())}
+    raw = meta.get("pkg.torch.onnx.name_scopes")
+    if raw:
+        try:
+            scopes = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            scopes = None
+        if isinstance(scopes, (list, tuple)) and all(isinstance(x, str) for x in scopes):
+            return tuple(scopes)
+    namespace = meta.get("namespace")
+    if namespace:
+        return tuple(part.partition(":")[0].strip() for part in namespace.split("/"))
+    return ()
