@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.config.blocks import Expander
+from hwsim.config.expr import names_used
 from hwsim.config.inherit import BaseRules, resolve_base
 from hwsim.config.input_size import parse_input_size
-from hwsim.config.yamlio import check_keys, join, want_mapping, want_number
-from hwsim.errors import InputError, ProblemCollector
+from hwsim.config.layer_attrs import MAX_CHANNELS, MAX_SPATIAL
+from hwsim.config.yamlio import check_keys, join, show, want_mapping, want_number
+from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
 from hwsim.workload.layer import TensorShape
 from hwsim.workload.network import INPUT, Network, build_network
 
@@ -40,6 +42,7 @@ INHERITED_KEYS = ("input", "params", "blocks", "layers")
 MERGED_KEYS = ("params", "blocks")  # merged key by key; other inherited keys are replaced
 BASE_RULES = BaseRules(
     inherited=frozenset(INHERITED_KEYS), merged=frozenset(MERGED_KEYS),
+    known=frozenset(TOP_KEYS),
     cycle="'{raw}' includes itself (directly or through its own base)",
     not_found="file '{raw}' not found (looked for {path})",
     base_not_a_mapping="'{raw}' is not a network description")
@@ -53,9 +56,11 @@ def _input_shape(raw: Any, problems: ProblemCollector) -> TensorShape | None:
     elif isinstance(raw, list) and len(raw) == 3:
         values = raw
     else:
-        problems.add("input", f"expected [channels, height, width], got {raw!r}")
+        problems.add("input", f"expected [channels, height, width], got {show(raw)}")
         return None
-    checked = [want_number(v, f"input[{i}]", problems, integer=True) for i, v in enumerate(values)]
+    checked = [want_number(v, f"input[{i}]", problems, integer=True,
+                           maximum=MAX_CHANNELS if i == 0 else MAX_SPATIAL)
+               for i, v in enumerate(values)]
     if any(c is None for c in checked):
         return None
     return TensorShape(*checked)  # type: ignore[arg-type]
@@ -77,9 +82,28 @@ def _blocks(blocks: Any, problems: ProblemCollector) -> dict[str, Any]:
     return {k: v for k, v in blocks.items() if isinstance(v, Mapping) and "layers" in v}
 
 
-def parse_network(data: Any, file: str = "<network>",
-                  input_size: Any = None) -> Network:
-    """Build a Network from parsed YAML data; one InputError lists every problem."""
+def _unused_params(data: Mapping[str, Any], params: Mapping[str, Any],
+                   problems: ProblemCollector, origins: Mapping[str, str]) -> None:
+    """A ``params`` key that no expression of the file mentions is a typo (``stage3_blockz:
+    14`` leaves ``stage3_blocks`` at its default and silently changes the network): reported
+    against the file that wrote it, with the closest name the expressions use."""
+    used = names_used([data.get("layers"), data.get("blocks"), list(params.values())])
+    for key in params:
+        name = str(key)
+        if name not in used:
+            place = join("params", name)
+            problems.problems.append(Problem(
+                origins.get(place, problems.file), place,
+                "not used by any expression of the network" + did_you_mean(
+                    name, used - {name}, cutoff=0.6, list_choices=False)
+                + "; remove it or use it (${" + name + "})"))
+
+
+def parse_network(data: Any, file: str = "<network>", input_size: Any = None,
+                  origins: Mapping[str, str] | None = None) -> Network:
+    """Build a Network from parsed YAML data; one InputError lists every problem.
+    ``origins`` (from :func:`~hwsim.config.inherit.resolve_base`) names the file that wrote
+    each key, for the problems a base is to blame for."""
     problems = ProblemCollector(file)
     if not isinstance(data, Mapping):
         problems.add("", "expected a mapping with 'input' and 'layers' at the top (and "
@@ -100,6 +124,7 @@ def parse_network(data: Any, file: str = "<network>",
     params = data.get("params") or {}
     if not want_mapping(params, "params", problems):
         params = {}
+    _unused_params(data, params, problems, origins or {})
     blocks = _blocks(data.get("blocks") or {}, problems)
     expander = Expander(blocks, problems)
     if "layers" in data:
@@ -123,7 +148,8 @@ def read_network_file(path: str | Path, input_size: Any = None) -> Network:
     Files of other formats are read through :func:`hwsim.inputs.load_network`.
     """
     path = Path(path)
-    return parse_network(read_network_data(path), str(path), input_size=input_size)
+    data, origins = resolve_base(path, BASE_RULES)
+    return parse_network(data, str(path), input_size=input_size, origins=origins)
 
 
 def read_network_data(path: str | Path) -> Any:
