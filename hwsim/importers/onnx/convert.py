@@ -19,7 +19,7 @@ from hwsim.importers.onnx.folding import compact_padding
 from hwsim.importers.onnx.graph import SHAPE_OPS, GraphFacts, analyse
 from hwsim.importers.onnx.handlers import ALIAS_OPS, HANDLERS, LAYER_OPS
 from hwsim.importers.onnx.naming import assign_names
-from hwsim.workload import layer as L
+from hwsim.importers.onnx.validate import check_attributes, check_names, check_weights
 from hwsim.workload.network import INPUT, LayerSpec, Network, build_network
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
             skip_unsupported: bool, name: str) -> OnnxImport:
     """Convert a read model into layer specs and their network; InputError if bad."""
     problems = ProblemCollector(file)
+    check_names(model.graph, problems)  # before anything uses a name
+    problems.raise_if_any()
     constants = reading.read_constants(onnx, model.graph)
     graph = analyse(onnx, model, file, input_size, problems)
     problems.raise_if_any()
@@ -64,6 +66,8 @@ def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
     if not ctx.layers:
         raise InputError("no layer left to import (every node is a constant or was "
                          "dropped)", file=file)
+    check_attributes(ctx.layers, problems)  # as a YAML file's layers, before shapes
+    problems.raise_if_any()
     assign_names(ctx.layers)
     specs = [_spec(layer) for layer in ctx.layers]
     description = f"Imported from the ONNX model {Path(file).name}."
@@ -80,6 +84,8 @@ def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
         notes.append(note)
         network = build_network(specs, graph.input_shape, name=name, file=file,
                                 description=description, source=source)
+    check_weights(ctx.layers, network, problems, same_size=input_size is None)
+    problems.raise_if_any()
     _cross_check(graph, ctx.layers, network, same_size=input_size is None)
     if ctx.unsupported:
         log.info("dropped %d unsupported node(s): %s", len(ctx.unsupported),
@@ -152,21 +158,13 @@ def _fix_same_lower(specs: list[LayerSpec], network: Network,
 
 def _cross_check(graph: GraphFacts, layers: list[LayerDraft], network: Network, *,
                  same_size: bool) -> None:
-    """Warn where hwsim's shapes differ from the weights' or ONNX's: a dropped operator
-    or a convention that differs. Sizes are compared only at the model's own input size."""
+    """Warn where hwsim's output shapes differ from ONNX's: a dropped operator or a
+    convention that differs (the weights are checked by :func:`check_weights`). Sizes are
+    compared only at the model's own input size."""
     file = graph.file
     for op in layers:
         layer = network.layer(op.name)
         dims = graph.shapes.get(op.out_tensor) if same_size else None
-        if same_size and op.type == L.FC and op.fc_in_features \
-                and layer.in_channels != op.fc_in_features:
-            log.warning("%s: layer '%s' (%s): hwsim gives %d input features, the weights "
-                        "have %d", file, op.name, op.place, layer.in_channels,
-                        op.fc_in_features)
-        if op.conv_in_per_group and layer.in_channels // layer.groups != op.conv_in_per_group:
-            log.warning("%s: layer '%s' (%s): hwsim gives %d input channels per group, the "
-                        "weights have %d", file, op.name, op.place,
-                        layer.in_channels // layer.groups, op.conv_in_per_group)
         if not dims or None in dims[1:]:
             continue
         out = layer.out_shape
