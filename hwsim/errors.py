@@ -48,6 +48,11 @@ class InputError(HwsimError):
         return "\n".join(lines)
 
 
+class OutputError(HwsimError):
+    """An output could not be written although its path was fine (a full disk, a file size
+    limit): exit status 1 with a one-paragraph message, what was finished kept."""
+
+
 class ModelError(HwsimError):
     """An internal invariant of the model was violated (a bug in hwsim: exit status 1)."""
 

@@ -72,14 +72,26 @@ def resolve(node: ast.ImportFrom, name: str, is_package: bool) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+def module_level(tree: ast.Module) -> set[int]:
+    """Statements run at import: the module's body and what sits in its top-level ``if``
+    (``if TYPE_CHECKING:``) and ``try`` blocks (an optional platform module)."""
+    top: set[int] = set()
+    todo: list[ast.stmt] = list(tree.body)
+    while todo:
+        n = todo.pop()
+        top.add(id(n))
+        if isinstance(n, ast.If):
+            todo += n.body + n.orelse
+        elif isinstance(n, ast.Try):
+            todo += n.body + n.orelse + n.finalbody + [s for h in n.handlers for s in h.body]
+    return top
+
+
 def imports(name: str, path: Path, known: set[str]) -> list[tuple[str, int, bool]]:
     """(imported hwsim module, line, at module top) for every import of an hwsim module; a
     ``from package import module`` counts as importing the module."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    top = {id(n) for n in tree.body}
-    for n in tree.body:  # imports under `if TYPE_CHECKING:` count as top-level too
-        if isinstance(n, ast.If):
-            top.update(id(m) for m in n.body)
+    top = module_level(tree)
     is_package = path.name == "__init__.py"
     out = []
     for node in ast.walk(tree):
@@ -99,7 +111,7 @@ def imports(name: str, path: Path, known: set[str]) -> list[tuple[str, int, bool
 
 def heavy_imports_in_functions(path: Path) -> list[tuple[str, int]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    top = {id(n) for n in tree.body}
+    top = module_level(tree)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:

@@ -100,7 +100,7 @@ def test_space_accuracy_table():
 
 def test_misspelt_bypass_is_bad_input():
     from hwsim.errors import InputError
-    with pytest.raises(InputError, match="bypass must be none, simple or complex"):
+    with pytest.raises(InputError, match=r"layers\[0\].kernel: .*'param bypass must be ...'"):
         net("squeezenet_space.yaml", bypass="simpel")
 
 

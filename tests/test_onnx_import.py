@@ -460,15 +460,16 @@ def test_cli_import_to_stdout_and_info_json(tmp_path, capsys):
     assert info["totals"]["macs"] == 55 * 55 * (16 * 96 + 64 * 16 + 64 * 16 * 9)
 
 
-def test_weights_that_disagree_with_the_inferred_shapes_are_reported(tmp_path, caplog):
+def test_weights_that_disagree_with_the_inferred_shapes_are_an_error(tmp_path):
+    # issue 15: this was only a warning, and hwsim simulated a layer the weights do not fit
     g = Graph(512, 13, 13, weights="input")
     x = g.flatten("/flatten/Flatten", g.gap("/avgpool/GlobalAveragePool", "data"))
     g.gemm("/fc/Gemm", x, 100, 10)  # the weights say 100 input features; the graph gives 512
-    with caplog.at_level("WARNING", logger="hwsim.importers.onnx"):
-        net = load_onnx_network(g.save(tmp_path / "bad_fc.onnx"))
-    assert net.layers[-1].macs == 512 * 10  # hwsim counts what the graph computes ...
-    assert "layer 'fc'" in caplog.text and "512 input features, the weights have 100" \
-        in caplog.text  # ... and says the weights disagree
+    path = g.save(tmp_path / "bad_fc.onnx")
+    with pytest.raises(InputError) as info:
+        load_onnx_network(path)
+    assert str(info.value) == (f"{path}: layer 'fc' (node '/fc/Gemm' (Gemm)): its input has "
+                               "512 features, but the weights are for 100 (is transB right?)")
 
 
 def test_pytorch_view_flatten_pattern_dissolves_into_the_fc(tmp_path):
@@ -505,7 +506,7 @@ def test_nhwc_input_transposed_to_nchw_is_read_as_nchw(tmp_path):
     assert conv.inputs == ("input",) and conv.macs == 8 * 32 * 24 * 3 * 3 * 3
 
 
-def test_opset_9_clip_attributes_and_conv_weights_that_disagree(tmp_path, caplog):
+def test_opset_9_clip_attributes_and_conv_weights_that_disagree(tmp_path):
     g = Graph(4, 8, 8, opset=9)
     x = g.conv("/c/Conv", "data", 4, 1)
     g.node("Clip", "/c_relu6/Clip", [x], 4, min=0.0, max=6.0)
@@ -515,10 +516,11 @@ def test_opset_9_clip_attributes_and_conv_weights_that_disagree(tmp_path, caplog
     x = g.node("Relu", "/s/Relu", ["data"], 4)
     g.weight("w", [8, 5, 1, 1])  # the weights expect 5 input channels; the graph gives 4
     g.nodes.append(helper.make_node("Conv", [x, "w"], ["y"], name="/c/Conv", kernel_shape=[1, 1]))
-    with caplog.at_level("WARNING", logger="hwsim.importers.onnx"):
-        result = import_onnx(g.save(tmp_path / "odd.onnx", outputs=["y"]))
-    assert [l.name for l in result.network.layers] == ["s", "c"]
-    assert "4 input channels per group, the weights have 5" in caplog.text
+    path = g.save(tmp_path / "odd.onnx", outputs=["y"])
+    with pytest.raises(InputError) as info:  # issue 15: an error, no longer a warning
+        import_onnx(path, skip_unsupported=True)
+    assert str(info.value) == (f"{path}: layer 'c' (node '/c/Conv' (Conv)): its input has 4 "
+                               "channels per group, but the weights are for 5")
 
 
 def test_cli_run_accepts_an_onnx_file_and_matches_the_hand_written_network(tmp_path, capsys):

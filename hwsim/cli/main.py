@@ -3,7 +3,8 @@
 Each sub-command lives in its own module of this package, exposing ``register(subparsers)``
 (which adds its parser and sets ``func``) and is listed in :data:`COMMANDS`. ``main`` turns
 errors into exit statuses: 0 ok, 2 bad input (a one-paragraph message, no traceback), 1 an
-internal error, 130 interrupted. Results go to stdout, messages and progress to stderr.
+internal error or an output that could not be written (a full disk), 130 interrupted.
+Results go to stdout, messages and progress to stderr.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from hwsim._version import __version__
-from hwsim.errors import HwsimError, InputError
+from hwsim.errors import HwsimError, InputError, OutputError
 
 # Sub-command modules, in the order ``hwsim --help`` lists them. They are imported only when
 # their command runs (and they import the model, plotting or sweep machinery inside their
@@ -58,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"hwsim: error: {exc}", file=sys.stderr)
         return 2
+    except OutputError as exc:  # a full disk: not bad input, not a bug
+        print(f"hwsim: error: {exc}", file=sys.stderr)
+        return 1
     except HwsimError as exc:
         print(f"hwsim: internal error: {exc}", file=sys.stderr)
         return 1

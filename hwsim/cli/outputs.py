@@ -8,12 +8,19 @@ not name a directory, a folder flag must not name a file, no existing part of th
 it may be a file, the nearest existing folder must be writable, and (where a format follows
 the suffix) the suffix must be one the writer knows. Folders that do not exist yet are fine:
 the writers create them.
+
+Files are written by :func:`replacing` (and folders of files by :func:`replacing_files`): into
+a temporary file beside the target, renamed onto it only once complete, so a write that fails
+anyway (a full disk) leaves no truncated file and an older file as it was.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from hwsim.errors import InputError, Problem
@@ -79,9 +86,52 @@ def write_failed(flag: str, path: str | os.PathLike[str], exc: OSError) -> Input
     return InputError([Problem(flag, str(path), f"cannot write: {reason}")])
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``path``, with its suffix (a writer may choose the format by
+    it), for the block to write; renamed onto ``path`` when the block ends normally, removed
+    otherwise. The file gets the permissions a new file would."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                suffix=target.suffix)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def replacing_files(directory: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary folder inside ``directory`` for the block to write files into; each is
+    renamed into ``directory`` when the block ends normally; the folder is removed."""
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target, prefix=".hwsim-"))
+    try:
+        yield tmp
+        mode = 0o666 & ~_umask()
+        for item in sorted(tmp.iterdir()):
+            os.chmod(item, mode)
+            os.replace(item, target / item.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _or(suffixes: Sequence[str]) -> str:
     items = list(suffixes)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-__all__ = ["file_problems", "folder_problems", "raise_if_any", "write_failed"]
+__all__ = ["file_problems", "folder_problems", "raise_if_any", "write_failed", "replacing",
+           "replacing_files"]

@@ -4,12 +4,15 @@
 
 Output paths (``--out``, ``--trace``, ``--timeline``) are checked before the simulation runs,
 and the files are written before the table goes to stdout: bad input leaves stdout empty.
+Each file is written to a temporary file and renamed (``outputs.replacing``): a full disk
+leaves no truncated file.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from hwsim.cli import outputs
 from hwsim.errors import InputError, Problem
@@ -85,29 +88,31 @@ def run(args: argparse.Namespace) -> int:
     # files first, stdout last: a write that fails anyway (disk full) leaves stdout empty
     if args.out:
         try:
-            paths = run_report.write_outputs(result, args.out)
+            with outputs.replacing_files(args.out) as tmp:
+                names = [p.name for p in run_report.write_outputs(result, tmp)]
         except OSError as exc:
             raise outputs.write_failed("--out", exc.filename or args.out, exc) from None
-        for path in paths:
-            print(f"hwsim: wrote {path}", file=sys.stderr)
+        for name in names:
+            print(f"hwsim: wrote {Path(args.out) / name}", file=sys.stderr)
     if args.trace:
         from hwsim.sim import trace
 
         assert result.schedule is not None  # --trace runs the event engine
         try:
-            path = trace.write_chrome_trace(result.schedule, args.trace, clock_mhz=result.clock_mhz,
-                                      metadata=dict(result.provenance))
+            with outputs.replacing(args.trace) as tmp:
+                trace.write_chrome_trace(result.schedule, tmp, clock_mhz=result.clock_mhz,
+                                         metadata=dict(result.provenance))
         except OSError as exc:
             raise outputs.write_failed("--trace", args.trace, exc) from None
-        print(f"hwsim: wrote {path}", file=sys.stderr)
+        print(f"hwsim: wrote {Path(args.trace)}", file=sys.stderr)
     if args.timeline:
         from hwsim.report.timeline_plot import plot_timeline
 
         try:
-            path = plot_timeline(result.schedule, args.timeline,
-                                 title=f"{network.name} on {accelerator.name}")
+            with outputs.replacing(args.timeline) as tmp:
+                plot_timeline(result.schedule, tmp, title=f"{network.name} on {accelerator.name}")
         except OSError as exc:
             raise outputs.write_failed("--timeline", args.timeline, exc) from None
-        print(f"hwsim: wrote {path}", file=sys.stderr)
+        print(f"hwsim: wrote {Path(args.timeline)}", file=sys.stderr)
     sys.stdout.write(text)
     return 0

@@ -113,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         parts.append(f"{summary.internal_rows} failed (internal errors)")
     if summary.dropped_partial_lines:
         parts.append("a partly written last line dropped")
+    if summary.dropped_duplicate_rows:
+        parts.append(f"{summary.dropped_duplicate_rows} repeated rows dropped")
     rate = f" ({summary.rows_per_s:.1f} rows/s)" if summary.evaluated_rows else ""
     print(f"hwsim: {', '.join(parts)} in {summary.elapsed_s:.1f} s{rate}; results in "
           f"{summary.out}" + (f", skipped rows in {summary.errors_out}"

@@ -52,33 +52,50 @@ from hwsim.hardware.accelerator import (
     accepted_dataflows,
 )
 
+# Plausible ranges of the sizes and rates (see schema.py; listed in the README, "Errors").
+MAX_ARRAY_SIDE = 4096           # PEs per row or column
+MAX_ENTRIES = 65_536            # registers per PE, words per cycle, vector lanes
+MAX_BUFFER_KIB = 1024 * 1024    # 1 GiB
+MAX_CYCLES = 10 ** 9            # a latency or a per-layer setup cost
+MAX_ENERGY = 10 ** 9            # one access, in the file's unit
+CLOCK_MHZ = (1, 100_000)
+DRAM_GB_PER_S = (0.001, 100_000)
+DATA_WIDTH_BITS = (8, 64)
+
+_BUFFER = S.positive(maximum=MAX_BUFFER_KIB)
+_WORDS = S.integer(1, maximum=MAX_ENTRIES)
+_ENERGY = S.non_negative(maximum=MAX_ENERGY)
 #: Each section: the record it builds and its keys. Defaults are the records' own.
 SECTIONS: dict[str, tuple[type, dict[str, S.Field]]] = {
-    "pe_array": (PEArray, {"rows": S.integer(1), "cols": S.integer(1),
-                           "rf_entries_per_pe": S.integer(1), "pack_groups": S.boolean()}),
-    "buffer": (Buffer, {"global_kib": S.positive(), "preload_kib": S.positive(),
-                        "broadcast_kib": S.positive(), "double_buffering": S.boolean(),
+    "pe_array": (PEArray, {"rows": S.integer(1, maximum=MAX_ARRAY_SIDE),
+                           "cols": S.integer(1, maximum=MAX_ARRAY_SIDE),
+                           "rf_entries_per_pe": S.integer(1, maximum=MAX_ENTRIES),
+                           "pack_groups": S.boolean()}),
+    "buffer": (Buffer, {"global_kib": _BUFFER, "preload_kib": _BUFFER,
+                        "broadcast_kib": _BUFFER, "double_buffering": S.boolean(),
                         "weight_prefetch": S.boolean(),
-                        "input_words_per_cycle": S.integer(1),
-                        "weight_words_per_cycle": S.integer(1),
-                        "psum_words_per_cycle": S.integer(1),
-                        "output_words_per_cycle": S.integer(1)}),
-    "dram": (Dram, {"bandwidth_gb_per_s": S.positive(), "latency_cycles": S.integer(0)}),
-    "vector_unit": (VectorUnit, {"lanes": S.integer(1)}),
+                        "input_words_per_cycle": _WORDS,
+                        "weight_words_per_cycle": _WORDS,
+                        "psum_words_per_cycle": _WORDS,
+                        "output_words_per_cycle": _WORDS}),
+    "dram": (Dram, {"bandwidth_gb_per_s": S.positive(minimum=DRAM_GB_PER_S[0],
+                                                     maximum=DRAM_GB_PER_S[1]),
+                    "latency_cycles": S.integer(0, maximum=MAX_CYCLES)}),
+    "vector_unit": (VectorUnit, {"lanes": S.integer(1, maximum=MAX_ENTRIES)}),
     "sparsity": (Sparsity, {"zero_weight_fraction": S.fraction(),
                             "skip_zero_weights_in": S.names("dataflow names")}),
-    "energy": (EnergyTable, {"unit": S.choice(ENERGY_UNITS), "mac": S.non_negative(),
-                             "rf_access": S.non_negative(), "inter_pe": S.non_negative(),
-                             "glb_access": S.non_negative(), "dram_word": S.non_negative(),
-                             "vector_op": S.non_negative(),
-                             "leakage_per_cycle": S.non_negative()}),
+    "energy": (EnergyTable, {"unit": S.choice(ENERGY_UNITS), "mac": _ENERGY,
+                             "rf_access": _ENERGY, "inter_pe": _ENERGY,
+                             "glb_access": _ENERGY, "dram_word": _ENERGY,
+                             "vector_op": _ENERGY, "leakage_per_cycle": _ENERGY}),
 }
 #: The whole format: top-level keys and the sections.
 SCHEMA: S.Schema = {
     "name": S.string(), "description": S.string(), "base": S.string(),
     "microarchitecture": S.choice(MICROARCHITECTURES), "dataflow": S.string(),
-    "clock_mhz": S.positive(), "data_width_bits": S.integer(8),
-    "layer_setup_cycles": S.integer(0),
+    "clock_mhz": S.positive(minimum=CLOCK_MHZ[0], maximum=CLOCK_MHZ[1]),
+    "data_width_bits": S.integer(DATA_WIDTH_BITS[0], maximum=DATA_WIDTH_BITS[1]),
+    "layer_setup_cycles": S.integer(0, maximum=MAX_CYCLES),
     **{key: S.Section(fields) for key, (_cls, fields) in SECTIONS.items()},
 }
 #: A file inherits everything from its ``base`` but its name and description; sections
@@ -87,7 +104,9 @@ BASE_RULES = BaseRules(
     not_inherited=frozenset({"name", "description"}),
     cycle="circular base: {chain}",
     not_found="base file '{raw}' not found (looked for {path})",
-    not_a_mapping="expected a mapping of accelerator keys at the top")
+    not_a_mapping="expected a mapping of accelerator keys at the top",
+    empty="the file is empty (or only comments): an accelerator file names at least one key "
+          "(an empty one would silently simulate the built-in defaults)")
 
 
 class _Problems(ProblemCollector):

@@ -37,7 +37,7 @@ from typing import Any
 
 from hwsim.config.expr import ExpressionError, substitute
 from hwsim.config.layer_attrs import COMMON_KEYS, REQUIRED, TYPE_ALIASES, TYPE_KEYS, check_attr
-from hwsim.config.yamlio import check_keys, join, want_mapping, want_number
+from hwsim.config.yamlio import check_keys, describe_value, join, show, want_mapping, want_number
 from hwsim.errors import ProblemCollector, did_you_mean
 from hwsim.workload import layer as L
 from hwsim.workload.network import INPUT, LayerSpec
@@ -45,7 +45,7 @@ from hwsim.workload.network import INPUT, LayerSpec
 INSTANCE_KEYS = {"name", "block", "args", "repeat", "inputs", "if"}
 MAX_DEPTH = 16
 MAX_REPEAT = 10_000     # a typo'd repeat count fails fast instead of exhausting memory
-MAX_LAYERS = 100_000
+MAX_LAYERS = 10_000     # what `run` simulates in seconds; the largest bundled network has 136
 
 
 @dataclass
@@ -93,7 +93,7 @@ class Expander:
             self.problems.add(place, str(exc))
             return None
         except (TypeError, ZeroDivisionError, OverflowError, ValueError) as exc:
-            self.problems.add(place, f"cannot evaluate {raw!r}: {exc}")
+            self.problems.add(place, f"cannot evaluate {show(raw)}: {exc}")
             return None
 
     # --- expansion -----------------------------------------------------------------------
@@ -114,6 +114,11 @@ class Expander:
                 continue
             if "if" in entry:
                 keep = self.value(entry["if"], env, join(here, "if"))
+                if keep is not True and keep is not False:
+                    if keep is not None or entry["if"] is None:  # else already reported
+                        self.problems.add(join(here, "if"), "expected true or false (or an "
+                                          "expression giving one), got " + describe_value(keep))
+                    continue
                 if not keep:
                     continue
             name = entry.get("name")
@@ -168,6 +173,10 @@ class Expander:
         if kind is None:
             self.problems.add(join(place, "type"), "missing required key (or 'block')")
             return None
+        if not isinstance(kind, str):
+            self.problems.add(join(place, "type"), "expected a layer type such as conv, got "
+                              + describe_value(kind))
+            return None
         attrs: dict[str, Any] = {}
         if kind in TYPE_ALIASES:
             kind, attrs = TYPE_ALIASES[kind][0], dict(TYPE_ALIASES[kind][1])
@@ -181,8 +190,9 @@ class Expander:
         for key, raw in entry.items():
             if key in ("name", "type", "inputs", "if") or key not in COMMON_KEYS | TYPE_KEYS[kind]:
                 continue
+            before_value = len(self.problems.problems)
             value = self.value(raw, env, join(place, key))
-            if value is None and raw is not None:
+            if len(self.problems.problems) > before_value:
                 continue
             ok, checked = check_attr(key, value, join(place, key), self.problems)
             if ok:
@@ -332,10 +342,12 @@ _REQUIRED = _Required()
 
 
 def _block_params(block: Mapping[str, Any]) -> dict[str, Any]:
+    """A block's parameters and their defaults (a malformed ``params`` is reported where the
+    blocks are read, and gives none here)."""
     raw = block.get("params") or []
     if isinstance(raw, list):
         return {str(p): _REQUIRED for p in raw}
-    return dict(raw)
+    return {str(k): v for k, v in raw.items()} if isinstance(raw, Mapping) else {}
 
 
 __all__ = ["Expander", "INSTANCE_KEYS", "MAX_DEPTH", "MAX_REPEAT", "MAX_LAYERS"]

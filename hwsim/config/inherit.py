@@ -10,8 +10,12 @@ same for every format; each format states only what differs in its :class:`BaseR
   every other key the file writes replaces the base's;
 * the wording of its messages, and what a file that is not a mapping is.
 
-Checked for every format: ``base`` is a non-empty string; the file exists; no file is its own
-base (directly or through a chain); at most :data:`MAX_BASE_DEPTH` files in a chain. The
+Checked for every format: ``base`` is a non-empty string; the file exists and is a regular
+file (not a device or FIFO; its size is bounded by :func:`~hwsim.config.yamlio.read_yaml`);
+no file is its own base (directly or through a chain); at most :data:`MAX_BASE_DEPTH` files
+in a chain; a base has only keys of its format (``known``: a typo such as ``layrs:`` in a
+base would otherwise be dropped silently, as a key the file does not inherit); and, where
+the format says so (``empty``), no file of the chain is empty or only comments. The
 resolver also returns, for each key and ``key.inner`` path, the file that wrote it, so that a
 problem found later is reported against the file to fix.
 """
@@ -24,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.config.yamlio import read_yaml
-from hwsim.errors import InputError, Problem
+from hwsim.errors import InputError, Problem, did_you_mean
 
 #: Files in one ``base`` chain, the file itself included (a typo'd or looping chain fails fast).
 MAX_BASE_DEPTH = 16
@@ -40,7 +44,11 @@ class BaseRules:
     ``not_a_mapping``: the message for a file whose YAML is not a mapping (an empty file is
     ``{}`` then); None: the top file is returned as read, for the format's parser to report,
     and a base that is not a mapping is reported on the file naming it with
-    ``base_not_a_mapping`` (``{raw}``)."""
+    ``base_not_a_mapping`` (``{raw}``).
+    ``known``: the keys a file of the format may have (None: not checked here); a base's
+    other keys are reported naming the base (the top file's are the parser's to report).
+    ``empty``: the message for a file that is empty or only comments (None: read as ``{}``
+    or None as the format's parser expects)."""
 
     cycle: str
     not_found: str
@@ -49,6 +57,8 @@ class BaseRules:
     merged: frozenset[str] | None = None
     not_a_mapping: str | None = None
     base_not_a_mapping: str = ""
+    known: frozenset[str] | None = None
+    empty: str | None = None
 
     def inherits(self, key: str) -> bool:
         if key == "base" or key in self.not_inherited:
@@ -71,6 +81,13 @@ def _resolve(path: Path, chain: tuple[Path, ...],
              rules: BaseRules) -> tuple[Any, dict[str, str]]:
     file = str(path)
     data = read_yaml(path)
+    if data is None and rules.empty is not None:
+        raise InputError([Problem(file, "", rules.empty)])
+    if len(chain) > 1 and rules.known is not None and isinstance(data, Mapping):
+        unknown = [Problem(file, str(key), "unknown key" + did_you_mean(str(key), rules.known))
+                   for key in data if str(key) not in rules.known]
+        if unknown:
+            raise InputError(unknown)
     if rules.not_a_mapping is not None:
         if data is None:
             data = {}
@@ -114,6 +131,9 @@ def _base(raw: Any, path: Path, chain: tuple[Path, ...],
     if not base_path.exists():
         raise InputError([Problem(file, "base",
                                   rules.not_found.format(raw=raw, path=base_path))])
+    if not base_path.is_file():
+        raise InputError([Problem(file, "base", f"{base_path} is not a regular file (a "
+                                  "directory, device or FIFO)")])
     base, origins = _resolve(base_path, (*chain, base_path), rules)
     if not isinstance(base, Mapping):
         raise InputError([Problem(file, "base", rules.base_not_a_mapping.format(raw=raw))])

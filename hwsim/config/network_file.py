@@ -28,10 +28,12 @@ from typing import Any
 
 from hwsim.config.accuracy import apply_overrides, parse_accuracy
 from hwsim.config.blocks import Expander
+from hwsim.config.expr import names_used
 from hwsim.config.inherit import BaseRules, resolve_base
 from hwsim.config.input_size import parse_input_size
-from hwsim.config.yamlio import check_keys, want_mapping, want_number
-from hwsim.errors import InputError, ProblemCollector
+from hwsim.config.layer_attrs import MAX_CHANNELS, MAX_SPATIAL
+from hwsim.config.yamlio import check_keys, join, show, want_mapping, want_number
+from hwsim.errors import InputError, Problem, ProblemCollector, did_you_mean
 from hwsim.workload.layer import TensorShape
 from hwsim.workload.network import INPUT, Network, build_network
 
@@ -43,6 +45,7 @@ INHERITED_KEYS = ("input", "params", "blocks", "layers")
 MERGED_KEYS = ("params", "blocks")  # merged key by key; other inherited keys are replaced
 BASE_RULES = BaseRules(
     inherited=frozenset(INHERITED_KEYS), merged=frozenset(MERGED_KEYS),
+    known=frozenset(TOP_KEYS),
     cycle="'{raw}' includes itself (directly or through its own base)",
     not_found="file '{raw}' not found (looked for {path})",
     base_not_a_mapping="'{raw}' is not a network description")
@@ -56,9 +59,11 @@ def _input_shape(raw: Any, problems: ProblemCollector) -> TensorShape | None:
     elif isinstance(raw, list) and len(raw) == 3:
         values = raw
     else:
-        problems.add("input", f"expected [channels, height, width], got {raw!r}")
+        problems.add("input", f"expected [channels, height, width], got {show(raw)}")
         return None
-    checked = [want_number(v, f"input[{i}]", problems, integer=True) for i, v in enumerate(values)]
+    checked = [want_number(v, f"input[{i}]", problems, integer=True,
+                           maximum=MAX_CHANNELS if i == 0 else MAX_SPATIAL)
+               for i, v in enumerate(values)]
     if any(c is None for c in checked):
         return None
     return TensorShape(*checked)  # type: ignore[arg-type]
@@ -80,12 +85,32 @@ def _blocks(blocks: Any, problems: ProblemCollector) -> dict[str, Any]:
     return {k: v for k, v in blocks.items() if isinstance(v, Mapping) and "layers" in v}
 
 
+def _unused_params(data: Mapping[str, Any], params: Mapping[str, Any],
+                   problems: ProblemCollector, origins: Mapping[str, str]) -> None:
+    """A ``params`` key that no expression of the file mentions is a typo (``stage3_blockz:
+    14`` leaves ``stage3_blocks`` at its default and silently changes the network): reported
+    against the file that wrote it, with the closest name the expressions use."""
+    used = names_used([data.get("layers"), data.get("blocks"), list(params.values())])
+    for key in params:
+        name = str(key)
+        if name not in used:
+            place = join("params", name)
+            problems.problems.append(Problem(
+                origins.get(place, problems.file), place,
+                "not used by any expression of the network" + did_you_mean(
+                    name, used - {name}, cutoff=0.6, list_choices=False)
+                + "; remove it or use it (${" + name + "})"))
+
+
 def parse_network(data: Any, file: str = "<network>", input_size: Any = None, *,
-                  params: Mapping[str, Any] | None = None) -> Network:
+                  params: Mapping[str, Any] | None = None,
+                  origins: Mapping[str, str] | None = None) -> Network:
     """Build a Network from parsed YAML data; one InputError lists every problem.
 
     ``params`` overrides the values of declared ``params`` (an undeclared name is an
-    InputError naming it and the declared ones).
+    InputError naming it and the declared ones). ``origins`` (from
+    :func:`~hwsim.config.inherit.resolve_base`) names the file that wrote each key, for the
+    problems a base is to blame for.
     """
     problems = ProblemCollector(file)
     if not isinstance(data, Mapping):
@@ -112,6 +137,7 @@ def parse_network(data: Any, file: str = "<network>", input_size: Any = None, *,
     except InputError as exc:
         problems.problems.extend(exc.problems)
         values = defaults
+    _unused_params(data, defaults, problems, origins or {})
     blocks = _blocks(data.get("blocks") or {}, problems)
     expander = Expander(blocks, problems)
     if "layers" in data:
@@ -140,8 +166,8 @@ def read_network_file(path: str | Path, input_size: Any = None, *,
     Files of other formats are read through :func:`hwsim.inputs.load_network`.
     """
     path = Path(path)
-    return parse_network(read_network_data(path), str(path), input_size=input_size,
-                         params=params)
+    data, origins = resolve_base(path, BASE_RULES)
+    return parse_network(data, str(path), input_size=input_size, params=params, origins=origins)
 
 
 def read_network_data(path: str | Path) -> Any:

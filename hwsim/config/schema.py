@@ -8,6 +8,12 @@ accelerator or a sweep file::
     PE_ARRAY = {"rows": integer(minimum=1), "pack_groups": boolean()}
     fields = check_fields(data, "pe_array", problems, PE_ARRAY)
 
+**Ranges.** Every size and rate of a format has a plausible range, given to its field here
+(``integer(1, maximum=4096)``); a value outside it is an error whose message states the range
+(``pe_array.rows: must be at most 4,096, got 1e+300 (range: 1 to 4,096)``), so an absurd
+magnitude (a typo'd exponent) is rejected where it is written instead of giving nonsense or
+exhausting the machine later. The ranges are listed in the README ("Errors").
+
 A check records a problem and returns None for a bad value (the ``want_*`` convention);
 whether a value passed is decided by whether the check recorded a problem, so a check may
 return None for a good value too (a layer's ``activation: none``).
@@ -56,22 +62,27 @@ Schema = Mapping[str, Field | Section]
 
 # --- fields -----------------------------------------------------------------------------
 
-def integer(minimum: int | None = None, default: Any = None) -> Field:
-    return Field(partial(want_number, integer=True, positive=False, minimum=minimum), default)
+def integer(minimum: int | None = None, default: Any = None, *,
+            maximum: int | None = None) -> Field:
+    """An integer in [``minimum``, ``maximum``]."""
+    return Field(partial(want_number, integer=True, positive=False, minimum=minimum,
+                         maximum=maximum), default)
 
 
-def count(default: Any = None) -> Field:
-    """A positive integer."""
-    return Field(partial(want_number, integer=True), default)
+def count(default: Any = None, *, maximum: int | None = None) -> Field:
+    """A positive integer (at most ``maximum``)."""
+    return Field(partial(want_number, integer=True, maximum=maximum), default)
 
 
-def positive(default: Any = None) -> Field:
-    """A finite number above zero."""
-    return Field(want_number, default)
+def positive(default: Any = None, *, minimum: float | None = None,
+             maximum: float | None = None) -> Field:
+    """A finite number above zero (and in [``minimum``, ``maximum``])."""
+    return Field(partial(want_number, minimum=minimum, maximum=maximum), default)
 
 
-def non_negative(default: Any = None) -> Field:
-    return Field(want_non_negative, default)
+def non_negative(default: Any = None, *, maximum: float | None = None) -> Field:
+    """A finite number >= 0 (and at most ``maximum``)."""
+    return Field(partial(want_non_negative, maximum=maximum), default)
 
 
 def fraction(default: Any = None) -> Field:

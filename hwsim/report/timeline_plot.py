@@ -11,12 +11,18 @@ on the layer row. Time is in cycles (from a trace written by hwsim: the cycle nu
 event's ``args``; from another trace: microseconds). A trace file or object is checked first
 (:func:`hwsim.sim.trace.read_chrome_trace`): a file that is not a drawable trace raises an
 InputError naming the file and the place, not a JSON or type error from deep inside.
+
+The figure's size is bounded: at most :data:`MAX_TRACKS` rows are drawn (hwsim's own tracks,
+then the busiest others); the bars of the remaining tracks share one last row named after
+how many they are, with a warning. So a trace of 3,000 tracks gives a figure of about 24
+inches, not a 200,000-pixel-tall PNG. Track names are cut to :data:`MAX_NAME_CHARS`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +32,13 @@ from matplotlib.figure import Figure
 from hwsim.report.plots import OKABE_ITO, save_figure
 from hwsim.sim.schedule import TRACK_LAYERS, TRACKS, Schedule
 from hwsim.sim.trace import check_chrome_trace, read_chrome_trace, trace_in_cycles
+
+log = logging.getLogger(__name__)
+
+#: The most rows a timeline draws (the last one gathers the tracks beyond it).
+MAX_TRACKS = 48
+#: The most characters of a track name on the figure.
+MAX_NAME_CHARS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +109,37 @@ def _scale(peak: float, unit: str) -> tuple[float, str]:
     return 1.0, "cycles"
 
 
+def _bounded_tracks(bars: list[_Bar]) -> tuple[list[_Bar], list[str]]:
+    """The bars and the rows to draw, at most :data:`MAX_TRACKS`: hwsim's tracks in their
+    order, then the others by busy time; the bars of the tracks beyond move to one row."""
+    present = {b.track for b in bars}
+    known = [t for t in TRACKS if t in present]
+    busy: dict[str, float] = {}
+    for bar in bars:
+        if bar.track not in TRACKS:
+            busy[bar.track] = busy.get(bar.track, 0.0) + bar.duration
+    others = sorted(busy, key=lambda t: (-busy[t], t))
+    tracks = known + others
+    if len(tracks) > MAX_TRACKS:
+        kept = tracks[: MAX_TRACKS - 1]
+        rest = len(tracks) - len(kept)
+        merged = f"({rest:,} more tracks)"
+        log.warning("timeline: %d tracks; drawing %d and the bars of the other %d on one row",
+                    len(tracks), len(kept), rest)
+        keep = set(kept)
+        bars = [b if b.track in keep else replace(b, track=merged) for b in bars]
+        tracks = [*kept, merged]
+    return bars, tracks
+
+
+def _label(track: str) -> str:
+    return track if len(track) <= MAX_NAME_CHARS else track[: MAX_NAME_CHARS - 3] + "..."
+
+
 def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12) -> Figure:
     """The Gantt chart of ``source`` (Schedule, trace object or trace path) as a Figure."""
     bars, occupancy, unit = _load(source)
-    known = [t for t in TRACKS if any(b.track == t for b in bars)]
-    others = sorted({b.track for b in bars} - set(known))
-    tracks = known + others
+    bars, tracks = _bounded_tracks(bars)
     peak = max((b.start + b.duration for b in bars), default=1.0)
     factor, label = _scale(peak, unit)
 
@@ -139,7 +177,7 @@ def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12) -> Fi
                 continue
             ax.text((bar.start + bar.duration / 2) / factor, rows[TRACK_LAYERS], text,
                     ha="center", va="center", fontsize=7, clip_on=True)
-    ax.set_yticks([rows[t] for t in tracks], labels=tracks, fontsize=8)
+    ax.set_yticks([rows[t] for t in tracks], labels=[_label(t) for t in tracks], fontsize=8)
     ax.set_ylim(-0.6, len(tracks) - 0.4)
     ax.set_xlim(0, peak / factor)
     ax.grid(axis="x", linewidth=0.4, alpha=0.5)

@@ -27,6 +27,8 @@ import dataclasses
 import logging
 import os
 import signal
+import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +42,11 @@ from hwsim.sweep import results as R
 from hwsim.sweep.evaluate import evaluate_task
 from hwsim.sweep.spec import NetworkRef, SweepSpec
 from hwsim.sweep.tasks import Evaluator, Outcome, Task
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no lock (see ResultsLock)
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +71,7 @@ class SweepSummary:
     dropped_partial_lines: int = 0
     configs: int = 0
     retried_rows: int = 0
+    dropped_duplicate_rows: int = 0
 
     @property
     def evaluated_rows(self) -> int:
@@ -134,7 +142,47 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, evaluate: Evaluator | None = 
     :data:`CONNECT_TIMEOUT_S`). Bad arguments raise InputError naming the command-line flag
     that sets them (``-j``, ``--engine``, ...). Returns a
     :class:`SweepSummary`. KeyboardInterrupt propagates after the files are closed (every
-    finished row is on disk)."""
+    finished row is on disk).
+
+    The run holds an exclusive lock on ``out`` (:class:`ResultsLock`): a second sweep on the
+    same file fails at once with InputError saying who holds it. A row that cannot be
+    written (a full disk) raises :class:`~hwsim.errors.OutputError`, the rows before it
+    kept."""
+    _check_arguments(engine, executor, scheduler)
+    jobs = check_jobs(jobs)
+    out = Path(out)
+    summary = SweepSummary(out=out, errors_out=R.errors_path(out))
+    results = R.CsvLog(out, R.results_header(spec.axis_names))
+    errors = R.CsvLog(summary.errors_out, R.errors_header(spec.axis_names))
+    results.check_path()
+    errors.check_path()
+    started = time.perf_counter()
+    with ResultsLock(out):
+        try:
+            done = _resume(results, errors, summary)
+            tasks, already = plan(spec, engine, done)
+            summary.configs = spec.config_count
+            summary.total_rows = spec.config_count * len(spec.networks)
+            summary.already_done_rows = already
+            state = _State(spec, engine, results, errors, summary, progress, on_error,
+                           done=already)
+            if progress:
+                progress(state.done, summary.total_rows)
+            if tasks:
+                log.info("sweep %s: %d configurations x %d networks, %d rows already done, "
+                         "%d tasks to run with %s executor", spec.name, spec.config_count,
+                         len(spec.networks), already, len(tasks), executor)
+                _execute(tasks, evaluate or evaluate_task, executor, jobs, scheduler, state,
+                         CONNECT_TIMEOUT_S if connect_timeout_s is None else connect_timeout_s)
+        finally:
+            results.close()
+            errors.close()
+            summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+def _check_arguments(engine: str, executor: str, scheduler: str | None) -> None:
+    """InputError naming the flag of a bad engine, executor or scheduler."""
     if engine not in ENGINES:
         raise InputError([Problem("--engine", "", f"unknown engine {engine!r} "
                                   f"(accepted: {', '.join(ENGINES)})")])
@@ -143,58 +191,103 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, evaluate: Evaluator | None = 
                                   f"(accepted: {', '.join(EXECUTORS)})")])
     if scheduler and executor != "dask":
         raise InputError([Problem("--scheduler", "", "only used with --executor dask")])
-    if evaluate is None:
-        evaluate = evaluate_task
-    jobs = check_jobs(jobs)
-    if connect_timeout_s is None:
-        connect_timeout_s = CONNECT_TIMEOUT_S
 
-    out = Path(out)
-    summary = SweepSummary(out=out, errors_out=R.errors_path(out))
-    results = R.CsvLog(out, R.results_header(spec.axis_names))
-    errors = R.CsvLog(summary.errors_out, R.errors_header(spec.axis_names))
-    started = time.perf_counter()
-    try:
-        retried: list[dict[str, str]] = []
 
-        def keep_error(row: dict[str, str]) -> bool:
-            if row.get("kind") == R.INVALID:
-                return True
-            retried.append(row)
-            return False
+def _resume(results: R.CsvLog, errors: R.CsvLog,
+            summary: SweepSummary) -> set[tuple[str, str, str]]:
+    """Open both files for appending and return the (configuration, network, engine) rows
+    already done. Both files are checked before either is written (a bad one leaves both as
+    they were); internal errors are dropped from the errors file, to be retried."""
+    retried: list[dict[str, str]] = []
 
-        # Check both files before writing either: a bad one leaves both as they were.
-        done_rows = results.load()
-        error_rows = errors.load(keep=keep_error)
-        results.start()
-        errors.start()
-        summary.retried_rows = len(retried)
-        summary.dropped_partial_lines = int(results.dropped_partial_line) + int(
-            errors.dropped_partial_line)
-        done = {(r["config_key"], r["network"], r["engine"]) for r in done_rows + error_rows}
-        tasks, already = plan(spec, engine, done)
-        summary.configs = spec.config_count
-        summary.total_rows = spec.config_count * len(spec.networks)
-        summary.already_done_rows = already
-        state = _State(spec, engine, results, errors, summary, progress, on_error, done=already)
-        if progress:
-            progress(state.done, summary.total_rows)
-        if tasks:
-            log.info("sweep %s: %d configurations x %d networks, %d rows already done, "
-                     "%d tasks to run with %s executor", spec.name, spec.config_count,
-                     len(spec.networks), already, len(tasks), executor)
-            if executor == "dask":
-                _run_dask(tasks, evaluate, jobs, scheduler, state, connect_timeout_s)
-            elif jobs == 1 or len(tasks) == 1:
-                for task in tasks:
-                    _record(task, _call(evaluate, task), state)
-            else:
-                _run_pool(tasks, evaluate, jobs, state)
-    finally:
-        results.close()
-        errors.close()
-        summary.elapsed_s = time.perf_counter() - started
-    return summary
+    def keep_error(row: dict[str, str]) -> bool:
+        if row.get("kind") == R.INVALID:
+            return True
+        retried.append(row)
+        return False
+
+    done_rows = results.load()
+    error_rows = errors.load(keep=keep_error)
+    results.start()
+    errors.start()
+    summary.retried_rows = len(retried)
+    summary.dropped_partial_lines = int(results.dropped_partial_line) + int(
+        errors.dropped_partial_line)
+    summary.dropped_duplicate_rows = results.dropped_duplicates + errors.dropped_duplicates
+    return {(r["config_key"], r["network"], r["engine"]) for r in done_rows + error_rows}
+
+
+def _execute(tasks: Sequence[Task], evaluate: Evaluator, executor: str, jobs: int,
+             scheduler: str | None, state: _State, connect_timeout_s: float) -> None:
+    """Run ``tasks`` on the chosen executor, recording each task's rows as it finishes."""
+    if executor == "dask":
+        _run_dask(tasks, evaluate, jobs, scheduler, state, connect_timeout_s)
+    elif jobs == 1 or len(tasks) == 1:
+        for task in tasks:
+            _record(task, _call(evaluate, task), state)
+    else:
+        _run_pool(tasks, evaluate, jobs, state)
+
+
+class ResultsLock:
+    """An exclusive lock on a sweep's results file, held for the whole run.
+
+    The lock is ``flock`` on ``<out>.lock`` (not on ``out`` itself, which a resume may
+    replace by renaming), which names its holder (process id, host, start time). A second
+    sweep on the same ``out`` fails at once with InputError naming the holder (exit status
+    2), so two runs can never interleave rows. The lock goes with the process: a killed
+    sweep leaves a stale file that the next run simply takes over. Where ``fcntl`` does not
+    exist (Windows) no lock is taken."""
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.path = self.out.with_name(self.out.name + ".lock")
+        self._fd: int | None = None
+
+    def __enter__(self) -> ResultsLock:
+        if fcntl is None:
+            return self
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            while self._fd is None:
+                self._fd = self._try_take()
+        except OSError as exc:
+            raise InputError([Problem(str(self.out), "", "cannot create its lock file "
+                                      f"{self.path}: {exc.strerror or exc}")]) from None
+        return self
+
+    def _try_take(self) -> int | None:
+        """The descriptor of the lock file, locked; None if the file was replaced meanwhile
+        (try again); InputError if another process holds it."""
+        assert fcntl is not None
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode("utf-8", errors="replace").strip()
+            os.close(fd)
+            raise InputError([Problem(str(self.out), "", "is being written by another sweep ("
+                                      f"{holder or 'a process that has just started'}); "
+                                      "wait for it to finish (then rerun to resume), or "
+                                      "choose another --out")]) from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+        except FileNotFoundError:  # the holder finished and removed it between open and flock
+            same = False
+        if not same:
+            os.close(fd)
+            return None
+        os.ftruncate(fd, 0)
+        since = time.strftime("%Y-%m-%d %H:%M:%S")
+        os.write(fd, f"process {os.getpid()} on {socket.gethostname()}, since {since}\n"
+                 .encode())
+        return fd
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)  # while still holding it
+            os.close(self._fd)
+            self._fd = None
 
 
 def _call(evaluate: Evaluator, task: Task) -> Sequence[Outcome]:
@@ -250,11 +343,26 @@ def _record(task: Task, outcomes: Sequence[Outcome], state: _State) -> None:
 _PRELOADED: dict[tuple[str, str], NetworkRef] = {}
 
 
+#: How often a pool worker checks that the sweep that started it is still alive (seconds).
+PARENT_POLL_S = 0.5
+
+
 def _init_worker(networks: Sequence[NetworkRef]) -> None:
     """Pool worker start-up: leave Ctrl-C to the parent (which stops handing out work and
-    closes the files) and keep the sweep's networks."""
+    closes the files), exit when the parent dies (a SIGKILLed sweep must not leave workers
+    computing for nobody), and keep the sweep's networks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
+                     name="hwsim-parent-watch").start()
     _PRELOADED.update({(n.file, n.digest): n for n in networks})
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a pool worker: end the process once its parent is gone (it is re-parented)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
 
 
 def _light(task: Task) -> Task:

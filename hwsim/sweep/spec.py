@@ -31,15 +31,18 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hwsim import bundled
 from hwsim.config import yamlio
+from hwsim.config.accelerator_file import SCHEMA as ACCELERATOR_SCHEMA
 from hwsim.config.accelerator_file import read_accelerator_data
 from hwsim.config.input_size import parse_input_size
+from hwsim.config.network_file import TOP_KEYS as NETWORK_FILE_KEYS
 from hwsim.config.network_file import read_network_data
 from hwsim.config.schema import choice, count, field_value, integer
 from hwsim.config.yamlio import check_keys, join, want_mapping
@@ -58,8 +61,13 @@ TOP_KEYS = {"name", "description", "accelerator", "networks", "axes", "mode", "s
 NETWORK_KEYS = {"file", "name", "input_size"}
 MODES = ("grid", "random")
 MODE = choice(MODES, default="grid")
-SAMPLES = count()
+#: The most configurations a sweep may visit (grid points, or random samples): about 7
+#: minutes per network at the analytic engine's 250 simulations per second on two cores.
+MAX_CONFIGS = 100_000
+SAMPLES = count(maximum=MAX_CONFIGS)
 SEED = integer(default=0)
+# Keys that make a file a network description, never an accelerator.
+NETWORK_ONLY_KEYS = frozenset(NETWORK_FILE_KEYS) - set(ACCELERATOR_SCHEMA)
 
 
 # --------------------------------------------------------------------------- records
@@ -154,8 +162,15 @@ class SweepSpec:
     def point_indices(self) -> list[int] | range:
         """Grid points visited, ascending: all, or ``samples`` drawn without replacement."""
         if self.mode == "random":
-            chosen = random.Random(self.seed).sample(range(self.grid_size), self.config_count)
-            return sorted(chosen)
+            rng = random.Random(self.seed)
+            if self.grid_size <= sys.maxsize:
+                return sorted(rng.sample(range(self.grid_size), self.config_count))
+            # random.sample needs len(range): beyond sys.maxsize draw until enough differ
+            # (samples <= MAX_CONFIGS out of more than 2**63 points: few draws repeat)
+            drawn: set[int] = set()
+            while len(drawn) < self.config_count:
+                drawn.add(rng.randrange(self.grid_size))
+            return sorted(drawn)
         return range(self.grid_size)
 
     def config_at(self, index: int) -> Config:
@@ -224,6 +239,7 @@ def parse_sweep(data: Any, file: str = "<sweep>", base_dir: str | Path | None = 
     elif "samples" in data:
         problems.add("samples", "only used with 'mode: random'")
     seed = field_value(data, "seed", SEED, problems)
+    _check_size(groups, mode, problems)
     name = data.get("name", Path(file).stem)
     if not isinstance(name, str):
         problems.add("name", "expected a string")
@@ -234,6 +250,17 @@ def parse_sweep(data: Any, file: str = "<sweep>", base_dir: str | Path | None = 
                      accelerator_origins=origins,
                      networks=tuple(networks), groups=tuple(groups), mode=mode,
                      samples=samples, seed=int(seed))
+
+
+def _check_size(groups: Sequence[AxisGroup], mode: Any, problems: ProblemCollector) -> None:
+    """A grid of more than :data:`MAX_CONFIGS` points would not finish: it is an error that
+    states the size (a random sweep draws its ``samples`` from any grid)."""
+    size = math.prod(len(group) for group in groups)
+    if mode == "grid" and size > MAX_CONFIGS:
+        shown = f"{size:,}" if size < 10 ** 15 else f"about 10^{len(str(size)) - 1}"
+        problems.add("axes", f"the grid has {shown} configurations, more than the "
+                     f"{MAX_CONFIGS:,} a sweep may visit; use fewer values, or 'mode: random' "
+                     f"with 'samples' (at most {MAX_CONFIGS:,})")
 
 
 def _resolve(raw: str, base: Path) -> Path:
@@ -256,6 +283,12 @@ def _accelerator(raw: Any, base: Path,
         data, origins = read_accelerator_data(path)
     except InputError as exc:
         problems.add("accelerator", str(exc))
+        return "", {}, {}
+    network_keys = sorted(NETWORK_ONLY_KEYS & {str(key) for key in data})
+    if network_keys:  # every configuration would be invalid: say it before running any
+        problems.add("accelerator", f"{raw} is a network file, not an accelerator file (it "
+                     f"has {', '.join(network_keys)}); name an accelerator YAML file here and "
+                     "the networks under 'networks'")
         return "", {}, {}
     return str(path.resolve()), data, origins
 

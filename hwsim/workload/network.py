@@ -330,9 +330,13 @@ def _infer(spec: LayerSpec, in_shapes: tuple[TensorShape, ...], *, first_conv: b
     dilation = _pair(a.get("dilation", 1))
     padding = _padding(a.get("padding", 0), x, kernel, stride, dilation)
     top, bottom, left, right = padding
-    if kernel[0] > x.height + top + bottom or kernel[1] > x.width + left + right:
-        raise _ShapeError(f"kernel {kernel[0]}x{kernel[1]} is larger than its padded input "
-                          f"{x} (padding {list(padding)})")
+    # the dilated kernel's extent: (k - 1) * d + 1 pixels
+    reach = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    if reach[0] > x.height + top + bottom or reach[1] > x.width + left + right:
+        dilated = f" (dilation {dilation[0]}x{dilation[1]}: {reach[0]}x{reach[1]} pixels)" \
+            if dilation != (1, 1) else ""
+        raise _ShapeError(f"kernel {kernel[0]}x{kernel[1]}{dilated} is larger than its padded "
+                          f"input {x} (padding {list(padding)})")
     if kind == L.CONV:
         out_channels = int(a["out_channels"])
         groups = a.get("groups", 1)

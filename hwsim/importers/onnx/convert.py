@@ -19,7 +19,7 @@ from hwsim.importers.onnx.folding import compact_padding
 from hwsim.importers.onnx.graph import SHAPE_OPS, GraphFacts, analyse
 from hwsim.importers.onnx.handlers import ALIAS_OPS, HANDLERS, LAYER_OPS
 from hwsim.importers.onnx.naming import assign_names
-from hwsim.workload import layer as L
+from hwsim.importers.onnx.validate import check_attributes, check_names, check_weights
 from hwsim.workload.network import INPUT, LayerSpec, Network, build_network
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
             skip_unsupported: bool, name: str) -> OnnxImport:
     """Convert a read model into layer specs and their network; InputError if bad."""
     problems = ProblemCollector(file)
+    check_names(model.graph, problems)  # before anything uses a name
+    problems.raise_if_any()
     constants = reading.read_constants(onnx, model.graph)
     graph = analyse(onnx, model, file, input_size, problems)
     problems.raise_if_any()
@@ -64,6 +66,8 @@ def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
     if not ctx.layers:
         raise InputError("no layer left to import (every node is a constant or was "
                          "dropped)", file=file)
+    check_attributes(ctx.layers, problems)  # as a YAML file's layers, before shapes
+    problems.raise_if_any()
     assign_names(ctx.layers)
     specs = [_spec(layer) for layer in ctx.layers]
     description = f"Imported from the ONNX model {Path(file).name}."
@@ -80,6 +84,9 @@ def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
         notes.append(note)
         network = build_network(specs, graph.input_shape, name=name, file=file,
                                 description=description, source=source)
+    check_weights(ctx.layers, network, problems, same_size=input_size is None,
+                  dropped=ctx.unsupported)
+    problems.raise_if_any()
     _cross_check(graph, ctx.layers, network, same_size=input_size is None,
                  dropped=ctx.unsupported)
     if ctx.unsupported:
@@ -153,9 +160,10 @@ def _fix_same_lower(specs: list[LayerSpec], network: Network,
 
 def _cross_check(graph: GraphFacts, layers: list[LayerDraft], network: Network, *,
                  same_size: bool, dropped: list[str]) -> None:
-    """Warn where hwsim's shapes differ from the weights' or ONNX's (a convention that
-    differs); after dropped nodes, such a difference is an error (a drop changed what is
-    simulated). Sizes are compared only at the model's own input size."""
+    """Warn where hwsim's output shapes differ from ONNX's (a convention that differs; the
+    weights are checked by :func:`check_weights`); after dropped nodes, such a difference is
+    an error (a drop changed what is simulated). Sizes are compared only at the model's own
+    input size."""
     for op in layers:
         for difference in _differences(graph, op, network.layer(op.name), same_size):
             if dropped:
@@ -167,15 +175,8 @@ def _cross_check(graph: GraphFacts, layers: list[LayerDraft], network: Network, 
 
 
 def _differences(graph: GraphFacts, op: LayerDraft, layer: Any, same_size: bool) -> list[str]:
-    """Where the layer's shapes differ from its weights' and from the ONNX output shape."""
-    found = []
-    if same_size and op.type == L.FC and op.fc_in_features \
-            and layer.in_channels != op.fc_in_features:
-        found.append(f"hwsim gives {layer.in_channels} input features, the weights have "
-                     f"{op.fc_in_features}")
-    if op.conv_in_per_group and layer.in_channels // layer.groups != op.conv_in_per_group:
-        found.append(f"hwsim gives {layer.in_channels // layer.groups} input channels per "
-                     f"group, the weights have {op.conv_in_per_group}")
+    """Where the layer's output shape differs from the ONNX output shape."""
+    found: list[str] = []
     dims = graph.shapes.get(op.out_tensor) if same_size else None
     if not dims or None in dims[1:] or len(dims) not in (2, 4):
         return found
