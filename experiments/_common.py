@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import hwsim
+from hwsim._version import json_header
 from hwsim.report import plots, tables
 
 HERE = Path(__file__).resolve().parent
@@ -149,7 +150,7 @@ def write_artifact(study: Study, name: str, columns: Sequence[tables.Column],
                             encoding="utf-8")
     if figure is not None:
         files["png"] = plots.save_figure(figure, out / f"{name}.png", dpi=130)
-    doc = {"artifact": name, "hwsim_version": hwsim.__version__,
+    doc = {**json_header(), "artifact": name,
            "inputs": [_rel(Path(p)) for p in inputs], "missing": list(missing),
            "notes": list(notes), "summary": dict(summary or {}),
            "files": {k: v.name for k, v in files.items()}}

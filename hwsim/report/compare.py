@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.errors import InputError, Problem
+from hwsim.hardware.accelerator import energy_unit_label as hardware_unit_label
 from hwsim.report.tables import Column
 from hwsim.result import ENERGY_COMPONENTS, TOTAL_COLUMN, SimulationResult
 
@@ -165,7 +166,7 @@ def energy_scale(values: Iterable[float]) -> tuple[float, str]:
 
 def energy_unit_label(unit: str, prefix: str = "") -> str:
     """'mac' -> 'MAC-eq' (energy of that many 16-bit MACs); 'pJ' -> 'pJ'; with a prefix."""
-    base = {"mac": "MAC-eq", "": "units"}.get(unit.lower() if unit else "", unit)
+    base = hardware_unit_label("mac" if unit.lower() == "mac" else unit)
     if base == "pJ" and prefix:
         return {"K": "nJ", "M": "uJ", "G": "mJ", "T": "J"}[prefix]
     return f"{prefix} {base}".strip() if prefix else base

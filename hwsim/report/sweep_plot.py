@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from hwsim.hardware.accelerator import energy_unit_label
 from hwsim.report.plots import MARKERS, OKABE_ITO
 from hwsim.sweep.pareto import Objective, pareto_rows
 
@@ -36,8 +37,7 @@ LABELS = {"latency_ms": "latency (ms)", "total_cycles": "cycles",
 def _label(column: str, rows: Sequence[Mapping[str, Any]]) -> str:
     label = LABELS.get(column, column)
     if column.startswith("energy_") and rows and rows[0].get("energy_unit"):
-        unit = rows[0]["energy_unit"]
-        label += " (MAC units)" if unit == "mac" else f" ({unit})"
+        label += f" ({energy_unit_label(str(rows[0]['energy_unit']))})"
     return label
 
 
