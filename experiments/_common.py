@@ -118,13 +118,15 @@ def write_artifact(study: Study, name: str, columns: Sequence[tables.Column],
                    figure: Any | None, inputs: Sequence[str | Path],
                    missing: Sequence[str] = (), notes: Sequence[str] = (),
                    csv_columns: Sequence[tables.Column] | None = None,
+                   latex_columns: Sequence[tables.Column] | None = None,
                    summary: Mapping[str, Any] | None = None,
                    extra_csv: Mapping[str, tuple[Sequence[tables.Column],
                                                  Sequence[Mapping[str, Any]]]] | None = None
                    ) -> Artifact:
     """Write ``name``.csv/.md/.tex (and .png when ``figure`` is given) and a
     ``name``.json summary under ``study.out_dir``; ``extra_csv`` maps a suffix to more
-    (columns, records), written as ``name_suffix.csv`` (e.g. per-layer details)."""
+    (columns, records), written as ``name_suffix.csv`` (e.g. per-layer details);
+    ``latex_columns`` replaces ``columns`` in the ``.tex`` (a paper's narrower choice)."""
     out = Path(study.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     comment = provenance(inputs)
@@ -145,7 +147,7 @@ def write_artifact(study: Study, name: str, columns: Sequence[tables.Column],
     files["md"] = out / f"{name}.md"
     files["md"].write_text("\n".join(md_lines).rstrip() + "\n", encoding="utf-8")
     files["tex"] = out / f"{name}.tex"
-    files["tex"].write_text(tables.to_latex(columns, records, caption=caption,
+    files["tex"].write_text(tables.to_latex(latex_columns or columns, records, caption=caption,
                                             label=f"tab:{name}", comment=comment),
                             encoding="utf-8")
     if figure is not None:

@@ -26,6 +26,7 @@ import mac_share  # noqa: E402
 import run_all  # noqa: E402
 import sqnxt_variants  # noqa: E402
 import squeezenet_per_layer  # noqa: E402
+from latex_check import PDFLATEX, compile_table  # noqa: E402
 
 
 def png_size(path) -> tuple[int, int]:
@@ -50,6 +51,9 @@ def check_outputs(artifact, min_size=(300, 200)):
     width, height = png_size(artifact.files["png"])
     assert min_size[0] <= width <= 4000 and min_size[1] <= height <= 4000
     assert artifact.files["png"].stat().st_size < 3_000_000
+    if PDFLATEX:  # the table compiles and fits a column of a two-column paper
+        measured = compile_table(tex, artifact.files["tex"].parent / f"latex_{artifact.name}")
+        assert measured.fits, (artifact.name, measured)
 
 
 @pytest.fixture(scope="module")
