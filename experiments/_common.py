@@ -42,6 +42,7 @@ class Artifact:
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    figure: Any = None  # the matplotlib Figure saved as the .png (None without one)
 
 
 @dataclass
@@ -159,7 +160,7 @@ def write_artifact(study: Study, name: str, columns: Sequence[tables.Column],
     files["json"] = out / f"{name}.json"
     files["json"].write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
     return Artifact(name, files, [dict(r) for r in records], list(missing), list(notes),
-                    dict(summary or {}))
+                    dict(summary or {}), figure)
 
 
 def script_main(run: Callable[..., Artifact], argv: Sequence[str] | None = None,

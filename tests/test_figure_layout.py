@@ -144,3 +144,55 @@ def plots_energy():
     from hwsim.result import EnergyBreakdown
 
     return EnergyBreakdown(mac=1.0, dram=2.0)
+
+
+# --- sweep figures --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sweep_csv(tmp_path_factory):
+    import hwsim
+
+    out = tmp_path_factory.mktemp("sweep") / "r.csv"
+    hwsim.sweep({"name": "layout", "accelerator": HYBRID, "networks": [SQUEEZENET, SQNXT],
+                 "axes": [{"name": "array", "path": ["pe_array.rows", "pe_array.cols"],
+                           "values": [8, 16]},
+                          {"name": "glb_kib", "path": "buffer.global_kib",
+                           "values": [64, 128, 256]},
+                          {"path": "dataflow", "values": ["ws", "os"]}]}, out=out)
+    return str(out)
+
+
+SWEEP_CASES = {
+    "scatter": [],
+    "scatter, one network": ["--network", "squeezenet_v1.0"],
+    "heat map": ["--heatmap", "array", "glb_kib", "--value", "energy_total"],
+}
+
+
+@pytest.mark.parametrize("size", ["column", "page"])
+@pytest.mark.parametrize("case", list(SWEEP_CASES))
+def test_sweep_figures_fit_paper_widths(sweep_csv, case, size):
+    figure = figure_of(["sweep", sweep_csv, *SWEEP_CASES[case]], size)
+    assert problems(figure) == []
+    assert figure._suptitle is not None and figure._suptitle.get_text()  # a title, always
+    for ax in figure.axes:  # no '1e10' offset note beside a title: values are scaled
+        assert not ax.xaxis.get_offset_text().get_text() and not ax.yaxis.get_offset_text().get_text()
+
+
+def test_sweep_scatter_scales_energy_into_its_label(sweep_csv):
+    figure = figure_of(["sweep", sweep_csv], "page")
+    ax = figure.axes[0]
+    assert ax.get_ylabel() == "energy (G MAC-eq)" and ax.get_xlabel() == "latency (ms)"
+    values = [y for c in ax.collections for _, y in c.get_offsets()]
+    assert 1 < max(values) < 100  # SqueezeNet's energy is a few G MAC-eq
+
+
+def test_heat_map_has_one_colour_scale_units_and_fixed_decimals(sweep_csv):
+    figure = figure_of(["sweep", sweep_csv, *SWEEP_CASES["heat map"]], "page")
+    panels = [ax for ax in figure.axes if ax.images]
+    assert len(panels) == 2  # one per network
+    assert len({ax.images[0].get_clim() for ax in panels}) == 1  # one shared scale
+    assert len(figure.axes) == len(panels) + 1  # and one colour bar
+    assert panels[0].get_ylabel() == "glb (KiB)" and panels[0].get_xlabel() == "array"
+    cells = [t.get_text() for ax in panels for t in ax.texts]
+    assert len({len(c.split(".")[1]) if "." in c else 0 for c in cells}) == 1

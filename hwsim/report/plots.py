@@ -106,6 +106,26 @@ def layer_series(result: Any, label: str | None = None, include_vector: bool = F
                        tuple(float(l.utilization) if l.macs > 0 else math.nan for l in layers))
 
 
+def stage_series(result: Any, label: str | None = None, separator: str = "/") -> LayerSeries:
+    """A :class:`LayerSeries` with one bar per stage instead of per layer: consecutive array
+    layers whose names share the part before the first ``separator`` (``stage2/block1/...``)
+    are summed into one bar named by it; a layer without the separator stays on its own.
+    Utilization is the MAC-weighted mean of the stage's layers. For deep networks (over a
+    hundred layers) whose per-layer labels would not be readable."""
+    stages: list[tuple[str, float, float, int]] = []  # name, cycles, utilization x MACs, MACs
+    for l in array_layers(result):
+        name = l.name.split(separator, 1)[0]
+        if stages and stages[-1][0] == name and separator in l.name:
+            n, c, um, m = stages[-1]
+            stages[-1] = (n, c + l.cycles, um + l.utilization * l.macs, m + l.macs)
+        else:
+            stages.append((name, float(l.cycles), l.utilization * l.macs, l.macs))
+    if label is None:
+        label = f"{result.network.name} @ {result.accelerator.name}"
+    return LayerSeries(label, tuple(n for n, *_ in stages), tuple(c for _, c, _, _ in stages),
+                       tuple(um / m if m else math.nan for _, _, um, m in stages))
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 # Figure widths for a paper: one column of a two-column layout, and the whole page.
@@ -580,32 +600,55 @@ def accuracy_figure(points: Sequence[AccuracyPoint], energy_label: str, accuracy
 # --- ratios ---------------------------------------------------------------------------------------
 
 def ratio_figure(groups: Sequence[str], series: Mapping[str, Sequence[float | None]],
-                 ylabel: str, title: str = "") -> Figure:
+                 ylabel: str, title: str = "", width_in: float | None = None) -> Figure:
     """Grouped bars: one group per entry of ``groups`` (e.g. networks), one bar per series
-    (e.g. 'speed-up vs WS'); a dashed line marks 1 (no change). Missing values are skipped."""
+    (e.g. 'speed-up vs WS'); a dashed line marks 1 (no change). Missing values are skipped.
+    Each bar carries its value; a value label the reference line would run through moves
+    inside its bar, and the legend sits below the axes."""
     if not groups or not series:
         raise ValueError("ratio_figure needs groups and series")
-    figure = _new_figure(min(14.0, max(5.5, 0.9 * len(groups) * max(1, len(series)) ** 0.5 + 2)), 3.8)
+    width_in = width_in or min(14.0, max(5.5, 0.9 * len(groups) * max(1, len(series)) ** 0.5 + 2))
+    figure = _new_figure(width_in, 2.6 + 0.12 * len(series) + (0.6 if width_in < 5 else 0.9))
     ax = figure.subplots()
     width = 0.8 / len(series)
+    room_in = (width_in - 0.7) * width / len(groups)  # inches per bar
+    label_font = max(4.0, min(5.5, 72.0 * room_in / 4.2))
+    texts = []
     for slot, (label, values) in enumerate(series.items()):
         look = style(slot)
         xs = [i - 0.4 + width * (slot + 0.5) for i, v in enumerate(values) if v is not None]
         ys = [v for v in values if v is not None]
         bars = ax.bar(xs, ys, width=width, color=look["color"], hatch=look["hatch"],
                       edgecolor="black", linewidth=0.3, label=label)
-        ax.bar_label(bars, fmt="%.2f", fontsize=5.5, padding=1)
-    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
-    ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels(groups, rotation=20 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center",
-                       fontsize=FONT_SMALL)
+        texts += [(t, bar) for t, bar in zip(ax.bar_label(bars, fmt="%.2f", fontsize=label_font,
+                                                          padding=1,
+                                                          rotation=90 if room_in < 0.2 else 0),
+                                             bars)]
+    line = ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    fit_tick_labels(ax, list(groups), width_in - 0.7)
     ax.set_ylabel(ylabel, fontsize=FONT)
     ax.tick_params(axis="y", labelsize=FONT_SMALL)
     ax.grid(axis="y", linewidth=0.3, alpha=0.6)
     ax.set_axisbelow(True)
-    ax.legend(fontsize=FONT_SMALL, framealpha=0.9)
-    if title:
-        ax.set_title(title, fontsize=FONT + 1)
+    ax.margins(y=0.12)
+    labels = list(series)
+    figure.legend(fontsize=FONT_SMALL, loc="outside lower center", frameon=False,
+                  ncols=legend_columns(labels, width_in))
+    suptitle(figure, title, width_in)
+    # a label the line at 1 runs through goes inside its bar instead (laid out first, so
+    # the label's extent on the page is known)
+    figure.draw_without_rendering()
+    renderer = figure._get_renderer()  # type: ignore[attr-defined]  # the layout renderer
+    line_y = ax.transData.transform((0.0, 1.0))[1]
+    for text, bar in texts:
+        box = text.get_window_extent(renderer)
+        if box.y0 - 1 <= line_y <= box.y1 + 1:
+            text.remove()
+            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() / 2, text.get_text(),
+                    ha="center", va="center", rotation=90, fontsize=label_font,
+                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none",
+                          "alpha": 0.85})
+    del line
     return figure
 
 
@@ -654,7 +697,9 @@ def parity_figure(series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
     return figure
 
 
-__all__ = ["OKABE_ITO", "style", "LayerSeries", "layer_series", "array_layers", "per_layer_figure", "per_layer_panels",
+__all__ = ["OKABE_ITO", "style", "LayerSeries", "layer_series", "stage_series", "SIZES",
+           "size_width", "fit_tick_labels", "legend_columns", "suptitle", "array_layers",
+           "per_layer_figure", "per_layer_panels",
            "energy_figure", "Roof", "RooflinePoint", "roofline_points", "roofline_figure",
            "AccuracyPoint", "accuracy_figure", "ratio_figure", "parity_figure", "share_figure",
            "save_figure", "FORMATS"]
