@@ -90,9 +90,8 @@ def problems(figure: Any) -> list[str]:
     width, height = figure.bbox.width, figure.bbox.height
     found = []
     for box in boxes:
-        b = box.bbox
-        if b.x0 < -SLACK_PX or b.y0 < -SLACK_PX or b.x1 > width + SLACK_PX or b.y1 > height + SLACK_PX:
-            found.append(f"{box.what} {box.text!r} is clipped: {b.bounds} outside "
+        if _outside(box.bbox, width, height):
+            found.append(f"{box.what} {box.text!r} is clipped: {box.bbox.bounds} outside "
                          f"{width:.0f}x{height:.0f}")
     # sweep along x: only boxes whose x ranges meet can overlap
     ordered = sorted(boxes, key=lambda box: box.bbox.x0)
@@ -107,9 +106,14 @@ def problems(figure: Any) -> list[str]:
     legends = list(figure.legends) + [ax.get_legend() for ax in figure.axes if ax.get_legend()]
     for legend in legends:
         b = legend.get_window_extent(renderer)
-        if b.x0 < -SLACK_PX or b.y0 < -SLACK_PX or b.x1 > width + SLACK_PX or b.y1 > height + SLACK_PX:
+        if _outside(b, width, height):
             found.append(f"legend {b.bounds} leaves the figure {width:.0f}x{height:.0f}")
     return found
+
+
+def _outside(b: Bbox, width: float, height: float) -> bool:
+    return (b.x0 < -SLACK_PX or b.y0 < -SLACK_PX or b.x1 > width + SLACK_PX
+            or b.y1 > height + SLACK_PX)
 
 
 def legend_boxes(figure: Any) -> list[Bbox]:

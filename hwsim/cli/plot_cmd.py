@@ -14,6 +14,9 @@ there is one network, the network when there is one accelerator):
 * ``roofline``: each accelerator's roofline with every layer as a point, by layer class;
 * ``timeline``: the event schedule of one run, when the scheduler's
   ``hwsim/report/timeline_plot.py`` is installed (otherwise the kind is not offered).
+
+Every kind takes ``--size column|page`` (3.5 or 7 inches wide, :data:`hwsim.report.plots.SIZES`)
+for a two-column paper; without it a figure is as wide as its data needs.
 """
 
 from __future__ import annotations
@@ -59,8 +62,7 @@ def width(args: argparse.Namespace) -> float | None:
     """The ``--size`` preset's width in inches (None: the figure's own default)."""
     from hwsim.report import plots
 
-    size = getattr(args, "size", None)
-    return plots.SIZES[size] if size else None
+    return plots.size_width(getattr(args, "size", None))
 
 
 def series_labels(results: Sequence[Any], with_network: bool = True) -> list[str]:

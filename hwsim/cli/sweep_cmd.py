@@ -193,7 +193,6 @@ def plot_figure(args: argparse.Namespace) -> Any:
 
 
 def _width(args: argparse.Namespace) -> float | None:
-    from hwsim.report.plots import SIZES
+    from hwsim.report.plots import size_width
 
-    size = getattr(args, "size", None)
-    return SIZES[size] if size else None
+    return size_width(getattr(args, "size", None))

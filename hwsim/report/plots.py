@@ -132,7 +132,7 @@ def stage_series(result: Any, label: str | None = None, separator: str = "/") ->
 SIZES = {"column": 3.5, "page": 7.0}
 
 
-def size_width(size: str | float | None, default: float) -> float:
+def size_width(size: str | float | None, default: float | None = None) -> float | None:
     """The width in inches of a ``size`` (``column``, ``page``, a number of inches, or None
     for ``default``)."""
     if size is None:
