@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import hwsim
+from hwsim._version import json_header
 from hwsim.report import plots, tables
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +42,7 @@ class Artifact:
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    figure: Any = None  # the matplotlib Figure saved as the .png (None without one)
 
 
 @dataclass
@@ -144,13 +146,15 @@ def write_artifact(study: Study, name: str, columns: Sequence[tables.Column],
                    figure: Any | None, inputs: Sequence[str | Path],
                    missing: Sequence[str] = (), notes: Sequence[str] = (),
                    csv_columns: Sequence[tables.Column] | None = None,
+                   latex_columns: Sequence[tables.Column] | None = None,
                    summary: Mapping[str, Any] | None = None,
                    extra_csv: Mapping[str, tuple[Sequence[tables.Column],
                                                  Sequence[Mapping[str, Any]]]] | None = None
                    ) -> Artifact:
     """Write ``name``.csv/.md/.tex (and .png when ``figure`` is given) and a
     ``name``.json summary under ``study.out_dir``; ``extra_csv`` maps a suffix to more
-    (columns, records), written as ``name_suffix.csv`` (e.g. per-layer details)."""
+    (columns, records), written as ``name_suffix.csv`` (e.g. per-layer details);
+    ``latex_columns`` replaces ``columns`` in the ``.tex`` (a paper's narrower choice)."""
     out = Path(study.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     comment = provenance(inputs)
@@ -171,19 +175,19 @@ def write_artifact(study: Study, name: str, columns: Sequence[tables.Column],
     files["md"] = out / f"{name}.md"
     files["md"].write_text("\n".join(md_lines).rstrip() + "\n", encoding="utf-8")
     files["tex"] = out / f"{name}.tex"
-    files["tex"].write_text(tables.to_latex(columns, records, caption=caption,
+    files["tex"].write_text(tables.to_latex(latex_columns or columns, records, caption=caption,
                                             label=f"tab:{name}", comment=comment),
                             encoding="utf-8")
     if figure is not None:
         files["png"] = plots.save_figure(figure, out / f"{name}.png", dpi=130)
-    doc = {"artifact": name, "hwsim_version": hwsim.__version__,
+    doc = {**json_header(), "artifact": name,
            "inputs": [_rel(Path(p)) for p in inputs], "missing": list(missing),
            "notes": list(notes), "summary": dict(summary or {}),
            "files": {k: v.name for k, v in files.items()}}
     files["json"] = out / f"{name}.json"
     files["json"].write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
     return Artifact(name, files, [dict(r) for r in records], list(missing), list(notes),
-                    dict(summary or {}))
+                    dict(summary or {}), figure)
 
 
 def script_main(run: Callable[..., Artifact], argv: Sequence[str] | None = None,

@@ -61,7 +61,9 @@ def run(study: Study, networks: Sequence[str] | None = None, accelerator: str = 
                             "cycles": r.total_cycles, "latency_ms": r.latency_ms,
                             "energy": r.energy.total, "energy_unit": r.energy_unit})
     for record in records:
-        record["dominated_by"] = ", ".join(dominated_by(records, record))
+        better = dominated_by(records, record)
+        record["dominated_by"] = ", ".join(better)
+        record["dominated_count"] = len(better)
     scale, prefix = energy_scale(r["energy"] for r in records)
     unit = energy_label(study.simulate(with_accuracy[0], accelerator)) if records else ""
     columns = [Column("network", "network"), Column("top1", "top-1", "%", "float", 1),
@@ -70,6 +72,8 @@ def run(study: Study, networks: Sequence[str] | None = None, accelerator: str = 
                Column("latency_ms", "latency", "ms", "float", 3),
                Column("energy", "energy", f"{prefix} {unit}".strip(), "float", 1, scale),
                Column("dominated_by", "dominated by")]
+    # in LaTeX the list of networks would make the table three pages wide: how many
+    latex_columns = columns[:-1] + [Column("dominated_count", "dominated by", "networks", "int")]
     csv_columns = [Column(k, k) for k in (records[0] if records else {"network": 0})]
     figure = None
     if records:
@@ -85,7 +89,7 @@ def run(study: Study, networks: Sequence[str] | None = None, accelerator: str = 
     return write_artifact(study, NAME, columns, records,
                           caption="Accuracy against inference time and energy", figure=figure,
                           inputs=inputs, missing=missing, notes=notes, csv_columns=csv_columns,
-                          summary={"networks": [r["network"] for r in records],
+                          latex_columns=latex_columns, summary={"networks": [r["network"] for r in records],
                                    "not_dominated": [r["network"] for r in records
                                                      if not r["dominated_by"]]})
 

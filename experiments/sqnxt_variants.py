@@ -61,7 +61,8 @@ def run(study: Study, variants: Sequence[str] = SQNXT_VARIANTS,
                 "cycles": l.cycles, "compute_cycles": l.compute_cycles,
                 "memory_cycles": l.memory_cycles, "utilization": l.utilization,
                 "energy": l.energy.total, "dram_bytes": l.dram_bytes, "bound": l.bound})
-        series.append(plots.layer_series(r, r.network.name))
+        # ~90 array layers: one bar per stage (conv1, stage1..4, conv2, fc) reads in print
+        series.append(plots.stage_series(r, r.network.name))
     scale, prefix = energy_scale(r["energy"] for r in records)
     unit = energy_label(reference)
     columns = [
@@ -76,8 +77,8 @@ def run(study: Study, variants: Sequence[str] = SQNXT_VARIANTS,
     ]
     csv_columns = [Column(k, k) for k in records[0]]
     layer_columns = [Column(k, k) for k in layer_records[0]]
-    figure = plots.per_layer_figure(series, title=f"SqueezeNext variants per layer on "
-                                    f"{reference.accelerator.name}")
+    figure = plots.per_layer_figure(series, title=f"SqueezeNext variants per stage on "
+                                    f"{reference.accelerator.name}", width_in=plots.SIZES["page"])
     best = max(records, key=lambda r: r["speedup_vs_v1"] or 0)
     summary = {"variants": [r["network"] for r in records], "fastest": best["network"],
                "fastest_speedup_vs_v1": best["speedup_vs_v1"],

@@ -7,6 +7,9 @@ Public API::
     acc = hwsim.load_accelerator("accelerators/ws_32x32.yaml")
     result = hwsim.simulate(net, acc)          # per-layer and total cycles and energy
     result.to_dataframe()
+    acc.with_changes(**{"pe_array.rows": 32})  # a checked copy
+    df = hwsim.sweep("sweeps/array_rf_glb.yaml", out="out/r.csv")  # a DataFrame
+    df = hwsim.load_results("out/r.csv")
 
 The library is quiet: it logs through ``logging`` and never prints.
 """
@@ -34,16 +37,19 @@ from hwsim.workload.network import Network
 
 if TYPE_CHECKING:  # imported lazily at run time (see __getattr__), visible to type checkers
     from hwsim.pipeline import simulate
+    from hwsim.sweep.api import load_results, sweep
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # Names served by __getattr__: the module that defines each.
-_LAZY = {"simulate": "hwsim.pipeline"}
+_LAZY = {"simulate": "hwsim.pipeline", "load_results": "hwsim.sweep.api"}
 
 
 def __getattr__(name: str) -> Any:
     # The pipeline is imported lazily so that ``import hwsim`` and the network tools stay
-    # fast (the pipeline loads SimPy).
+    # fast (the pipeline loads SimPy). ``hwsim.sweep`` is the (callable) sweep package.
+    if name == "sweep":
+        return importlib.import_module("hwsim.sweep")
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'hwsim' has no attribute {name!r}")
@@ -53,7 +59,8 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-__all__ = ["load_network", "parse_network", "load_accelerator", "simulate", "SimulationResult",
+__all__ = ["load_network", "parse_network", "load_accelerator", "simulate", "sweep",
+           "load_results", "SimulationResult",
            "LayerResult", "EnergyBreakdown", "Engine", "DEFAULT_ENGINE",
            "Network", "Layer", "TensorShape", "HwsimError", "InputError", "ModelError",
            "__version__"]

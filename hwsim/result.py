@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from hwsim._version import __version__, json_header
 from hwsim.cost.energy import ENERGY_COMPONENTS, EnergyBreakdown
 
 if TYPE_CHECKING:  # annotations only: the result layer imports no model code
@@ -185,24 +186,33 @@ class SimulationResult:
                 record.update((c.name, c.get(r)) for c in EVENT_LAYER_COLUMNS)
             layers.append(record)
         return {
+            **json_header(),
             "network": self.network.name,
             "accelerator": self.accelerator.name,
             "dataflow": self.dataflow,
             "engine": self.engine,
             "energy_unit": self.energy_unit,
             "clock_mhz": self.clock_mhz,
-            "hwsim_version": self.provenance.get("hwsim_version", ""),
+            "hwsim_version": self.provenance.get("hwsim_version") or __version__,
             "provenance": dict(self.provenance),
             "assumptions": self.accelerator.assumptions(),
             "layers": layers,
             "totals": {c.name: c.get(self) for c in TOTAL_COLUMNS if c.json},
         }
 
+    def flat_records(self) -> list[dict[str, Any]]:
+        """One dict per layer: the run's :data:`RUN_COLUMNS` (network, accelerator, engine),
+        then :data:`FLAT_LAYER_COLUMNS` (energy as ``energy_<component>``; the event engine's
+        ``start_cycle``, ``end_cycle`` and ``stall_cycles``, None from the analytic engine).
+        The rows of the run CSV and of :meth:`to_dataframe`."""
+        run = {c.name: c.get(self) for c in RUN_COLUMNS}
+        return [{**run, **{c.name: c.get(r) for c in FLAT_LAYER_COLUMNS}} for r in self.layers]
+
     def to_dataframe(self) -> Any:
-        """One row per layer (pandas DataFrame); energy as ``energy_<component>`` columns."""
+        """One row per layer (pandas DataFrame) of :meth:`flat_records`."""
         import pandas as pd
 
-        return pd.DataFrame([{c.name: c.get(r) for c in FLAT_LAYER_COLUMNS} for r in self.layers])
+        return pd.DataFrame(self.flat_records(), columns=[c.name for c in FLAT_COLUMNS])
 
 
 R = TypeVar("R")
@@ -248,7 +258,10 @@ LAYER_COLUMNS: tuple[ResultColumn[LayerResult], ...] = (
                  "MACs performed (zero weights skipped excluded)"),
     ResultColumn("vector_ops", "ops", lambda r: r.vector_ops, "vector-unit operations"),
     ResultColumn("cycles", "cycles", lambda r: r.cycles, "the layer's time"),
-    ResultColumn("compute_cycles", "cycles", lambda r: r.compute_cycles, "analytic compute bound"),
+    # whole cycles (the array and the vector unit count them) are integers; ``cycles`` and
+    # ``memory_cycles`` include DRAM time, bytes / (bytes per cycle), which is fractional
+    ResultColumn("compute_cycles", "cycles", lambda r: int(r.compute_cycles),
+                 "analytic compute bound (whole cycles)"),
     ResultColumn("memory_cycles", "cycles", lambda r: r.memory_cycles, "analytic memory bound"),
     ResultColumn("utilization", "fraction", lambda r: r.utilization, "PE utilization"),
     ResultColumn("dram_read_bytes", "bytes", lambda r: r.dram_read_bytes, "DRAM bytes read"),
@@ -257,7 +270,7 @@ LAYER_COLUMNS: tuple[ResultColumn[LayerResult], ...] = (
     ResultColumn("arithmetic_intensity", "MACs/byte", lambda r: r.arithmetic_intensity,
                  "MACs per DRAM byte"),
     ResultColumn("bound", "", lambda r: r.bound, "compute or memory (roofline)"),
-    ResultColumn("array_cycles", "cycles", lambda r: r.extra.get("array_cycles", 0),
+    ResultColumn("array_cycles", "cycles", lambda r: int(r.extra.get("array_cycles", 0)),
                  "the mapping's array cycles (0 off the array)", flat=False),
     ResultColumn("energy", "energy unit", lambda r: r.energy.to_dict(),
                  "energy by component and total", flat=False),
@@ -265,13 +278,20 @@ LAYER_COLUMNS: tuple[ResultColumn[LayerResult], ...] = (
                  "the cost model's access counts", flat=False),
     *_energy_columns(lambda r: r.energy, "the layer"),
 )
-# Per-layer columns the event engine fills (JSON only, and only for event results).
+# Per-layer columns the event engine fills: in the JSON of event results only; in the flat
+# exports always (empty / None from the analytic engine, so every run CSV has one header).
 EVENT_LAYER_COLUMNS: tuple[ResultColumn[LayerResult], ...] = (
-    ResultColumn("start_cycle", "cycles", lambda r: r.start_cycle, "first cycle of the layer",
-                 flat=False),
-    ResultColumn("end_cycle", "cycles", lambda r: r.end_cycle, "cycle the layer ends", flat=False),
+    ResultColumn("start_cycle", "cycles", lambda r: r.start_cycle, "first cycle of the layer"),
+    ResultColumn("end_cycle", "cycles", lambda r: r.end_cycle, "cycle the layer ends"),
     ResultColumn("stall_cycles", "cycles", lambda r: r.stall_cycles,
-                 "cycles the compute unit stood still", flat=False),
+                 "cycles the compute unit stood still"),
+)
+# The run a layer row belongs to: first in the flat exports, so the CSVs of several runs
+# concatenate into one table.
+RUN_COLUMNS: tuple[ResultColumn[SimulationResult], ...] = (
+    ResultColumn("network", "", lambda s: s.network.name, "network name"),
+    ResultColumn("accelerator", "", lambda s: s.accelerator.name, "accelerator name"),
+    ResultColumn("engine", "", lambda s: str(s.engine), "analytic or event"),
 )
 
 TOTAL_COLUMNS: tuple[ResultColumn[SimulationResult], ...] = (
@@ -297,12 +317,14 @@ def columns_by_name(columns: tuple[ResultColumn[R], ...]) -> dict[str, ResultCol
 
 LAYER_COLUMN = columns_by_name(LAYER_COLUMNS)
 TOTAL_COLUMN = columns_by_name(TOTAL_COLUMNS)
-# The run CSV / DataFrame columns, in order.
-FLAT_LAYER_COLUMNS = tuple(c for c in LAYER_COLUMNS if c.flat)
+# The per-layer columns of the run CSV / DataFrame, in order (after RUN_COLUMNS).
+FLAT_LAYER_COLUMNS = tuple(c for c in LAYER_COLUMNS if c.flat) + EVENT_LAYER_COLUMNS
+# Every column of the run CSV / DataFrame, in order.
+FLAT_COLUMNS: tuple[ResultColumn[Any], ...] = RUN_COLUMNS + FLAT_LAYER_COLUMNS
 
 
 
 
 __all__ = ["EnergyBreakdown", "LayerResult", "SimulationResult", "ENERGY_COMPONENTS", "Engine",
            "ENGINES", "DEFAULT_ENGINE", "ResultColumn", "LAYER_COLUMNS", "EVENT_LAYER_COLUMNS", "TOTAL_COLUMNS",
-           "LAYER_COLUMN", "TOTAL_COLUMN", "FLAT_LAYER_COLUMNS"]
+           "LAYER_COLUMN", "TOTAL_COLUMN", "FLAT_LAYER_COLUMNS", "RUN_COLUMNS", "FLAT_COLUMNS"]

@@ -186,7 +186,8 @@ def test_absurd_input_size_is_rejected(tmp_path, capsys):
 
 @pytest.mark.parametrize("layer, fragment", [
     ("{name: a, type: conv, out_channels: 8, kernel: 3, activation: [relu]}",
-     "layers[0].activation: expected one of hardsigmoid, hardswish, leaky, relu, relu6, sigmoid, swish or none, got a list"),
+     "layers[0].activation: expected one of hardsigmoid, hardswish, leaky, relu, relu6, sigmoid, "
+     "swish or none, got a list"),
     ("{name: a, type: [conv], out_channels: 8, kernel: 3}",
      "layers[0].type: expected a layer type such as conv, got a list"),
     ("{name: a, type: conv, out_channels: 8, kernel: 3, dilation: 9}",

@@ -121,8 +121,13 @@ def test_compare_latex_markdown_and_text(capsys, tmp_path):
     assert status == 0
     assert out.startswith(f"% hwsim {hwsim.__version__} compare")
     assert r"\toprule" in out and r"\bottomrule" in out
-    assert r"SqueezeNet v1.0 & ws\_16x16 & ws & 1.248 & 832.7 &" in out
-    assert r"speed-up ($\times$)" in out
+    # the paper columns: network, accelerator, dataflow, latency, energy, util., ratios
+    latency = hwsim.simulate(hwsim.load_network(SQUEEZENET), hwsim.load_accelerator(WS)).latency_ms
+    assert rf"SqueezeNet v1.0 & ws\_16x16 & ws & {latency:.3f} &" in out
+    assert r"& (ms) & (G MAC-eq) & (\%) & ($\times$) & ($\times$) \\" in out
+    status, out, _ = run_cli(capsys, "compare", SQUEEZENET, "--accel", WS, OS, "--format", "latex",
+                             "--columns", "network,params,macs")
+    assert status == 0 and r"SqueezeNet v1.0 & 1.248 & 832.7 \\" in out
     target = tmp_path / "table.md"
     status, out, err = run_cli(capsys, "compare", SQUEEZENET, "--accel", WS, OS, "--out", str(target))
     assert status == 0 and out == "" and str(target) in err

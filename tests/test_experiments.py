@@ -26,6 +26,8 @@ import mac_share  # noqa: E402
 import run_all  # noqa: E402
 import sqnxt_variants  # noqa: E402
 import squeezenet_per_layer  # noqa: E402
+from figure_layout import problems, render  # noqa: E402
+from latex_check import PDFLATEX, compile_table  # noqa: E402
 
 
 def png_size(path) -> tuple[int, int]:
@@ -50,6 +52,11 @@ def check_outputs(artifact, min_size=(300, 200)):
     width, height = png_size(artifact.files["png"])
     assert min_size[0] <= width <= 4000 and min_size[1] <= height <= 4000
     assert artifact.files["png"].stat().st_size < 3_000_000
+    if artifact.figure is not None:  # no text on text, nothing cut off, legends inside
+        assert problems(artifact.figure) == [], artifact.name
+    if PDFLATEX:  # the table compiles and fits a column of a two-column paper
+        measured = compile_table(tex, artifact.files["tex"].parent / f"latex_{artifact.name}")
+        assert measured.fits, (artifact.name, measured)
 
 
 @pytest.fixture(scope="module")
@@ -221,6 +228,14 @@ def test_sqnxt_variants_totals_and_ratios(study):
     v5_stem = next(l for l in layers if l["network"] == "1.0-SqNxt-23v5" and l["mac_class"] == "first_conv")
     assert int(stem["macs"]) == 64 * 111 * 111 * 3 * 49 and int(v5_stem["macs"]) == 64 * 112 * 112 * 3 * 25
     assert float(stem["cycles"]) > float(v5_stem["cycles"])
+    # the figure has a bar per stage, not ~90 unreadable layer labels: conv1, stage1..4,
+    # conv2, fc (pooling runs on the vector unit), and a stage's bar is its layers' sum
+    (ax,) = [a for a in artifact.figure.axes if a.patches]
+    names = [t.get_text() for t in ax.get_xticklabels()]
+    assert names == ["conv1", "stage1", "stage2", "stage3", "stage4", "conv2", "fc"]
+    stage2 = sum(float(l["cycles"]) for l in v1_layers
+                 if l["layer"].startswith("stage2/") and int(l["macs"]) > 0)  # array layers
+    assert ax.patches[2].get_height() == pytest.approx(stage2 / 1e3)  # K cycles
 
 
 def test_hybrid_vs_single_ratios(study):
@@ -232,6 +247,19 @@ def test_hybrid_vs_single_ratios(study):
     assert (float(row["published_speedup_vs_WS"]), float(row["published_speedup_vs_OS"])) == (2.06, 1.26)
     # the hybrid picks the faster mode per layer, so it is never slower than either design
     assert float(row["speedup_vs_WS"]) >= 1.0 and float(row["speedup_vs_OS"]) >= 1.0
+    assert_line_misses_labels(artifact.figure)
+
+
+def assert_line_misses_labels(figure):
+    """The dashed line at 1 runs through no value label."""
+    renderer = render(figure)
+    ax = figure.axes[0]
+    line_y = ax.transData.transform((0.0, 1.0))[1]
+    labels = [t for t in ax.texts if t.get_text().strip()]
+    assert labels
+    for text in labels:
+        box = text.get_window_extent(renderer)
+        assert not box.y0 < line_y < box.y1, text.get_text()
 
 
 def test_missing_inputs_are_reported_not_skipped(study, caplog):
@@ -282,6 +310,10 @@ def test_headline_and_register_file(study):
     assert float(sq["rf16_speedup"]) == pytest.approx(rf8.latency_ms / float(sq["latency_ms"]))
     # more accumulators per PE never make the hybrid slower
     assert all(float(r["rf16_speedup"]) >= 1.0 for r in rows.values())
+    # the figure compares the best variant with the references, never with itself
+    ax = artifact.figure.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["SqueezeNet v1.0"]
+    assert_line_misses_labels(artifact.figure)
 
 
 def test_run_all_writes_an_index(tmp_path, capsys):

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hwsim.report.timeline_plot import MAX_TRACKS, timeline_figure
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,8 +38,9 @@ def test_a_trace_of_3000_tracks_draws_a_bounded_figure(caplog):
     # in track order (top row first): the busiest track (2999) first, then the 3000 - 47
     # tracks gathered on the last row
     assert labels[0] == "track 2999" and labels[-1] == "(2,953 more tracks)"
-    # 1.2 in + 0.45 in per row: 22.8 in, where 3,000 rows asked for 1,351 in
-    assert figure.get_size_inches()[1] == 1.2 + 0.45 * MAX_TRACKS
+    # 1.9 in of title, axis and legend below + 0.45 in per row: 23.5 in, where 3,000 rows
+    # asked for 1,352 in
+    assert figure.get_size_inches()[1] == pytest.approx(1.9 + 0.45 * MAX_TRACKS)
     assert "3000 tracks; drawing 47" in caplog.text
 
 

@@ -68,7 +68,11 @@ def test_per_layer_uses_panels_for_different_layer_lists():
     assert bar_heights(bar_axes[0]) == [0.2, 0.1]
     assert bar_heights(bar_axes[1]) == [5.0, 1.0, 3.0]
     assert bar_axes[1].get_ylabel() == "time (K cycles)"
-    assert [ax.get_title(loc="right") for ax in bar_axes] == ["A", "B"]
+    assert [ax.get_title(loc="left") for ax in bar_axes] == ["A", "B"]
+    # one legend for the figure, each series once, and a series keeps its colour
+    (legend,) = figure.legends
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["A", "B"]
+    assert bar_axes[0].patches[0].get_facecolor() != bar_axes[1].patches[0].get_facecolor()
 
 
 def test_panels_reject_mixed_layer_lists():
@@ -84,7 +88,8 @@ def test_energy_stacks_components_and_skips_zero_ones(tmp_path):
     bars = [("conv1", E(mac=1000, rf=500, dram=3000)), ("conv2", E(mac=4000, glb=600))]
     figure = plots.energy_figure(bars, "MAC-eq")
     ax = figure.axes[0]
-    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    # the legend is the figure's, below the bars (never over them)
+    labels = [text.get_text() for text in figure.legends[0].get_texts()]
     assert labels == ["MAC", "register file", "global buffer", "DRAM"]
     # largest total 9100 -> K MAC-eq; patches in component order, two bars each
     assert bar_heights(ax) == [1.0, 4.0, 0.5, 0.0, 0.0, 0.6, 3.0, 0.0]

@@ -31,7 +31,7 @@ def test_table_and_summary(capsys):
     lines = out.splitlines()
     header = lines[0].split()
     assert header == ["layer", "type", "MACs", "dataflow", "cycles", "util", "DRAM", "B",
-                      "MAC/B", "bound", "energy", "(mac)"]
+                      "MAC/B", "bound", "energy", "(MAC-eq)"]
     net = hwsim.load_network(SQUEEZENET)
     body = lines[2:2 + len(net.layers)]
     assert [line.split()[0] for line in body] == [layer.name for layer in net.layers]

@@ -1,5 +1,6 @@
 """``hwsim compare NETWORK.yaml... --accel ACCEL.yaml... [--dataflow DF...] [--baseline NAME]
-[--format table|md|latex|csv] [--out FILE]``: one row per network x accelerator x dataflow.
+[--format table|md|latex|csv] [--columns KEY,...] [--out FILE]``: one row per network x
+accelerator x dataflow.
 
 Simulates every combination (progress on stderr with ``-v``), then writes the comparison of
 :mod:`hwsim.report.compare` in the chosen format to stdout or ``--out`` (the format follows
@@ -47,6 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="FILE",
                         help="write to FILE instead of stdout; without --format its suffix "
                              "chooses the format: .md, .tex, .csv or .txt")
+    parser.add_argument("--columns", metavar="KEY,...", default=None,
+                        help="the columns to write, by key, in order (or 'all'); default: "
+                             "for latex " + ",".join(compare.PAPER_COLUMNS)
+                             + ", for the other formats all")
     parser.add_argument("--caption", default="", help="LaTeX caption")
     parser.set_defaults(func=run)
 
@@ -133,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
     results = simulate_grid(args.networks, args.accel, args.dataflow, args.engine,
                             args.input_size)
     records = compare.compare(results, args.baseline)
-    columns = compare.comparison_columns(records, fmt=fmt)
+    keys = [k.strip() for k in args.columns.split(",") if k.strip()] if args.columns else None
+    columns = compare.comparison_columns(records, fmt=fmt, keys=keys)
     baseline = args.baseline or records[0]["label"]
     caption = args.caption or f"Comparison against {baseline}"
     text = tables.render(fmt, columns, records, caption=caption, label="tab:hwsim-compare",

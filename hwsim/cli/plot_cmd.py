@@ -14,6 +14,9 @@ there is one network, the network when there is one accelerator):
 * ``roofline``: each accelerator's roofline with every layer as a point, by layer class;
 * ``timeline``: the event schedule of one run, when the scheduler's
   ``hwsim/report/timeline_plot.py`` is installed (otherwise the kind is not offered).
+
+Every kind takes ``--size column|page`` (3.5 or 7 inches wide, :data:`hwsim.report.plots.SIZES`)
+for a two-column paper; without it a figure is as wide as its data needs.
 """
 
 from __future__ import annotations
@@ -55,9 +58,17 @@ def _results(args: argparse.Namespace) -> list[Any]:
                          args.input_size)
 
 
-def series_labels(results: Sequence[Any]) -> list[str]:
-    """Label each run by what varies among the runs (network, accelerator, dataflow)."""
-    nets = [r.network.name for r in results]
+def width(args: argparse.Namespace) -> float | None:
+    """The ``--size`` preset's width in inches (None: the figure's own default)."""
+    from hwsim.report import plots
+
+    return plots.size_width(getattr(args, "size", None))
+
+
+def series_labels(results: Sequence[Any], with_network: bool = True) -> list[str]:
+    """Label each run by what varies among the runs (network, accelerator, dataflow;
+    ``with_network=False`` leaves the network out, for runs grouped by network)."""
+    nets = [r.network.name for r in results] if with_network else [""] * len(results)
     accs = [r.accelerator.name for r in results]
     flows = [getattr(r, "dataflow", None) or "" for r in results]
     labels = []
@@ -70,7 +81,7 @@ def series_labels(results: Sequence[Any]) -> list[str]:
         # the dataflow only when one accelerator ran several (else the accelerator says it)
         if len(set(zip(accs, flows))) > len(set(accs)):
             parts.append(flow)
-        labels.append(" / ".join(parts) if parts else f"{net} @ {acc}")
+        labels.append(" / ".join(parts) if parts else (f"{net} @ {acc}" if net else acc))
     return labels
 
 
@@ -97,9 +108,23 @@ def layers_figure(args: argparse.Namespace) -> Any:
     from hwsim.report import plots
 
     results = _results(args)
-    series = [plots.layer_series(r, label, include_vector=args.all_layers)
-              for r, label in zip(results, series_labels(results))]
-    return plots.per_layer_figure(series, title=_title(args, results, "Per-layer time"),
+    title = _title(args, results, "Per-layer time")
+    nets = list(dict.fromkeys(r.network.name for r in results))
+    if len(nets) == 1 or len(results) == len(nets):
+        series = [plots.layer_series(r, label, include_vector=args.all_layers)
+                  for r, label in zip(results, series_labels(results))]
+        return plots.per_layer_figure(series, title=title, width_in=width(args),
+                                      show_utilization=not args.no_utilization)
+    # several runs of several networks: runs with the same layers share a panel, titled by
+    # their network(s); a run is labelled by what varies besides the network, so the same
+    # accelerator (and dataflow) has the same colour in every panel
+    groups: dict[tuple[str, ...], list[tuple[Any, Any]]] = {}
+    for r, label in zip(results, series_labels(results, with_network=False)):
+        s = plots.layer_series(r, label, include_vector=args.all_layers)
+        groups.setdefault(s.layers, []).append((r, s))
+    panels = [(" / ".join(dict.fromkeys(r.network.name for r, _ in group)),
+               [s for _, s in group]) for group in groups.values()]
+    return plots.per_layer_panels(panels, title=title, width_in=width(args),
                                   show_utilization=not args.no_utilization)
 
 
@@ -128,9 +153,20 @@ def energy_figure(args: argparse.Namespace) -> Any:
                                       "one accelerator (or use --by network)")])
         layers = [l for l in results[0].layers if l.energy.total > 0]
         bars = [(l.name, l.energy) for l in layers]
-        return plots.energy_figure(bars, unit, title=_title(args, results, "Energy per layer"))
-    bars = list(zip(series_labels(results), (r.energy for r in results)))
-    return plots.energy_figure(bars, unit, title=_title(args, results, "Energy"))
+        return plots.energy_figure(bars, unit, title=_title(args, results, "Energy per layer"),
+                                   width_in=width(args))
+    nets = list(dict.fromkeys(r.network.name for r in results))
+    if len(nets) == 1 or len(nets) == len(results):
+        bars = list(zip(series_labels(results), (r.energy for r in results)))
+        return plots.energy_figure(bars, unit, title=_title(args, results, "Energy"),
+                                   width_in=width(args))
+    # several runs per network: the bars grouped by network, one panel each
+    ordered = sorted(zip(results, series_labels(results, with_network=False)),
+                     key=lambda pair: nets.index(pair[0].network.name))
+    bars = [(label, r.energy) for r, label in ordered]
+    groups = [(net, sum(r.network.name == net for r in results)) for net in nets]
+    return plots.energy_figure(bars, unit, title=_title(args, results, "Energy"),
+                               groups=groups, width_in=width(args))
 
 
 # --- roofline ---------------------------------------------------------------------------------------
@@ -159,7 +195,8 @@ def roofline_figure(args: argparse.Namespace) -> Any:
         if label not in panels:
             panels[label] = (plots.Roof(label, roof.peak_macs_per_cycle, roof.dram_bytes_per_cycle), [])
         panels[label][1].extend(plots.roofline_points(r))
-    return plots.roofline_figure(list(panels.values()), title=_title(args, results, "Roofline"))
+    return plots.roofline_figure(list(panels.values()), title=_title(args, results, "Roofline"),
+                                 width_in=width(args))
 
 
 # --- the registry -----------------------------------------------------------------------------------
@@ -197,12 +234,14 @@ def _add_timeline_kind() -> None:
                 raise InputError([Problem("--trace", args.trace, "give either a trace file or "
                                           "NETWORK --accel ACCEL, not both")])
             # read_chrome_trace checks the file: missing, empty, not JSON, wrong shape
-            return timeline_plot.timeline_figure(Path(args.trace), title=args.title or "")
+            return timeline_plot.timeline_figure(Path(args.trace), title=args.title or "",
+                                                 width_in=width(args))
         if not (args.network and args.accel):
             raise InputError([Problem("hwsim plot timeline", "", "needs NETWORK --accel ACCEL "
                                       "(or --trace TRACE.json)")])
         schedule, title = event_schedule(args)
-        return timeline_plot.timeline_figure(schedule, title=args.title or title)
+        return timeline_plot.timeline_figure(schedule, title=args.title or title,
+                                             width_in=width(args))
 
     KINDS["timeline"] = PlotKind("event timeline of one run (DMA, buffers, PE array)",
                                  arguments, figure)
@@ -243,6 +282,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                              help="output file: .png, .svg or .pdf")
         kparser.add_argument("--title", default=None, help="figure title (default: automatic)")
         kparser.add_argument("--dpi", type=int, default=150, help="PNG resolution (default 150)")
+        kparser.add_argument("--size", choices=("column", "page"), default=None,
+                             help="width for a paper: column (3.5 in) or page (7 in); "
+                                  "default: as wide as the data needs")
         kparser.set_defaults(func=run, plot_kind=kind)
 
 

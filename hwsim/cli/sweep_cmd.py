@@ -193,9 +193,17 @@ def plot_figure(args: argparse.Namespace) -> Any:
         raise InputError("no results rows to plot", file=args.results)
     if args.heatmap:
         return sweep_plot.heatmap_figure(rows, args.heatmap[0], args.heatmap[1], args.value,
-                                         reduce=args.reduce, title=args.title or "")
+                                         reduce=args.reduce, title=args.title or "",
+                                         width_in=_width(args))
     params = parameter_columns(header)
     color = args.color or (params[0] if params else None)
     maximize = [c.strip() for c in args.maximize.split(",") if c.strip()]
     return sweep_plot.scatter_figure(rows, args.x, args.y, color_by=color, maximize=maximize,
-                                     log_x=args.log, log_y=args.log, title=args.title or "")
+                                     log_x=args.log, log_y=args.log, title=args.title or "",
+                                     width_in=_width(args))
+
+
+def _width(args: argparse.Namespace) -> float | None:
+    from hwsim.report.plots import size_width
+
+    return size_width(getattr(args, "size", None))

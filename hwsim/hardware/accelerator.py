@@ -30,9 +30,11 @@ in ``hwsim/dataflow/systolic.py``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hwsim.errors import InputError, Problem, did_you_mean
 from hwsim.hardware.names import BROADCAST, DATAFLOWS_BY_MICROARCHITECTURE, MICROARCHITECTURES, SYSTOLIC
 
 HYBRID = "hybrid"
@@ -49,6 +51,15 @@ def accepted_dataflows(microarchitecture: str, *, hybrid: bool = True) -> tuple[
 
 
 ENERGY_UNITS = ("mac", "pJ")
+# How each unit is written for people, everywhere (run summary, assumptions, tables, plot
+# axes): ``mac`` is the energy of one 16-bit MAC (Eyeriss-style), written "MAC-eq".
+ENERGY_UNIT_LABELS = {"mac": "MAC-eq", "pJ": "pJ"}
+
+
+def energy_unit_label(unit: str) -> str:
+    """The one spelling of an energy unit for people: ``mac`` -> ``MAC-eq``, ``pJ`` -> ``pJ``
+    (an unknown or empty unit is written as it is, or ``units``)."""
+    return ENERGY_UNIT_LABELS.get(unit, unit or "units")
 
 
 def _positive(owner: str, **values: float) -> None:
@@ -274,19 +285,18 @@ class Accelerator:
         """The dataflows this machine can run (``hybrid`` excluded)."""
         return accepted_dataflows(self.microarchitecture, hybrid=False)
 
-    def with_changes(self, **changes: Any) -> Accelerator:
-        """A copy with fields replaced; nested fields as ``'pe_array.rows': 32``."""
-        top: dict[str, Any] = {}
-        nested: dict[str, dict[str, Any]] = {}
-        for key, value in changes.items():
-            if "." in key:
-                outer, inner = key.split(".", 1)
-                nested.setdefault(outer, {})[inner] = value
-            else:
-                top[key] = value
-        for outer, values in nested.items():
-            top[outer] = dataclasses.replace(getattr(self, outer), **values)
-        return dataclasses.replace(self, **top)
+    def with_changes(self, *args: Any, **changes: Any) -> Accelerator:
+        """A copy with fields replaced, checked as a file would be.
+
+        Changes are keyword arguments, a mapping, or one ``key, value`` pair; a key is a
+        field (``dataflow``) or a dotted path into a section (``"pe_array.rows"``). A section
+        may also be given whole, as its record or as a mapping of its keys, which are merged
+        into the current section (``pe_array={"rows": 32}`` keeps ``cols``). The new record is
+        built through the sections' constructors, so their checks apply; an unknown key (with
+        the closest known one), a value of the wrong type or out of range, or a dataflow the
+        machine lacks is one :class:`~hwsim.errors.InputError` naming each key, never a plain
+        dict inside the record or a bare TypeError."""
+        return _with_changes(self, _change_list(self, args, changes))
 
     def assumptions(self) -> list[str]:
         """The open parameters a result depends on, in words (for reports)."""
@@ -311,12 +321,101 @@ class Accelerator:
                      if s.skip_zero_weights_in else "never skipped")
             out.append(f"{s.zero_weight_fraction:.0%} zero weights, {where}")
         e = self.energy
-        out.append(f"energy ({e.unit}): MAC {e.mac:g}, RF {e.rf_access:g}, inter-PE "
+        out.append(f"energy ({energy_unit_label(e.unit)}): MAC {e.mac:g}, RF {e.rf_access:g}, inter-PE "
                    f"{e.inter_pe:g}, GLB {e.glb_access:g}, DRAM {e.dram_word:g} per word, "
                    f"vector op {e.vector_op:g}, leakage {e.leakage_per_cycle:g}/cycle")
         return out
 
 
+# --- with_changes: overrides checked as a file's keys are ------------------------------------
+
+_SECTION_TYPES: dict[str, type] = {"pe_array": PEArray, "buffer": Buffer, "dram": Dram,
+                                   "vector_unit": VectorUnit, "sparsity": Sparsity,
+                                   "energy": EnergyTable}
+_TEXT_FIELDS = ("name", "description", "microarchitecture", "dataflow", "path")
+
+
+def _where(acc: Accelerator) -> str:
+    return f"{acc.path or acc.name}: with_changes"
+
+
+def _change_list(acc: Accelerator, args: tuple[Any, ...],
+                 keywords: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The changes as (key, value) pairs: a mapping, a key and a value, or keywords."""
+    if len(args) == 1 and isinstance(args[0], Mapping):
+        pairs = list(args[0].items())
+    elif len(args) == 2 and isinstance(args[0], str):
+        pairs = [(args[0], args[1])]
+    elif args:
+        raise InputError([Problem(_where(acc), "", "give the changes as keywords, one mapping "
+                                  "of keys to values, or one key and its value; got "
+                                  f"{len(args)} positional arguments")])
+    else:
+        pairs = []
+    return pairs + list(keywords.items())
+
+
+def _with_changes(acc: Accelerator, pairs: Sequence[tuple[str, Any]]) -> Accelerator:
+    where = _where(acc)
+    problems: list[Problem] = []
+    top_names = [f.name for f in dataclasses.fields(Accelerator)]
+    top: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in pairs:
+        if not isinstance(key, str):
+            problems.append(Problem(where, repr(key), "a key must be a string"))
+            continue
+        outer, _, inner = key.partition(".")
+        if outer not in top_names:
+            problems.append(Problem(where, key, "unknown key" + did_you_mean(outer, top_names)))
+        elif outer in _SECTION_TYPES:
+            cls = _SECTION_TYPES[outer]
+            if inner:
+                nested.setdefault(outer, {})[inner] = value
+            elif isinstance(value, cls):
+                top[outer] = value
+            elif isinstance(value, Mapping):
+                for name, item in value.items():
+                    nested.setdefault(outer, {})[str(name)] = item
+            else:
+                problems.append(Problem(where, key, f"expected a mapping of {outer} keys or a "
+                                        f"{cls.__name__}, got {type(value).__name__} {value!r}"))
+        elif inner:
+            problems.append(Problem(where, key, f"'{outer}' is a value, not a section: it has "
+                                    f"no key '{inner}'"))
+        elif outer in _TEXT_FIELDS and not isinstance(value, str):
+            problems.append(Problem(where, key, f"expected a string, got {value!r}"))
+        else:
+            top[outer] = value
+    for outer, values in nested.items():
+        cls = _SECTION_TYPES[outer]
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = [name for name in values if name not in known]
+        for name in unknown:
+            problems.append(Problem(where, f"{outer}.{name}",
+                                    "unknown key" + did_you_mean(name, known)))
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
+                  if k not in unknown}
+        try:
+            top[outer] = dataclasses.replace(top.get(outer, getattr(acc, outer)), **values)
+        except ValueError as exc:
+            problems.append(Problem(where, _place(outer, values, str(exc)), str(exc)))
+    if problems:
+        raise InputError(problems)
+    try:
+        return dataclasses.replace(acc, **top)
+    except ValueError as exc:
+        raise InputError([Problem(where, _place("", top, str(exc)), str(exc))]) from None
+
+
+def _place(section: str, values: Mapping[str, Any], message: str) -> str:
+    """The key a record's check names (``PEArray.rows must ...`` -> ``pe_array.rows``)."""
+    field_name = message.split(" ", 1)[0].split(".", 1)[-1].rstrip(":")
+    if field_name in values:
+        return f"{section}.{field_name}" if section else field_name
+    return section
+
+
 __all__ = ["Accelerator", "PEArray", "Buffer", "Dram", "VectorUnit", "Sparsity", "EnergyTable",
            "BROADCAST", "SYSTOLIC", "HYBRID", "MICROARCHITECTURES", "DATAFLOWS_BY_MICROARCHITECTURE",
-           "accepted_dataflows", "ENERGY_UNITS"]
+           "accepted_dataflows", "ENERGY_UNITS", "ENERGY_UNIT_LABELS", "energy_unit_label"]

@@ -35,7 +35,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hwsim.errors import InputError, Problem
+from hwsim.errors import InputError, Problem, did_you_mean
+from hwsim.hardware.accelerator import energy_unit_label as hardware_unit_label
 from hwsim.report.tables import Column
 from hwsim.result import ENERGY_COMPONENTS, TOTAL_COLUMN, SimulationResult
 
@@ -165,16 +166,52 @@ def energy_scale(values: Iterable[float]) -> tuple[float, str]:
 
 def energy_unit_label(unit: str, prefix: str = "") -> str:
     """'mac' -> 'MAC-eq' (energy of that many 16-bit MACs); 'pJ' -> 'pJ'; with a prefix."""
-    base = {"mac": "MAC-eq", "": "units"}.get(unit.lower() if unit else "", unit)
+    base = hardware_unit_label("mac" if unit.lower() == "mac" else unit)
     if base == "pJ" and prefix:
         return {"K": "nJ", "M": "uJ", "G": "mJ", "T": "J"}[prefix]
     return f"{prefix} {base}".strip() if prefix else base
 
 
-def comparison_columns(records: Sequence[Mapping[str, Any]], *,
-                       fmt: str = "table") -> list[Column]:
+# The columns of a comparison in a paper (the LaTeX default): what was run, its latency and
+# energy, the array's utilization and the two ratios; ``hwsim compare --columns`` picks others.
+PAPER_COLUMNS = ("network", "accelerator", "dataflow", "latency_ms", "energy", "utilization",
+                 "speedup", "energy_ratio")
+ALL = "all"
+
+
+def comparison_columns(records: Sequence[Mapping[str, Any]], *, fmt: str = "table",
+                       keys: Sequence[str] | None = None) -> list[Column]:
     """Columns for :func:`compare` records. Display formats show the energy split as shares
-    (components that are zero in every row are left out); CSV gets every raw value."""
+    (components that are zero in every row are left out); CSV gets every raw value.
+
+    ``keys`` picks columns by key, in that order (``["all"]``: every column); by default
+    LaTeX gets :data:`PAPER_COLUMNS` (those of them the table has) and the other formats
+    every column. An unknown key is an InputError naming ``--columns`` and the keys."""
+    columns = _all_columns(records, fmt)
+    if keys is None:
+        keys = PAPER_COLUMNS if fmt == "latex" else [ALL]
+        if fmt == "latex":
+            return [c for c in columns if c.key in keys]
+    return select_columns(columns, keys)
+
+
+def select_columns(columns: Sequence[Column], keys: Sequence[str]) -> list[Column]:
+    """``columns`` picked by key in the order given (``all``: every column, in order)."""
+    if ALL in keys:
+        if len(keys) > 1:
+            raise InputError([Problem("--columns", ",".join(keys),
+                                      f"'{ALL}' stands alone: give it or a list of keys")])
+        return list(columns)
+    by_key = {c.key: c for c in columns}
+    unknown = [k for k in keys if k not in by_key]
+    if unknown:
+        choices = list(by_key) + [ALL]
+        raise InputError([Problem("--columns", k, "no such column" + did_you_mean(k, choices))
+                          for k in unknown])
+    return [by_key[k] for k in dict.fromkeys(keys)]
+
+
+def _all_columns(records: Sequence[Mapping[str, Any]], fmt: str) -> list[Column]:
     if fmt == "csv":
         keys = (["network", "accelerator", "dataflow", "params", *RESULT_KEYS]
                 + ["speedup", "energy_ratio", "baseline"])
@@ -208,4 +245,5 @@ def comparison_columns(records: Sequence[Mapping[str, Any]], *,
     return columns
 
 
-__all__ = ["compare", "comparison_columns", "row_label", "energy_scale", "energy_unit_label"]
+__all__ = ["compare", "comparison_columns", "select_columns", "PAPER_COLUMNS", "row_label",
+           "energy_scale", "energy_unit_label"]

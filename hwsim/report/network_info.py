@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+from hwsim._version import json_header
 from hwsim.report.text import format_table, human, percent
 from hwsim.workload import layer as L
 from hwsim.workload.network import Network
@@ -42,6 +43,7 @@ def layer_record(layer: L.Layer) -> dict[str, Any]:
 def network_info(network: Network) -> dict[str, Any]:
     """The ``hwsim info`` JSON document (contract keys plus extras)."""
     return {
+        **json_header(),
         "network": network.name,
         "description": network.description,
         "source": network.source,

@@ -31,6 +31,7 @@ The figures:
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,7 @@ def style(index: int) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class LayerSeries:
     """One bar series of a per-layer figure: layer names, cycles, and (optionally)
-    utilization as a fraction in [0, 1] per layer."""
+    utilization as a fraction in [0, 1] per layer (NaN where the array does not run)."""
 
     label: str
     layers: tuple[str, ...]
@@ -99,14 +100,84 @@ def layer_series(result: Any, label: str | None = None, include_vector: bool = F
     layers = array_layers(result, include_vector)
     if label is None:
         label = f"{result.network.name} @ {result.accelerator.name}"
+    # the array's utilization means nothing where the array does not work (pooling, add ...
+    # on the vector unit): NaN there, which breaks the line instead of drawing a 0 % dip
     return LayerSeries(label, tuple(l.name for l in layers), tuple(float(l.cycles) for l in layers),
-                       tuple(float(l.utilization) for l in layers))
+                       tuple(float(l.utilization) if l.macs > 0 else math.nan for l in layers))
+
+
+def stage_series(result: Any, label: str | None = None, separator: str = "/") -> LayerSeries:
+    """A :class:`LayerSeries` with one bar per stage instead of per layer: consecutive array
+    layers whose names share the part before the first ``separator`` (``stage2/block1/...``)
+    are summed into one bar named by it; a layer without the separator stays on its own.
+    Utilization is the MAC-weighted mean of the stage's layers. For deep networks (over a
+    hundred layers) whose per-layer labels would not be readable."""
+    stages: list[tuple[str, float, float, int]] = []  # name, cycles, utilization x MACs, MACs
+    for l in array_layers(result):
+        name = l.name.split(separator, 1)[0]
+        if stages and stages[-1][0] == name and separator in l.name:
+            n, c, um, m = stages[-1]
+            stages[-1] = (n, c + l.cycles, um + l.utilization * l.macs, m + l.macs)
+        else:
+            stages.append((name, float(l.cycles), l.utilization * l.macs, l.macs))
+    if label is None:
+        label = f"{result.network.name} @ {result.accelerator.name}"
+    return LayerSeries(label, tuple(n for n, *_ in stages), tuple(c for _, c, _, _ in stages),
+                       tuple(um / m if m else math.nan for _, _, um, m in stages))
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
+# Figure widths for a paper: one column of a two-column layout, and the whole page.
+SIZES = {"column": 3.5, "page": 7.0}
+
+
+def size_width(size: str | float | None, default: float | None = None) -> float | None:
+    """The width in inches of a ``size`` (``column``, ``page``, a number of inches, or None
+    for ``default``)."""
+    if size is None:
+        return default
+    if isinstance(size, str):
+        if size not in SIZES:
+            raise ValueError(f"unknown figure size {size!r}; use one of {', '.join(SIZES)}")
+        return SIZES[size]
+    if not size > 0:
+        raise ValueError("a figure width must be positive")
+    return float(size)
+
+
 def _new_figure(width_in: float, height_in: float) -> Figure:
     return Figure(figsize=(width_in, height_in), layout="constrained")
+
+
+def fit_tick_labels(ax: Any, labels: Sequence[str], width_in: float, *, axis: str = "x",
+                    max_font: float = FONT_SMALL) -> None:
+    """Put ``labels`` on ticks 0..n-1 so that none overlaps the next: the font shrinks with
+    the room per tick (down to 4.5 pt), then only every k-th label is shown; labels are
+    turned vertical when they would not fit side by side. ``width_in`` is the axes' length
+    (about: the figure's width less the axis labels)."""
+    n = len(labels)
+    ax_axis = ax.xaxis if axis == "x" else ax.yaxis
+    ax_axis.set_ticks(range(n))
+    if not n:
+        return
+    room_pt = 72.0 * width_in / n
+    font = max(4.5, min(max_font, 0.8 * room_pt))
+    step = max(1, math.ceil(1.25 * font / room_pt))
+    shown = [label if i % step == 0 else "" for i, label in enumerate(labels)]
+    longest = max((len(label) for label in shown), default=0)
+    vertical = axis == "x" and 0.6 * font * longest > 0.9 * room_pt * step
+    ax_axis.set_ticklabels(shown, fontsize=font, rotation=90 if vertical else 0)
+    if step > 1:  # thinned: the ticks without a label stay as marks
+        ax.tick_params(axis=axis, which="major", length=2)
+
+
+def legend_columns(labels: Sequence[str], width_in: float, font: float = FONT_SMALL) -> int:
+    """How many legend columns fit in ``width_in`` (an entry: its handle and its text)."""
+    if not labels:
+        return 1
+    entry_pt = 0.58 * font * max(len(label) for label in labels) + 3.2 * font
+    return max(1, min(len(labels), int(72.0 * width_in * 0.95 // entry_pt)))
 
 
 def _cycles_scale(values: Sequence[float]) -> tuple[float, str]:
@@ -125,8 +196,17 @@ def _plain_log_ticks(axis: Any) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
+# How every figure is written (the one place figures are saved): fonts embedded as Type 42
+# (TrueType) in PDF and PostScript, never Type 3, which IEEE PDF eXpress and the ACM checks
+# reject; SVG text kept as text (selectable, editable, searchable), not paths; a fixed SVG
+# id salt so the same figure gives the same file.
+SAVE_RC: dict[str, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none",
+           "svg.hashsalt": "hwsim"}
+
+
 def save_figure(figure: Figure, path: str | Path, dpi: int = 150) -> Path:
-    """Write ``figure`` as PNG, SVG or PDF (by suffix) with reproducible metadata."""
+    """Write ``figure`` as PNG, SVG or PDF (by suffix) with reproducible metadata and
+    embeddable fonts (:data:`SAVE_RC`)."""
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
@@ -135,7 +215,7 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 150) -> Path:
     metadata = {"png": {"Software": None}, "svg": {"Date": None},
                 "pdf": {"CreationDate": None, "ModDate": None}}[fmt]
     path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context({"svg.hashsalt": "hwsim", "svg.fonttype": "none"}):
+    with matplotlib.rc_context(SAVE_RC):  # type: ignore[arg-type]  # keys are rcParams
         figure.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
     return path
 
@@ -143,17 +223,21 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 150) -> Path:
 # --- per-layer time and utilization -------------------------------------------------------------
 
 def per_layer_figure(series: Sequence[LayerSeries], title: str = "",
-                     show_utilization: bool = True) -> Figure:
+                     show_utilization: bool = True, width_in: float | None = None) -> Figure:
     """Per-layer time (bars) and PE utilization (line, right axis) of one or more series.
 
-    Series with identical layer lists share one panel (grouped bars); otherwise each series
-    gets its own panel, titled with its label."""
+    Series with identical layer lists share one panel (grouped bars); series with other
+    layers get panels of their own, titled with the labels of their series."""
     if not series:
         raise ValueError("per_layer_figure needs at least one series")
-    if all(s.layers == series[0].layers for s in series):
-        return per_layer_panels([("", series)], title, show_utilization)
-    return per_layer_panels([(s.label, [s]) for s in series], title, show_utilization,
-                            share_time_axis=True)
+    groups: dict[tuple[str, ...], list[LayerSeries]] = {}
+    for s in series:
+        groups.setdefault(s.layers, []).append(s)
+    if len(groups) == 1:
+        return per_layer_panels([("", series)], title, show_utilization, width_in=width_in)
+    panels = [(" / ".join(s.label for s in group), group) for group in groups.values()]
+    return per_layer_panels(panels, title, show_utilization, share_time_axis=True,
+                            width_in=width_in)
 
 
 def _clip_limit(layer_peaks: Sequence[float], factor: float = 3.0) -> float | None:
@@ -167,14 +251,19 @@ def _clip_limit(layer_peaks: Sequence[float], factor: float = 3.0) -> float | No
 
 
 def per_layer_panels(panels: Sequence[tuple[str, Sequence[LayerSeries]]], title: str = "",
-                     show_utilization: bool = True, share_time_axis: bool = False) -> Figure:
-    """One panel per ``(panel title, series)``, stacked vertically with a shared time axis.
-    Within a panel the series share its layer list (grouped bars); the n-th series of every
-    panel has the same colour and hatch, its utilization line the same marker and dashes.
-    Each panel has its own time axis (one shared by all with ``share_time_axis``, to compare
-    variants); a layer more than three times longer than any other is
-    clipped at 1.3 times the next one, with its value written on the bar (as the study's
-    figure does for the WS conv1 bar)."""
+                     show_utilization: bool = True, share_time_axis: bool = False,
+                     width_in: float | None = None) -> Figure:
+    """One panel per ``(panel title, series)``, stacked vertically.
+    Within a panel the series share its layer list (grouped bars). A series keeps its colour,
+    hatch, marker and dashes in every panel (series are told apart by label), and one legend
+    below the panels names each once. Each panel has its own time axis (one shared by all
+    with ``share_time_axis``, to compare variants); a layer more than three times longer
+    than any other is clipped at 1.3 times the next one, with its value written on the bar
+    (as the study's figure does for the WS conv1 bar). Utilization is drawn only where the
+    array works: a layer without MACs (NaN utilization) breaks the line.
+
+    ``width_in`` sets the width (:data:`SIZES`: 3.5 for a column, 7 for a page); by default
+    it grows with the number of bars. Layer names shrink, and are thinned, to fit."""
     if not panels or any(not group for _, group in panels):
         raise ValueError("per_layer_panels needs panels with at least one series each")
     for panel_title, group in panels:
@@ -183,76 +272,102 @@ def per_layer_panels(panels: Sequence[tuple[str, Sequence[LayerSeries]]], title:
     scale, unit = _cycles_scale([c for _, g in panels for s in g for c in s.cycles])
     n_layers = max(len(g[0].layers) for _, g in panels)
     n_series = max(len(g) for _, g in panels)
-    width_in = min(18.0, max(6.0, 0.16 * n_layers * n_series ** 0.5 + 2))
-    figure = _new_figure(width_in, 3.3 * len(panels) + 0.4)
+    width_in = width_in or min(18.0, max(6.0, 0.16 * n_layers * n_series ** 0.5 + 2))
+    slots: dict[str, int] = {}
+    for _, group in panels:
+        for s in group:
+            slots.setdefault(s.label, len(slots))
+    with_util = show_utilization and any(s.utilization is not None for _, g in panels for s in g)
+    longest_label = max(len(name) for _, g in panels for name in g[0].layers)
+    panel_in = 1.9 + 0.045 * min(longest_label, 24) if width_in < 5 else 2.4 + 0.05 * min(longest_label, 24)
+    figure = _new_figure(width_in, panel_in * len(panels) + 0.9)
     axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
+    axes_in = width_in - (1.1 if with_util else 0.6)
+
     def peaks(group: Sequence[LayerSeries]) -> list[float]:
         return [max(s.cycles[i] for s in group) / scale for i in range(len(group[0].layers))]
 
     shared_peaks = [p for _, group in panels for p in peaks(group)]
     shared_limit = _clip_limit(shared_peaks) or 1.05 * max(shared_peaks, default=0.0)
+    legend: dict[str, Any] = {}  # the bars of each series, then their utilization lines
+    lines: dict[str, Any] = {}
     for ax, (panel_title, group) in zip(axes, panels):
         layers = group[0].layers
         bar_width = 0.8 / len(group)
-        handles = []
         limit = shared_limit if share_time_axis else _clip_limit(peaks(group))
         for slot, s in enumerate(group):
-            look = style(slot)
+            look = style(slots[s.label])
             xs = [i - 0.4 + bar_width * (slot + 0.5) for i in range(len(layers))]
             heights = [c / scale for c in s.cycles]
-            handles.append(ax.bar(xs, heights, width=bar_width,
-                                  color=look["color"], hatch=look["hatch"], edgecolor="black",
-                                  linewidth=0.3, label=s.label))
-            if limit is not None:
-                for x, h in zip(xs, heights):
-                    if h > limit:  # a clipped bar says its value
-                        ax.annotate(f"{h:,.3g}", (x, limit), xytext=(0, -2),
-                                    textcoords="offset points", ha="center", va="top",
-                                    rotation=90, fontsize=FONT_SMALL - 1,
-                                    bbox={"boxstyle": "square,pad=0.1", "fc": "white",
-                                          "ec": "none", "alpha": 0.85})
+            bars = ax.bar(xs, heights, width=bar_width, color=look["color"], hatch=look["hatch"],
+                          edgecolor="black", linewidth=0.3, label=s.label)
+            legend.setdefault(s.label, bars)
+        if limit is not None:  # a clipped layer says its values (one label per layer)
+            for i in range(len(layers)):
+                clipped = [s.cycles[i] / scale for s in group if s.cycles[i] / scale > limit]
+                if clipped:
+                    ax.annotate(" / ".join(f"{h:,.3g}" for h in clipped), (i, limit),
+                                xytext=(0, -2), textcoords="offset points", ha="center",
+                                va="top", rotation=90, fontsize=FONT_SMALL - 1,
+                                bbox={"boxstyle": "square,pad=0.1", "fc": "white",
+                                      "ec": "none", "alpha": 0.85})
         if limit:
             ax.set_ylim(0, limit)
-        ax.set_xticks(range(len(layers)))
-        ax.set_xticklabels(layers, rotation=90, fontsize=FONT_SMALL if len(layers) <= 60 else 5)
+        fit_tick_labels(ax, layers, axes_in)
         ax.set_xlim(-0.6, len(layers) - 0.4)
         ax.set_ylabel(f"time ({unit})", fontsize=FONT)
         ax.tick_params(axis="y", labelsize=FONT_SMALL)
         ax.grid(axis="y", linewidth=0.3, alpha=0.6)
         ax.set_axisbelow(True)
         if panel_title:
-            ax.set_title(panel_title, fontsize=FONT, loc="right")
-        with_util = [(slot, s) for slot, s in enumerate(group) if s.utilization is not None]
-        if show_utilization and with_util:
+            ax.set_title(panel_title, fontsize=FONT, loc="left")
+        util_series = [s for s in group if s.utilization is not None]
+        if with_util and util_series:
             twin = ax.twinx()
-            for slot, s in with_util:
-                look = style(slot)
-                handles.append(twin.plot(
+            for s in util_series:
+                look = style(slots[s.label])
+                line = twin.plot(
                     range(len(layers)), [100.0 * u for u in s.utilization or ()], color=look["color"],
                     marker=look["marker"], markersize=3, linestyle=look["linestyle"],
                     linewidth=1.2, markeredgecolor="black", markeredgewidth=0.4,
                     path_effects=[patheffects.withStroke(linewidth=2.6, foreground="white")],
-                    label=f"{s.label}: PE utilization (right axis)")[0])
+                    label=f"{s.label}: PE utilization (right axis)")[0]
+                lines.setdefault(line.get_label(), line)
             twin.set_ylim(0, 105)
             twin.set_ylabel("PE utilization (%)", fontsize=FONT)
             twin.tick_params(axis="y", labelsize=FONT_SMALL)
-        ax.legend(handles=handles, fontsize=FONT_SMALL, loc="lower left", bbox_to_anchor=(0, 1.0),
-                  ncols=min(len(handles), 2 if len(handles) > 2 else len(handles)),
-                  frameon=False, borderaxespad=0.2)
-    if title:
-        figure.suptitle(title, fontsize=FONT + 1)
+    legend.update(lines)
+    labels = list(legend)
+    figure.legend([legend[k] for k in labels], labels, fontsize=FONT_SMALL,
+                  loc="outside lower center", frameon=False,
+                  ncols=legend_columns(labels, width_in))
+    suptitle(figure, title, width_in)
     return figure
+
+
+def suptitle(figure: Figure, title: str, width_in: float, font: float = FONT + 1) -> None:
+    """The figure's title, wrapped to its width."""
+    if title:
+        chars = max(12, int(72.0 * width_in * 0.95 / (0.56 * font)))
+        figure.suptitle(textwrap.fill(title, chars), fontsize=font)
 
 
 # --- energy -----------------------------------------------------------------------------------
 
 def energy_figure(bars: Sequence[tuple[str, Any]], unit_label: str, title: str = "",
-                  xlabel: str = "") -> Figure:
+                  xlabel: str = "", groups: Sequence[tuple[str, int]] | None = None,
+                  width_in: float | None = None) -> Figure:
     """Energy stacked by component: one bar per ``(label, EnergyBreakdown)``.
 
-    Components that are zero in every bar are left out of the stack and the legend."""
+    ``groups`` (``(title, count)`` pairs, in order, counts summing to the bars) splits the
+    bars into side-by-side panels sharing the energy axis, one per group: e.g. one per
+    network, with a bar per accelerator. Components that are zero in every bar are left
+    out of the stack and the legend; the legend sits below the bars, never on them."""
     if not bars:
         raise ValueError("energy_figure needs at least one bar")
+    groups = list(groups or [("", len(bars))])
+    if sum(n for _, n in groups) != len(bars) or any(n <= 0 for _, n in groups):
+        raise ValueError("energy_figure: the group counts must be positive and add up to the bars")
     components = [c for c in ENERGY_COMPONENTS if any(getattr(e, c) for _, e in bars)]
     peak = max(e.total for _, e in bars)
     scale, prefix = 1.0, ""
@@ -260,30 +375,40 @@ def energy_figure(bars: Sequence[tuple[str, Any]], unit_label: str, title: str =
         if peak >= threshold:
             scale, prefix = threshold, p
             break
-    width_in = min(18.0, max(5.0, 0.18 * len(bars) + 2.5))
-    figure = _new_figure(width_in, 4.0)
-    ax = figure.subplots()
-    bottoms = [0.0] * len(bars)
-    for index, component in enumerate(components):
-        look = style(index)
-        values = [getattr(e, component) / scale for _, e in bars]
-        ax.bar(range(len(bars)), values, bottom=bottoms, width=0.75, color=look["color"],
-               hatch=look["hatch"], edgecolor="black", linewidth=0.3,
-               label=COMPONENT_LABELS.get(component, component))
-        bottoms = [b + v for b, v in zip(bottoms, values)]
-    ax.set_xticks(range(len(bars)))
-    ax.set_xticklabels([label for label, _ in bars], rotation=90 if len(bars) > 6 else 0,
-                       fontsize=FONT_SMALL if len(bars) <= 60 else 5)
-    ax.set_xlim(-0.6, len(bars) - 0.4)
-    ax.set_ylabel(f"energy ({prefix + ' ' if prefix else ''}{unit_label})", fontsize=FONT)
+    width_in = width_in or min(18.0, max(5.0, 0.18 * len(bars) + 0.4 * len(groups) + 2.5))
+    longest = max(len(label) for label, _ in bars)
+    figure = _new_figure(width_in, 2.6 + min(longest, 30) * 0.055 + 0.15 * len(components))
+    axes = figure.subplots(1, len(groups), sharey=True, squeeze=False,
+                           width_ratios=[n for _, n in groups])[0]
+    axes_in = (width_in - 0.7) / len(bars)  # inches per bar
+    start = 0
+    for ax, (group_title, count) in zip(axes, groups):
+        mine = bars[start:start + count]
+        start += count
+        bottoms = [0.0] * count
+        for index, component in enumerate(components):
+            look = style(index)
+            values = [getattr(e, component) / scale for _, e in mine]
+            ax.bar(range(count), values, bottom=bottoms, width=0.75, color=look["color"],
+                   hatch=look["hatch"], edgecolor="black", linewidth=0.3,
+                   label=COMPONENT_LABELS.get(component, component))
+            bottoms = [b + v for b, v in zip(bottoms, values)]
+        fit_tick_labels(ax, [label for label, _ in mine], axes_in * count)
+        ax.set_xlim(-0.6, count - 0.4)
+        ax.tick_params(axis="y", labelsize=FONT_SMALL)
+        ax.grid(axis="y", linewidth=0.3, alpha=0.6)
+        ax.set_axisbelow(True)
+        if group_title:
+            chars = max(6, int(72.0 * axes_in * count / (0.56 * (FONT_SMALL + 1))))
+            ax.set_title(textwrap.fill(group_title, chars, break_long_words=False),
+                         fontsize=FONT_SMALL + 1)
+    axes[0].set_ylabel(f"energy ({prefix + ' ' if prefix else ''}{unit_label})", fontsize=FONT)
     if xlabel:
-        ax.set_xlabel(xlabel, fontsize=FONT)
-    ax.tick_params(axis="y", labelsize=FONT_SMALL)
-    ax.grid(axis="y", linewidth=0.3, alpha=0.6)
-    ax.set_axisbelow(True)
-    ax.legend(fontsize=FONT_SMALL, loc="upper right", framealpha=0.9)
-    if title:
-        ax.set_title(title, fontsize=FONT + 1)
+        figure.supxlabel(xlabel, fontsize=FONT)
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, fontsize=FONT_SMALL, loc="outside lower center",
+                  frameon=False, ncols=legend_columns(labels, width_in))
+    suptitle(figure, title, width_in)
     return figure
 
 
@@ -365,12 +490,21 @@ def roofline_points(result: Any) -> list[RooflinePoint]:
     return points
 
 
-def roofline_figure(panels: Sequence[tuple[Roof, Sequence[RooflinePoint]]], title: str = "") -> Figure:
-    """One log-log panel per machine: its roofline and its layers as points by class."""
+def roofline_figure(panels: Sequence[tuple[Roof, Sequence[RooflinePoint]]], title: str = "",
+                    width_in: float | None = None) -> Figure:
+    """One log-log panel per machine: its roofline and its layers as points by class.
+    Panels sit side by side, as many as fit ``width_in`` at 3 in or more each."""
     if not panels:
         raise ValueError("roofline_figure needs at least one machine")
-    figure = _new_figure(5.5 * len(panels), 4.2)
-    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    width_in = width_in or 5.5 * len(panels)
+    ncols = max(1, min(len(panels), int(width_in // 3.0)))
+    nrows = math.ceil(len(panels) / ncols)
+    panel_h = 0.8 * width_in / ncols if width_in / ncols < 5 else 4.2
+    figure = _new_figure(width_in, panel_h * nrows + 0.4)
+    grid = list(figure.subplots(nrows, ncols, squeeze=False).ravel())
+    for spare in grid[len(panels):]:
+        spare.set_visible(False)
+    axes = grid[:len(panels)]
     classes = list(CLASS_LABELS)
     for ax, (roof, points) in zip(axes, panels):
         xs = [p.macs_per_byte for p in points] + [roof.ridge_macs_per_byte]
@@ -384,7 +518,8 @@ def roofline_figure(panels: Sequence[tuple[Roof, Sequence[RooflinePoint]]], titl
                     xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=FONT_SMALL)
         ax.annotate(f"DRAM {roof.dram_bytes_per_cycle:g} B/cycle",
                     xy=(lo * 1.5, roof.attainable(lo * 1.5)), xytext=(4, 6),
-                    textcoords="offset points", fontsize=FONT_SMALL, rotation=0)
+                    textcoords="offset points", fontsize=FONT_SMALL, rotation=0,
+                    clip_on=True)
         for cls in classes:
             mine = [p for p in points if p.layer_class == cls]
             if not mine:
@@ -405,9 +540,13 @@ def roofline_figure(panels: Sequence[tuple[Roof, Sequence[RooflinePoint]]], titl
         ax.set_title(roof.label, fontsize=FONT)
         ax.tick_params(labelsize=FONT_SMALL)
         ax.grid(which="both", linewidth=0.3, alpha=0.5)
-        ax.legend(fontsize=FONT_SMALL, loc="lower right", framealpha=0.9)
-    if title:
-        figure.suptitle(title, fontsize=FONT + 1)
+    seen: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(label, handle)
+    figure.legend(list(seen.values()), list(seen), fontsize=FONT_SMALL, frameon=False,
+                  loc="outside lower center", ncols=legend_columns(list(seen), width_in))
+    suptitle(figure, title, width_in)
     return figure
 
 
@@ -461,32 +600,55 @@ def accuracy_figure(points: Sequence[AccuracyPoint], energy_label: str, accuracy
 # --- ratios ---------------------------------------------------------------------------------------
 
 def ratio_figure(groups: Sequence[str], series: Mapping[str, Sequence[float | None]],
-                 ylabel: str, title: str = "") -> Figure:
+                 ylabel: str, title: str = "", width_in: float | None = None) -> Figure:
     """Grouped bars: one group per entry of ``groups`` (e.g. networks), one bar per series
-    (e.g. 'speed-up vs WS'); a dashed line marks 1 (no change). Missing values are skipped."""
+    (e.g. 'speed-up vs WS'); a dashed line marks 1 (no change). Missing values are skipped.
+    Each bar carries its value; a value label the reference line would run through moves
+    inside its bar, and the legend sits below the axes."""
     if not groups or not series:
         raise ValueError("ratio_figure needs groups and series")
-    figure = _new_figure(min(14.0, max(5.5, 0.9 * len(groups) * max(1, len(series)) ** 0.5 + 2)), 3.8)
+    width_in = width_in or min(14.0, max(5.5, 0.9 * len(groups) * max(1, len(series)) ** 0.5 + 2))
+    figure = _new_figure(width_in, 2.6 + 0.12 * len(series) + (0.6 if width_in < 5 else 0.9))
     ax = figure.subplots()
     width = 0.8 / len(series)
+    room_in = (width_in - 0.7) * width / len(groups)  # inches per bar
+    label_font = max(4.0, min(5.5, 72.0 * room_in / 4.2))
+    texts = []
     for slot, (label, values) in enumerate(series.items()):
         look = style(slot)
         xs = [i - 0.4 + width * (slot + 0.5) for i, v in enumerate(values) if v is not None]
         ys = [v for v in values if v is not None]
         bars = ax.bar(xs, ys, width=width, color=look["color"], hatch=look["hatch"],
                       edgecolor="black", linewidth=0.3, label=label)
-        ax.bar_label(bars, fmt="%.2f", fontsize=5.5, padding=1)
-    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
-    ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels(groups, rotation=20 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center",
-                       fontsize=FONT_SMALL)
+        texts += [(t, bar) for t, bar in zip(ax.bar_label(bars, fmt="%.2f", fontsize=label_font,
+                                                          padding=1,
+                                                          rotation=90 if room_in < 0.2 else 0),
+                                             bars)]
+    line = ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    fit_tick_labels(ax, list(groups), width_in - 0.7)
     ax.set_ylabel(ylabel, fontsize=FONT)
     ax.tick_params(axis="y", labelsize=FONT_SMALL)
     ax.grid(axis="y", linewidth=0.3, alpha=0.6)
     ax.set_axisbelow(True)
-    ax.legend(fontsize=FONT_SMALL, framealpha=0.9)
-    if title:
-        ax.set_title(title, fontsize=FONT + 1)
+    ax.margins(y=0.12)
+    labels = list(series)
+    figure.legend(fontsize=FONT_SMALL, loc="outside lower center", frameon=False,
+                  ncols=legend_columns(labels, width_in))
+    suptitle(figure, title, width_in)
+    # a label the line at 1 runs through goes inside its bar instead (laid out first, so
+    # the label's extent on the page is known)
+    figure.draw_without_rendering()
+    renderer = figure._get_renderer()  # type: ignore[attr-defined]  # the layout renderer
+    line_y = ax.transData.transform((0.0, 1.0))[1]
+    for text, bar in texts:
+        box = text.get_window_extent(renderer)
+        if box.y0 - 1 <= line_y <= box.y1 + 1:
+            text.remove()
+            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() / 2, text.get_text(),
+                    ha="center", va="center", rotation=90, fontsize=label_font,
+                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none",
+                          "alpha": 0.85})
+    del line
     return figure
 
 
@@ -535,7 +697,9 @@ def parity_figure(series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
     return figure
 
 
-__all__ = ["OKABE_ITO", "style", "LayerSeries", "layer_series", "array_layers", "per_layer_figure", "per_layer_panels",
+__all__ = ["OKABE_ITO", "style", "LayerSeries", "layer_series", "stage_series", "SIZES",
+           "size_width", "fit_tick_labels", "legend_columns", "suptitle", "array_layers",
+           "per_layer_figure", "per_layer_panels",
            "energy_figure", "Roof", "RooflinePoint", "roofline_points", "roofline_figure",
            "AccuracyPoint", "accuracy_figure", "ratio_figure", "parity_figure", "share_figure",
            "save_figure", "FORMATS"]

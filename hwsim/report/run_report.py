@@ -18,8 +18,9 @@ import textwrap
 from collections import Counter
 from pathlib import Path
 
+from hwsim.hardware.accelerator import energy_unit_label
 from hwsim.report.text import format_table, human, percent
-from hwsim.result import ENERGY_COMPONENTS, FLAT_LAYER_COLUMNS, Engine, LayerResult, SimulationResult
+from hwsim.result import ENERGY_COMPONENTS, FLAT_COLUMNS, Engine, LayerResult, SimulationResult
 
 NAME_WIDTH = 30
 TABLE_HEADERS = ("layer", "type", "MACs", "dataflow", "cycles", "util", "DRAM B", "MAC/B",
@@ -45,7 +46,7 @@ def layer_rows(result: SimulationResult) -> list[list[str]]:
 
 def to_table(result: SimulationResult) -> str:
     """The per-layer table followed by the summary (lines wrapped at :data:`WIDTH`)."""
-    headers = TABLE_HEADERS[:-1] + (f"energy ({result.energy_unit})",)
+    headers = TABLE_HEADERS[:-1] + (f"energy ({energy_unit_label(result.energy_unit)})",)
     table = format_table(headers, layer_rows(result), align="llrlrrrrlr",
                          max_widths={0: NAME_WIDTH})
     assumptions = ["assumptions:"] + assumption_lines(result)
@@ -120,7 +121,7 @@ def summary_lines(result: SimulationResult) -> list[str]:
     total_e = energy.total
     parts = ", ".join(f"{c} {percent(getattr(energy, c) / total_e) if total_e else '0%'}"
                       for c in ENERGY_COMPONENTS)
-    unit = "MAC-eq" if result.energy_unit == "mac" else result.energy_unit
+    unit = energy_unit_label(result.energy_unit)
     lines.append(f"  energy       {human(total_e, 2)} {unit}: {parts}")
     fc = first_conv(result)
     if fc is not None and total_cycles:
@@ -141,13 +142,13 @@ def summary_lines(result: SimulationResult) -> list[str]:
 
 
 def to_csv(result: SimulationResult) -> str:
-    """One row per layer (:data:`hwsim.result.FLAT_LAYER_COLUMNS`); energy columns are
-    ``energy_<component>`` in the energy unit."""
+    """One row per layer (:meth:`hwsim.result.SimulationResult.flat_records`, columns
+    :data:`hwsim.result.FLAT_COLUMNS`); energy columns are ``energy_<component>`` in the
+    energy unit; the event engine's columns are empty for an analytic run."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.name for c in FLAT_LAYER_COLUMNS])
-    for r in result.layers:
-        writer.writerow([c.get(r) for c in FLAT_LAYER_COLUMNS])
+    writer = csv.DictWriter(out, [c.name for c in FLAT_COLUMNS], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(result.flat_records())
     return out.getvalue()
 
 

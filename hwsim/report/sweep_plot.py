@@ -21,8 +21,10 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 
-from hwsim.report.plots import MARKERS, OKABE_ITO
+from hwsim.hardware.accelerator import energy_unit_label
+from hwsim.report.plots import MARKERS, OKABE_ITO, legend_columns, suptitle
 from hwsim.sweep.pareto import Objective, pareto_rows
 
 REDUCERS: dict[str, Callable[[list[float]], float]] = {
@@ -33,18 +35,48 @@ LABELS = {"latency_ms": "latency (ms)", "total_cycles": "cycles",
           "area_mm2": "area (mm$^2$, 65 nm)", "top1": "top-1 accuracy (%)",
           "top5": "top-5 accuracy (%)", "param_count": "parameters",
           "utilization": "PE utilization", "dram_bytes": "DRAM bytes"}
+# Unit suffixes of column and axis names (``glb_kib``, ``dram_gb_per_s``): name -> unit.
+UNIT_SUFFIXES = (("_gb_per_s", "GB/s"), ("_kib", "KiB"), ("_mib", "MiB"), ("_bytes", "bytes"),
+                 ("_mhz", "MHz"), ("_ms", "ms"), ("_cycles", "cycles"), ("_bits", "bits"))
+PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K"))
 
 
-def _label(column: str, rows: Sequence[Mapping[str, Any]]) -> str:
-    label = LABELS.get(column, column)
+def _label(column: str, rows: Sequence[Mapping[str, Any]], prefix: str = "") -> str:
+    """An axis label with its unit: ``energy (G MAC-eq)``, ``glb (KiB)``, ``latency (ms)``;
+    ``prefix`` (K, M, G ...) is the scale the values are drawn at."""
+    if column in LABELS:
+        label = LABELS[column]
+    else:
+        label, unit = column, ""
+        for suffix, name in UNIT_SUFFIXES:
+            if column.endswith(suffix) and len(column) > len(suffix):
+                label, unit = column[: -len(suffix)], name
+                break
+        label = label.replace("_", " ").replace(".", " ")
+        if unit:
+            label += f" ({unit})"
     if column.startswith("energy_") and rows and rows[0].get("energy_unit"):
-        unit = rows[0]["energy_unit"]
-        label += " (MAC units)" if unit == "mac" else f" ({unit})"
+        label += f" ({prefix + ' ' if prefix else ''}"
+        label += f"{energy_unit_label(str(rows[0]['energy_unit']))})"
+    elif prefix:
+        label = f"{label} ({prefix})" if "(" not in label else label.replace("(", f"({prefix} ", 1)
     return label
 
 
-def _panels(count: int) -> tuple[int, int]:
-    cols = min(count, 3)
+def _scale(values: Sequence[float]) -> tuple[float, str]:
+    """A display scale for large values (so no axis needs an offset or a x1e10 note)."""
+    peak = max((abs(v) for v in values), default=0.0)
+    for factor, prefix in PREFIXES:
+        if peak >= 10 * factor:
+            return factor, prefix
+    return 1.0, ""
+
+
+def _panels(count: int, width_in: float | None = None) -> tuple[int, int]:
+    """(rows, columns) of panels: up to 3 side by side, fewer on a narrow figure (2 in each
+    at least)."""
+    most = 3 if width_in is None else max(1, min(3, int(width_in // 2.2)))
+    cols = min(count, most)
     return math.ceil(count / cols), cols
 
 
@@ -61,11 +93,17 @@ def _sort_key(value: Any) -> tuple:
 
 def scatter_figure(rows: Sequence[Mapping[str, Any]], x: str, y: str, *,
                    color_by: str | None = None, maximize: Sequence[str] = (),
-                   log_x: bool = False, log_y: bool = False, title: str = "") -> Figure:
-    """Objective ``x`` vs objective ``y`` per network, Pareto front highlighted."""
+                   log_x: bool = False, log_y: bool = False, title: str = "",
+                   width_in: float | None = None) -> Figure:
+    """Objective ``x`` vs objective ``y`` per network, Pareto front highlighted. Large
+    values are drawn scaled (``energy (G MAC-eq)``), so no axis carries an offset note."""
     networks = _networks(rows)
-    nrows, ncols = _panels(len(networks))
-    figure = Figure(figsize=(3.6 * ncols + 0.6, 3.1 * nrows + 0.5), layout="constrained")
+    nrows, ncols = _panels(len(networks), width_in)
+    width_in = width_in or 3.6 * ncols + 0.6
+    panel_w = (width_in - 0.3) / ncols
+    figure = Figure(figsize=(width_in, 0.85 * panel_w * nrows + 1.0), layout="constrained")
+    fx, px = (1.0, "") if log_x else _scale([r[x] for r in rows if _number(r.get(x))])
+    fy, py = (1.0, "") if log_y else _scale([r[y] for r in rows if _number(r.get(y))])
     axes = np.atleast_1d(figure.subplots(nrows, ncols, squeeze=False).ravel())
     categories = sorted({r.get(color_by) for r in rows}, key=_sort_key) if color_by else [None]
     objectives = [Objective(x, x in maximize), Objective(y, y in maximize)]
@@ -76,20 +114,25 @@ def scatter_figure(rows: Sequence[Mapping[str, Any]], x: str, y: str, *,
             points = [r for r in mine if not color_by or r.get(color_by) == category]
             if not points:
                 continue
-            ax.scatter([r[x] for r in points], [r[y] for r in points], s=14, alpha=0.75,
+            ax.scatter([r[x] / fx for r in points], [r[y] / fy for r in points], s=14, alpha=0.75,
                        color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)],
                        linewidths=0, label=f"{color_by}={category}" if color_by else None)
         front = pareto_rows(mine, objectives, group_by=())
         front.sort(key=lambda r: (r[x], r[y]))
         if front:
-            ax.step([r[x] for r in front], [r[y] for r in front], where="post", color="black",
-                    linewidth=1.0, zorder=3)
-            ax.scatter([r[x] for r in front], [r[y] for r in front], s=42, facecolors="none",
+            ax.step([r[x] / fx for r in front], [r[y] / fy for r in front], where="post",
+                    color="black", linewidth=1.0, zorder=3)
+            ax.scatter([r[x] / fx for r in front], [r[y] / fy for r in front], s=42,
+                       facecolors="none",
                        edgecolors="black", linewidths=1.1, zorder=4, label="Pareto front")
-        ax.set_title(f"{network} ({len(front)} on the front)", fontsize=9)
-        ax.set_xlabel(_label(x, rows), fontsize=8)
-        ax.set_ylabel(_label(y, rows), fontsize=8)
+        ax.set_title(f"{network} ({len(front)} on the front)", fontsize=8)
+        ax.set_xlabel(_label(x, rows, px), fontsize=8)
+        ax.set_ylabel(_label(y, rows, py), fontsize=8)
         ax.tick_params(labelsize=7)
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, ScalarFormatter):
+                formatter.set_useOffset(False)
         ax.grid(True, linewidth=0.3, alpha=0.5)
         if log_x:
             ax.set_xscale("log")
@@ -99,11 +142,15 @@ def scatter_figure(rows: Sequence[Mapping[str, Any]], x: str, y: str, *,
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
-        figure.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 5),
-                      fontsize=7, frameon=False)
-    if title:
-        figure.suptitle(title, fontsize=10)
+        figure.legend(handles, labels, loc="outside lower center", frameon=False, fontsize=7,
+                      ncols=legend_columns(labels, width_in, font=7))
+    suptitle(figure, title or f"{_label(y, rows)} vs {_label(x, rows)}, per network",
+             width_in, font=9)
     return figure
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def heatmap_table(rows: Sequence[Mapping[str, Any]], x_param: str, y_param: str, value: str,
@@ -124,33 +171,47 @@ def heatmap_table(rows: Sequence[Mapping[str, Any]], x_param: str, y_param: str,
 
 
 def heatmap_figure(rows: Sequence[Mapping[str, Any]], x_param: str, y_param: str, value: str,
-                   *, reduce: str = "min", title: str = "") -> Figure:
-    """``value`` over two parameters per network (the others reduced by ``reduce``)."""
+                   *, reduce: str = "min", title: str = "",
+                   width_in: float | None = None) -> Figure:
+    """``value`` over two parameters per network (the others reduced by ``reduce``). Every
+    panel shares one colour scale (one colour bar for the figure), and every cell is written
+    with the same number of decimals."""
     networks = _networks(rows)
-    nrows, ncols = _panels(len(networks))
-    figure = Figure(figsize=(3.4 * ncols + 0.8, 2.9 * nrows + 0.5), layout="constrained")
+    nrows, ncols = _panels(len(networks), width_in)
+    width_in = width_in or 3.4 * ncols + 0.8
+    panel_w = (width_in - 0.9) / ncols
+    figure = Figure(figsize=(width_in, 0.8 * panel_w * nrows + 1.0), layout="constrained")
     axes = np.atleast_1d(figure.subplots(nrows, ncols, squeeze=False).ravel())
-    for ax, network in zip(axes, networks):
-        mine = [r for r in rows if str(r["network"]) == network]
-        xs, ys, matrix = heatmap_table(mine, x_param, y_param, value, reduce)
-        image = ax.imshow(matrix, origin="lower", aspect="auto", cmap="viridis_r")
-        finite = matrix[np.isfinite(matrix)]
-        middle = (finite.min() + finite.max()) / 2 if finite.size else 0
-        for (i, j), v in np.ndenumerate(matrix):
+    tables = [heatmap_table([r for r in rows if str(r["network"]) == n], x_param, y_param,
+                            value, reduce) for n in networks]
+    finite = np.concatenate([m[np.isfinite(m)] for _, _, m in tables] or [np.array([])])
+    factor, prefix = _scale(list(finite))
+    low, high = ((finite.min() / factor, finite.max() / factor) if finite.size else (0.0, 1.0))
+    decimals = max(0, 2 - math.floor(math.log10(high))) if high > 0 else 0
+    middle = (low + high) / 2
+    image = None
+    font = 6 if panel_w >= 2.5 else 5
+    for ax, network, (xs, ys, matrix) in zip(axes, networks, tables):
+        shown = matrix / factor
+        image = ax.imshow(shown, origin="lower", aspect="auto", cmap="viridis_r",
+                          vmin=low, vmax=high)
+        for (i, j), v in np.ndenumerate(shown):
             if math.isfinite(v):
-                ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=6,
+                ax.text(j, i, f"{v:.{decimals}f}", ha="center", va="center", fontsize=font,
                         color="white" if v > middle else "black")
         ax.set_xticks(range(len(xs)), [str(v) for v in xs], fontsize=7)
         ax.set_yticks(range(len(ys)), [str(v) for v in ys], fontsize=7)
-        ax.set_xlabel(x_param, fontsize=8)
-        ax.set_ylabel(y_param, fontsize=8)
-        ax.set_title(network, fontsize=9)
-        bar = figure.colorbar(image, ax=ax, shrink=0.85)
-        bar.ax.tick_params(labelsize=6)
+        ax.set_xlabel(_label(x_param, rows), fontsize=8)
+        ax.set_ylabel(_label(y_param, rows), fontsize=8)
+        ax.set_title(network, fontsize=8)
     for ax in axes[len(networks):]:
         ax.set_visible(False)
-    figure.suptitle(title or f"{_label(value, rows)}, {reduce} over the other parameters",
-                    fontsize=10)
+    if image is not None:
+        bar = figure.colorbar(image, ax=list(axes[:len(networks)]), shrink=0.85)
+        bar.ax.tick_params(labelsize=6)
+        bar.set_label(_label(value, rows, prefix), fontsize=7)
+    suptitle(figure, title or f"{_label(value, rows, prefix)}, {reduce} over the other "
+             "parameters", width_in, font=9)
     return figure
 
 

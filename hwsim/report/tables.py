@@ -7,7 +7,8 @@ it) and a list of records (plain dicts). The same table is written
 * as a GitHub-flavoured Markdown pipe table (``to_markdown``),
 * as a booktabs LaTeX ``table`` ready for a paper (``to_latex``): numbers right-aligned with
   a fixed number of decimals per column (so the decimal points line up), thousands grouped
-  with thin spaces, units in the headers, special characters escaped,
+  with thin spaces, units in a second header row, special characters escaped, scaled down
+  to ``\\linewidth`` when wider,
 * as CSV for scripts (``to_csv``): one column per record key (its name carries the unit,
   e.g. ``latency_ms``), full-precision values, no formatting.
 
@@ -121,22 +122,62 @@ def escape_latex(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
+# Widths for choosing between a one-column ``table`` and a page-wide ``table*``: a column of
+# a two-column paper (IEEEtran: 252 pt, acmart: 241 pt), the average width of a character of
+# 10 pt Computer Modern, and the padding of a column (2 x \tabcolsep).
+COLUMN_WIDTH_PT = 240.0
+CHAR_PT = 5.0
+COLUMN_PAD_PT = 12.0
+
+
+def estimated_width_pt(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> float:
+    """About how wide the LaTeX tabular of these cells is at 10 pt (header rows included)."""
+    width = 0.0
+    for i, column in enumerate(columns):
+        longest = max([len(column.header), len(column.unit) + 2]
+                      + [len(row[i]) for row in rows])
+        width += CHAR_PT * longest + COLUMN_PAD_PT
+    return width
+
+
 def to_latex(columns: Sequence[Column], records: Sequence[Mapping[str, Any]], *,
-             caption: str = "", label: str = "", comment: str = "") -> str:
-    """A booktabs ``table`` (needs ``\\usepackage{booktabs}``); ``comment`` becomes ``%`` lines
-    at the top (provenance: the hwsim version and inputs)."""
+             caption: str = "", label: str = "", comment: str = "",
+             wide: bool | None = None) -> str:
+    """A booktabs ``table`` that fits the text width (needs ``\\usepackage{booktabs}`` and
+    ``graphicx``); ``comment`` becomes ``%`` lines at the top (provenance: the hwsim version
+    and inputs).
+
+    The headers take two rows, names over units (``latency`` over ``(ms)``), so a column is
+    as wide as its numbers rather than its title; numbers are right-aligned with a fixed
+    number of decimals per column, so their decimal points line up. A table wider than
+    ``\\linewidth`` (a column of a two-column paper, or the page) is scaled down to it, never
+    up: ``\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{...}``. Choose
+    the columns a paper needs (``hwsim compare --columns``) to keep the scale near 1.
+
+    ``wide``: a page-wide ``table*`` (in a two-column paper it spans both columns; in a
+    one-column one it is an ordinary float) rather than a ``table``; by default, when the
+    table is estimated wider than a column (:data:`COLUMN_WIDTH_PT`)."""
     spec = "".join("r" if c.numeric else "l" for c in columns)
+    rows = _cells(columns, records, thousands=r"\,")
+    if wide is None:
+        wide = estimated_width_pt(columns, rows) > COLUMN_WIDTH_PT
+    env = "table*" if wide else "table"
     out: list[str] = []
     for line in comment.splitlines():
         out.append(f"% {line}")
-    out += [r"% requires \usepackage{booktabs}", r"\begin{table}[t]", r"\centering"]
+    out += [r"% requires \usepackage{booktabs} and \usepackage{graphicx}",
+            rf"\begin{{{env}}}[t]", r"\centering"]
     if caption:
         out.append(rf"\caption{{{escape_latex(caption)}}}")
     if label:
         out.append(rf"\label{{{label}}}")
-    out += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
-            " & ".join(c.title(latex=True) for c in columns) + r" \\", r"\midrule"]
-    for row in _cells(columns, records, thousands=r"\,"):
+    out += [r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{%",
+            rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
+            " & ".join(escape_latex(c.header) for c in columns) + r" \\"]
+    if any(c.unit for c in columns):
+        out.append(" & ".join(_latex_unit(c.unit) for c in columns) + r" \\")
+    out.append(r"\midrule")
+    for row in rows:
         cells = []
         for column, cell in zip(columns, row):
             if not cell:
@@ -146,8 +187,15 @@ def to_latex(columns: Sequence[Column], records: Sequence[Mapping[str, Any]], *,
             else:
                 cells.append(escape_latex(cell))
         out.append(" & ".join(cells) + r" \\")
-    out += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    out += [r"\bottomrule", r"\end{tabular}}", rf"\end{{{env}}}"]
     return "\n".join(out) + "\n"
+
+
+def _latex_unit(unit: str) -> str:
+    """A unit for the header's second row: ``(ms)``, ``(\\%)``, ``($\\times$)``; empty for none."""
+    if not unit:
+        return ""
+    return "(" + {"%": r"\%", "x": r"$\times$"}.get(unit, escape_latex(unit)) + ")"
 
 
 def to_csv(columns: Sequence[Column], records: Sequence[Mapping[str, Any]],
@@ -173,11 +221,13 @@ FORMATS = ("table", "md", "latex", "csv")
 
 
 def render(fmt: str, columns: Sequence[Column], records: Sequence[Mapping[str, Any]], *,
-           caption: str = "", label: str = "", comment: str = "") -> str:
+           caption: str = "", label: str = "", comment: str = "",
+           wide: bool | None = None) -> str:
     """Write the table in ``fmt`` (one of :data:`FORMATS`). ``comment`` (provenance) is
     written as an HTML comment in Markdown and ``%`` lines in LaTeX; text and CSV omit it."""
     if fmt == "latex":
-        return to_latex(columns, records, caption=caption, label=label, comment=comment)
+        return to_latex(columns, records, caption=caption, label=label, comment=comment,
+                        wide=wide)
     if fmt not in WRITERS:
         raise ValueError(f"unknown table format {fmt!r}; choose one of {', '.join(FORMATS)}")
     text = WRITERS[fmt](columns, records)
@@ -186,5 +236,5 @@ def render(fmt: str, columns: Sequence[Column], records: Sequence[Mapping[str, A
     return text if text.endswith("\n") else text + "\n"
 
 
-__all__ = ["Column", "to_text", "to_markdown", "to_latex", "to_csv", "render", "FORMATS",
+__all__ = ["Column", "estimated_width_pt", "to_text", "to_markdown", "to_latex", "to_csv", "render", "FORMATS",
            "escape_latex", "escape_markdown"]

@@ -1,14 +1,17 @@
 """A Gantt chart of an event schedule: one row per resource, one bar per tile or run of tiles.
 
 :func:`plot_timeline` takes a :class:`~hwsim.sim.schedule.Schedule`, a Chrome trace-event
-object (as :func:`hwsim.sim.trace.chrome_trace` builds it) or the path of such a JSON file,
-and writes a PNG, SVG or PDF. Rows, top to bottom: the layers, the DMA channel, the prefetch
+object (as :func:`hwsim.sim.trace.chrome_trace` builds it) or the path of such a JSON file, and
+writes a PNG, SVG or PDF. Rows, top to bottom: the layers, the DMA channel, the prefetch
 stream, the PE array, the write-back path and the vector unit; below them, the global-buffer
-occupancy in bytes. Bars are coloured by layer (Okabe-Ito colours, neighbouring layers
-differ); a bar that stands for a coalesced run of tiles is drawn lighter in proportion to the
-time the resource was idle inside it (busy cycles / duration). The longest layers are named
-on the layer row. Time is in cycles (from a trace written by hwsim: the cycle numbers in each
-event's ``args``; from another trace: microseconds). A trace file or object is checked first
+occupancy in bytes. Bars are coloured by what they do (Okabe-Ito colours, named in the legend):
+DRAM loads, stores (hatched) and combined store+load transfers, the next layer's prefetch,
+array compute, write-back and vector work; the layer row alternates two greys so the layer
+boundaries show however many layers there are. A bar that stands for a coalesced run of tiles
+is drawn lighter in proportion to the time the resource was idle inside it (busy cycles /
+duration). The longest layers are named on the layer row. Time is in cycles (from a trace
+written by hwsim: the cycle numbers in each event's ``args``; from another trace:
+microseconds). A trace file or object is checked first
 (:func:`hwsim.sim.trace.read_chrome_trace`): a file that is not a drawable trace raises an
 InputError naming the file and the place, not a JSON or type error from deep inside.
 
@@ -28,9 +31,19 @@ from typing import Any
 
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from hwsim.report.plots import OKABE_ITO, save_figure
-from hwsim.sim.schedule import TRACK_LAYERS, TRACKS, Schedule
+from hwsim.report.plots import OKABE_ITO, legend_columns, save_figure, suptitle
+from hwsim.sim.schedule import (
+    TRACK_ARRAY,
+    TRACK_DMA,
+    TRACK_LAYERS,
+    TRACK_PREFETCH,
+    TRACK_VECTOR,
+    TRACK_WRITEBACK,
+    TRACKS,
+    Schedule,
+)
 from hwsim.sim.trace import check_chrome_trace, read_chrome_trace, trace_in_cycles
 
 log = logging.getLogger(__name__)
@@ -48,11 +61,35 @@ class _Bar:
     start: float
     duration: float
     busy_fraction: float
+    name: str = ""
+
+    @property
+    def kind(self) -> str:
+        """What the bar does, for its colour: the DMA's ``load``/``store``/``store+load``
+        (the first word of its name), else its track."""
+        word = self.name.split(" ", 1)[0]
+        if self.track == TRACK_DMA and word in ("load", "store", "store+load"):
+            return word
+        return self.track
+
+
+# kind -> (legend label, colour, hatch); the DMA directions first, then one per track
+KINDS: dict[str, tuple[str, str, str]] = {
+    "load": ("DRAM load", OKABE_ITO[1], ""),
+    "store": ("DRAM store", OKABE_ITO[4], "////"),
+    "store+load": ("DRAM store + load", OKABE_ITO[5], "xxxx"),
+    TRACK_DMA: ("DRAM transfer", OKABE_ITO[1], ""),
+    TRACK_PREFETCH: ("weight prefetch", OKABE_ITO[0], ""),
+    TRACK_ARRAY: ("PE array", OKABE_ITO[2], ""),
+    TRACK_WRITEBACK: ("write-back", OKABE_ITO[3], ""),
+    TRACK_VECTOR: ("vector unit", OKABE_ITO[6], ""),
+}
+LAYER_GREYS = ("#9a9a9a", "#d0d0d0")
 
 
 def _from_schedule(schedule: Schedule) -> tuple[list[_Bar], list[tuple[float, float]], str]:
     bars = [_Bar(s.track, s.layer, s.start_cycle, s.duration_cycles,
-                 (s.busy_cycles / s.duration_cycles) if s.duration_cycles > 0 else 1.0)
+                 (s.busy_cycles / s.duration_cycles) if s.duration_cycles > 0 else 1.0, s.name)
             for s in schedule.slices]
     occupancy = [(float(t), float(level)) for t, level in schedule.glb_occupancy]
     return bars, occupancy, "cycles"
@@ -76,7 +113,7 @@ def _from_trace(trace: Mapping[str, Any]) -> tuple[list[_Bar], list[tuple[float,
             busy = duration
         track = names.get(e.get("tid")) or e.get("cat") or str(e.get("tid"))
         bars.append(_Bar(track, str(args.get("layer", e.get("name", ""))), start, duration,
-                         busy / duration if duration > 0 else 1.0))
+                         busy / duration if duration > 0 else 1.0, str(e.get("name", ""))))
     occupancy = []
     clock = trace.get("otherData", {}).get("clock_mhz")
     for e in events:
@@ -136,8 +173,10 @@ def _label(track: str) -> str:
     return track if len(track) <= MAX_NAME_CHARS else track[: MAX_NAME_CHARS - 3] + "..."
 
 
-def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12) -> Figure:
-    """The Gantt chart of ``source`` (Schedule, trace object or trace path) as a Figure."""
+def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12,
+                    width_in: float | None = None) -> Figure:
+    """The Gantt chart of ``source`` (Schedule, trace object or trace path) as a Figure,
+    ``width_in`` wide (default 11 in; 3.5 for a column, 7 for a page)."""
     bars, occupancy, unit = _load(source)
     bars, tracks = _bounded_tracks(bars)
     peak = max((b.start + b.duration for b in bars), default=1.0)
@@ -147,7 +186,13 @@ def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12) -> Fi
     for bar in sorted(bars, key=lambda b: b.start):
         layer_order.setdefault(bar.layer, len(layer_order))
 
-    figure = Figure(figsize=(11.0, 1.2 + 0.45 * len(tracks) + (1.1 if occupancy else 0.0)),
+    width_in = width_in or 11.0
+    narrow = width_in < 5
+    if narrow:  # the long track names take half a column: short ones
+        short = {TRACK_DMA: "DMA", TRACK_PREFETCH: "prefetch", TRACK_WRITEBACK: "write-back"}
+    else:
+        short = {}
+    figure = Figure(figsize=(width_in, 1.9 + 0.45 * len(tracks) + (1.1 if occupancy else 0.0)),
                     layout="constrained")
     if occupancy:
         grid = figure.add_gridspec(2, 1, height_ratios=[max(len(tracks), 1) * 0.45, 1.0])
@@ -161,28 +206,44 @@ def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12) -> Fi
         mine = [b for b in bars if b.track == track and b.duration > 0]
         if not mine:
             continue
-        spans = [(b.start / factor, b.duration / factor) for b in mine]
-        colours = [to_rgba(OKABE_ITO[layer_order[b.layer] % len(OKABE_ITO)],
-                           0.3 + 0.7 * min(max(b.busy_fraction, 0.0), 1.0)) for b in mine]
-        ax.broken_barh(spans, (rows[track] - 0.4, 0.8), facecolors=colours, linewidth=0)
+        for kind in dict.fromkeys(b.kind for b in mine):
+            same = [b for b in mine if b.kind == kind]
+            spans = [(b.start / factor, b.duration / factor) for b in same]
+            if track == TRACK_LAYERS:
+                colours = [to_rgba(LAYER_GREYS[layer_order[b.layer] % 2]) for b in same]
+                hatch = ""
+            else:
+                _kind_name, colour, hatch = KINDS.get(kind, (kind, OKABE_ITO[7], ""))
+                colours = [to_rgba(colour, 0.3 + 0.7 * min(max(b.busy_fraction, 0.0), 1.0))
+                           for b in same]
+            ax.broken_barh(spans, (rows[track] - 0.4, 0.8), facecolors=colours, linewidth=0,
+                           hatch=hatch or None, edgecolor="black" if hatch else None)
     if TRACK_LAYERS in rows:
         layer_bars = sorted((b for b in bars if b.track == TRACK_LAYERS),
                             key=lambda b: -b.duration)[:max_labels]
         for bar in layer_bars:
             # a label goes on a bar only where it fits (about 0.7 % of the width per
             # character at this size); long hierarchical names fall back to their last part
-            room = int(bar.duration / peak / 0.007)
+            room = int(bar.duration / peak / (0.007 * 11.0 / width_in))
             text = bar.layer if len(bar.layer) <= room else bar.layer.rsplit("/", 1)[-1]
             if len(text) > room:
                 continue
             ax.text((bar.start + bar.duration / 2) / factor, rows[TRACK_LAYERS], text,
                     ha="center", va="center", fontsize=7, clip_on=True)
-    ax.set_yticks([rows[t] for t in tracks], labels=[_label(t) for t in tracks], fontsize=8)
+    ax.set_yticks([rows[t] for t in tracks], labels=[_label(short.get(t, t)) for t in tracks],
+                  fontsize=7 if narrow else 8)
     ax.set_ylim(-0.6, len(tracks) - 0.4)
     ax.set_xlim(0, peak / factor)
     ax.grid(axis="x", linewidth=0.4, alpha=0.5)
     if title:
-        ax.set_title(title, fontsize=10)
+        suptitle(figure, title, width_in, font=9 if narrow else 10)
+    used = [k for k in KINDS if any(b.kind == k and b.track != TRACK_LAYERS for b in bars)]
+    handles = [Patch(facecolor=KINDS[k][1], hatch=KINDS[k][2] or None, edgecolor="black",
+                     linewidth=0.3, label=KINDS[k][0]) for k in used]
+    if handles:
+        labels = [str(h.get_label()) for h in handles]
+        figure.legend(handles, labels, loc="outside lower center", frameon=False,
+                      fontsize=7, ncols=legend_columns(labels, width_in, font=7))
     if ax_buf is not None:
         xs = [t / factor for t, _ in occupancy] + [peak / factor]
         ys = [v / 1024 for _, v in occupancy]

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hwsim._version import json_header
 from hwsim.errors import InputError, Problem, ProblemCollector
 from hwsim.sim.schedule import TRACKS, Schedule
 
@@ -59,7 +60,7 @@ def chrome_trace(schedule: Schedule, *, clock_mhz: float = 1000.0,
     for cycle, level in schedule.glb_occupancy:
         events.append({"name": "global buffer", "ph": "C", "pid": PID,
                        "ts": cycle * us_per_cycle, "args": {"bytes held": level}})
-    other: dict[str, Any] = {"clock_mhz": clock_mhz, "time_unit": "us = cycles / clock_mhz",
+    other: dict[str, Any] = {**json_header(), "clock_mhz": clock_mhz, "time_unit": "us = cycles / clock_mhz",
                              "total_cycles": schedule.total_cycles, "events": schedule.events,
                              "coalesced": schedule.coalesced}
     other.update(metadata or {})
