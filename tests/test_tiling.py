@@ -115,3 +115,28 @@ def test_traffic_never_below_compulsory_even_with_strided_rows():
     for t in enumerate_tilings(shape, 1, 1, 1):
         assert t.input_words >= 2 * 8 * 8 and t.output_words == 2 * 4 * 4
         assert t.weight_words >= 4
+
+
+def test_a_tile_smaller_than_an_array_pass_costs_the_whole_pass():
+    """WS: a pass holds 16 output channels (columns) and 3 input channels (rows); a DRAM tile
+    of 8 output channels leaves 8 columns idle for the whole pass."""
+    from hwsim.cost.dram_tiles import enumerate_tilings, pass_work
+    from hwsim.dataflow.base import ConvShape
+
+    assert pass_work(8, 5, 3, 16, 1, 3) == 16 * 5 * 3
+    assert pass_work(32, 5, 3, 16, 1, 3) == 32 * 5 * 3
+    assert pass_work(4, 5, 1, 16, 1, 3) == 16 * 5 * 3
+    # 1x1 conv, 3 -> 100 channels on a 10x10 map; units 16 output channels, 3 input channels
+    shape = ConvShape(3, 100, 10, 10, 10, 10)
+    tilings = enumerate_tilings(shape, 16, 1, 3, (True, False, True))
+    whole_layer = 7 * 16 * 10 * 3        # ceil(100 / 16) = 7 passes of 16 columns, 10 rows
+    assert {t.work_total for t in tilings} == {whole_layer}
+    by_kt = {t.kt: t for t in tilings if t.order == "k_outer" and t.pt == 10 and t.ct == 3}
+    # 32-channel tiles: 32, 32, 32, 4 -> 2 + 2 + 2 + 1 passes = the layer's 7
+    assert by_kt[32].work_sum == whole_layer
+    # 8-channel tiles: 12 of 8 and one of 4, each a whole pass: 13 passes
+    assert by_kt[8].work_sum == 13 * 16 * 10 * 3
+    assert by_kt[8].compute_scale() == 13 / 7
+    # without whole passes the work is proportional: 8-channel tiles cost no more
+    plain = enumerate_tilings(shape, 16, 1, 3)
+    assert {t.work_sum for t in plain if t.ct == 3} == {100 * 10 * 3}

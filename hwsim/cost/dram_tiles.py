@@ -38,6 +38,15 @@ a layer is a handful of segments and its time is computed in closed form, never 
 :func:`best_tiling` enumerates every (order, kt, pt, ct) from the halvings lists and keeps
 every candidate that fits, so a bigger buffer only adds candidates and is never slower; it
 takes the shortest time, then the least DRAM traffic, then the fewest tiles (exact ties).
+
+The array computes a tile in whole passes (a WS pass holds ``rows`` input channels and
+``cols`` output channels, an OS pass ``rows`` output rows and a group of ``accumulators``
+output channels): a tile smaller than a pass leaves PEs idle for the whole pass, so with
+``whole_passes`` its work, and the layer's compute, count the rounded-up passes
+(:func:`pass_work`). Tiles that fill whole passes cost exactly the layer's compute; a search
+that cut a compute-bound layer into sliver tiles to hide a few hundred cycles of transfer
+would pay for every idle PE, so it does not (it would otherwise move several times the
+layer's data for nothing).
 """
 
 from __future__ import annotations
@@ -74,6 +83,13 @@ class DramTiling:
     n_tiles: int
     segments: tuple[Segment, ...]
     work_total: int
+    #: The tiles' work added up: ``work_total`` when the tiles fill whole array passes, more
+    #: when a tile smaller than a pass leaves PEs idle (``whole_passes``).
+    work_sum: int = 0
+
+    def compute_scale(self) -> float:
+        """The tiles' compute over the layer's untiled compute (1 unless tiles waste passes)."""
+        return self.work_sum / self.work_total if self.work_total and self.work_sum else 1.0
 
     @property
     def dram_words(self) -> int:
@@ -134,8 +150,16 @@ def _add(segments: list[Segment], pattern: list[Step], repeat: int) -> None:
 
 
 @lru_cache(maxsize=4096)
-def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tuple[DramTiling, ...]:
-    """Every (order, kt, pt, ct) from the halvings lists, with its tiles (not filtered)."""
+def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int,
+                      whole_passes: tuple[bool, bool, bool] = (False, False, False)
+                      ) -> tuple[DramTiling, ...]:
+    """Every (order, kt, pt, ct) from the halvings lists, with its tiles (not filtered).
+
+    ``whole_passes`` (per loop: output channels, output rows, input channels): along a
+    flagged loop the array computes a tile in whole units (``k_unit``, ``p_unit``,
+    ``c_unit``), so a tile smaller than a unit (or a remainder) costs a whole one: its work
+    counts rounded-up units (see :func:`pass_work`). Otherwise work is channels x rows x
+    input channels."""
     K, C, G = shape.out_channels, shape.in_channels, shape.groups
     Kg, Cg = K // G, C // G
     H, W, P, Q = shape.in_height, shape.in_width, shape.out_height, shape.out_width
@@ -169,8 +193,13 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
     def w_words(k: int, c: int) -> int:
         return k * c * RS
 
+    units = tuple(u if flag else 1 for u, flag in zip((k_unit, p_unit, c_unit), whole_passes))
+
+    def work(k: int, p: int, c: int) -> int:
+        return pass_work(k, p, c, *units)
+
     out: list[DramTiling] = []
-    work_total = K * P * Cg
+    work_total = work(K, P, Cg)
     for kt in kts:
         n_k = ceil_div(K, kt)
         k_last = K - (n_k - 1) * kt
@@ -188,10 +217,10 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
                 cn = c_need(k)
                 if n_p == 1:
                     inp = cn * r_last * W if (first or not stay) else 0
-                    return [(1, inp, wk, k * p_last * Cg, k * p_last * Q)]
-                return [(1, cn * r_full * W, wk, k * pt * Cg, k * pt * Q),
-                        (n_p - 2, cn * r_full * W, 0, k * pt * Cg, k * pt * Q),
-                        (1, cn * r_last * W, 0, k * p_last * Cg, k * p_last * Q)]
+                    return [(1, inp, wk, work(k, p_last, Cg), k * p_last * Q)]
+                return [(1, cn * r_full * W, wk, work(k, pt, Cg), k * pt * Q),
+                        (n_p - 2, cn * r_full * W, 0, work(k, pt, Cg), k * pt * Q),
+                        (1, cn * r_last * W, 0, work(k, p_last, Cg), k * p_last * Q)]
 
             _add(segs, k_block(kt if n_k > 1 else K, True), 1)
             if n_k > 1:
@@ -213,11 +242,11 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
                             k_last: int = k_last, kt: int = kt) -> list[Step]:
                     if n_k == 1:
                         wk = w_words(K, Cg) + K * bias if first else 0
-                        return [(1, C * rows * W, wk, K * p * Cg, K * p * Q)]
+                        return [(1, C * rows * W, wk, work(K, p, Cg), K * p * Q)]
                     wt = w_words(kt, Cg) + kt * bias
-                    return [(1, C * rows * W, wt, kt * p * Cg, kt * p * Q),
-                            (n_k - 2, 0, wt, kt * p * Cg, kt * p * Q),
-                            (1, 0, w_words(k_last, Cg) + k_last * bias, k_last * p * Cg,
+                    return [(1, C * rows * W, wt, work(kt, p, Cg), kt * p * Q),
+                            (n_k - 2, 0, wt, work(kt, p, Cg), kt * p * Q),
+                            (1, 0, w_words(k_last, Cg) + k_last * bias, work(k_last, p, Cg),
                              k_last * p * Q)]
 
                 if n_p == 1:
@@ -240,9 +269,9 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
 
                 def kp_block(k: int, rows: int, p: int, *, ct: int = ct, n_c: int = n_c,
                              c_last: int = c_last) -> list[Step]:
-                    return [(1, ct * rows * W, w_words(k, ct) + k * bias, k * p * ct, 0),
-                            (n_c - 2, ct * rows * W, w_words(k, ct), k * p * ct, 0),
-                            (1, c_last * rows * W, w_words(k, c_last), k * p * c_last,
+                    return [(1, ct * rows * W, w_words(k, ct) + k * bias, work(k, p, ct), 0),
+                            (n_c - 2, ct * rows * W, w_words(k, ct), work(k, p, ct), 0),
+                            (1, c_last * rows * W, w_words(k, c_last), work(k, p, c_last),
                              k * p * Q)]
 
                 segs = []
@@ -265,16 +294,26 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
     return tuple(out)
 
 
+def pass_work(k: int, p: int, c: int, k_unit: int, p_unit: int, c_unit: int) -> int:
+    """The array work of a tile of ``k`` output channels, ``p`` output rows and ``c`` input
+    channels in whole passes: each extent rounded up to its unit (a tile of 8 output channels
+    on a pass of 16 columns leaves 8 columns idle for the whole pass)."""
+    return (ceil_div(k, k_unit) * k_unit) * (ceil_div(p, p_unit) * p_unit) \
+        * (ceil_div(c, c_unit) * c_unit)
+
+
 def _make(order: str, kt: int, pt: int, ct: int, foot: int, segments: list[Segment],
           work_total: int) -> DramTiling:
-    inp = wts = outw = n = 0
+    inp = wts = outw = n = work = 0
     for pattern, repeat in segments:
-        for count, i, w, _work, s in pattern:
+        for count, i, w, step_work, s in pattern:
             inp += repeat * count * i
             wts += repeat * count * w
             outw += repeat * count * s
             n += repeat * count
-    return DramTiling(order, kt, pt, ct, foot, inp, wts, outw, n, tuple(segments), work_total)
+            work += repeat * count * step_work
+    return DramTiling(order, kt, pt, ct, foot, inp, wts, outw, n, tuple(segments), work_total,
+                      work)
 
 
 def tiling_time(t: DramTiling, compute: float, setup: float, word_bytes: int,
@@ -306,21 +345,23 @@ def tiling_time(t: DramTiling, compute: float, setup: float, word_bytes: int,
 
 def best_tiling(shape: Any, half_budget_words: int, whole_budget_words: int, k_unit: int,
                 p_unit: int, c_unit: int, compute: float, setup: float, word_bytes: int,
-                latency: float, bytes_per_cycle: float, double_buffering: bool) -> DramTiling:
+                latency: float, bytes_per_cycle: float, double_buffering: bool,
+                whole_passes: tuple[bool, bool, bool] = (False, False, False)) -> DramTiling:
     """The fastest tiling that fits (module docstring); NoTileFits if none does."""
     # Lower bound of each candidate's time, from its totals: T >= A_1 + compute + D_n and
-    # T >= memory (module docstring of hwsim.cost.tiles). Candidates are timed exactly in
-    # the order of their bounds until the bound exceeds the best time found: same result as
-    # timing them all.
+    # T >= memory (module docstring of hwsim.cost.tiles), compute scaled by the passes the
+    # tiles waste. Candidates are timed exactly in the order of their bounds until the bound
+    # exceeds the best time found: same result as timing them all.
     bounded = []
-    for t in enumerate_tilings(shape, k_unit, p_unit, c_unit):
+    for t in enumerate_tilings(shape, k_unit, p_unit, c_unit, whole_passes):
         limit = whole_budget_words if t.n_tiles == 1 else half_budget_words
         if t.footprint_words > limit:
             continue
         memory = t.transfers * latency + t.dram_words * word_bytes / bytes_per_cycle
         exposed = (one_transfer(t.first_load_words() * word_bytes, latency, bytes_per_cycle)
                    + one_transfer(t.last_store_words() * word_bytes, latency, bytes_per_cycle))
-        low = max(memory, exposed + compute) if double_buffering else memory + compute
+        tiled = setup + (compute - setup) * t.compute_scale()
+        low = max(memory, exposed + tiled) if double_buffering else memory + tiled
         bounded.append((low, t))
     bounded.sort(key=lambda x: x[0])
     best: tuple | None = None
@@ -350,7 +391,7 @@ def tile_runs_of(t: DramTiling, compute: int, writeback: int, setup: int,
     share of the work; the first tile also gets the setup and what the rounding left."""
     steps = t.steps()
     base = compute - writeback - setup
-    total = t.work_total
+    total = t.work_sum or t.work_total
 
     def share(cycles: int, work: int) -> int:
         return cycles * work // total if total else 0

@@ -189,18 +189,24 @@ def _replace_alternatives(cost: LayerCost, alternatives: dict[str, float]) -> La
 
 
 def _dram_tiles(shape: ConvShape, m: MachineParams, k_unit: int, p_unit: int, c_unit: int,
-                compute: int, writeback: int, setup: int
-                ) -> tuple[Tiling, tuple[TileRun, ...], float, float, float, float]:
+                compute: int, writeback: int, setup: int, whole_passes: tuple[bool, bool, bool] = (False, False, False)
+                ) -> tuple[Tiling, tuple[TileRun, ...], int, int, float, float, float, float]:
     """The fastest DRAM tiling (:func:`~hwsim.cost.tiling.search_dram_tiles`), its tiles,
-    and the layer's memory time, time, fill and drain (:func:`~hwsim.cost.timing.layer_timing`)."""
+    the layer's compute and write-back cycles as the tiles run them (more than ``compute``
+    when a tile leaves part of an array pass idle), and its memory time, time, fill and drain
+    (:func:`~hwsim.cost.timing.layer_timing`)."""
     wb = m.word_bytes
     timing = Timing.from_machine(m)
     whole = m.tile_budget_bytes * 2 if m.double_buffering else m.tile_budget_bytes
     t = search_dram_tiles(shape, m.tile_budget_bytes // wb, k_unit, p_unit, c_unit,
-                          float(compute), timing, whole // wb, float(setup))
+                          float(compute), timing, whole // wb, float(setup), whole_passes)
+    if t.work_sum > t.work_total:  # idle PEs in partly filled passes: more array cycles
+        extra = ceil_div((compute - setup) * (t.work_sum - t.work_total), t.work_total)
+        writeback = writeback * t.work_sum // t.work_total
+        compute += extra
     runs = tile_runs_of(t, compute, writeback, setup, wb, t.footprint_words * wb)
     memory, cycles, fill, drain = layer_timing(runs, timing)
-    return Tiling.of(t), runs, memory, cycles, fill, drain
+    return Tiling.of(t), runs, compute, writeback, memory, cycles, fill, drain
 
 
 @lru_cache(maxsize=16384)
@@ -210,9 +216,9 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
     wb = m.word_bytes
     vector_cycles = ceil_div(vector_ops, m.vector_lanes)
     compute = max(mp.array_cycles, vector_cycles) + m.layer_setup_cycles
-    tiling, tiles, memory, cycles, fill, drain = _dram_tiles(
+    tiling, tiles, compute, writeback, memory, cycles, fill, drain = _dram_tiles(
         shape, m, mp.k_unit, mp.p_unit, mp.c_unit, compute, mp.writeback_cycles,
-        m.layer_setup_cycles)
+        m.layer_setup_cycles, mp.whole_passes)
     read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb
     counts = AccessCounts(
         macs=shape.macs, effective_macs=mp.effective_macs, vector_ops=vector_ops,
@@ -227,7 +233,7 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
     utilization = mp.effective_macs / (m.pes * cycles) if cycles else 0.0
     return LayerCost(
         kind=ARRAY, dataflow=dataflow, counts=counts, compute_cycles=compute,
-        writeback_cycles=mp.writeback_cycles, memory_cycles=memory, cycles=cycles,
+        writeback_cycles=writeback, memory_cycles=memory, cycles=cycles,
         fill_cycles=fill, drain_cycles=drain, utilization=utilization,
         spatial_utilization=mp.spatial_utilization, dram_read_bytes=read_bytes,
         dram_write_bytes=write_bytes, weight_bytes=shape.weight_words * wb,
@@ -239,7 +245,7 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
 def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCost:
     wb = m.word_bytes
     compute = ceil_div(vector_ops, m.vector_lanes)
-    tiling, tiles, memory, cycles, fill, drain = _dram_tiles(
+    tiling, tiles, _compute, _writeback, memory, cycles, fill, drain = _dram_tiles(
         shape, m, shape.out_channels, 1, shape.in_channels, compute, 0, 0)
     read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb
     counts = AccessCounts(

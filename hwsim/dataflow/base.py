@@ -170,6 +170,9 @@ class Mapping:
     k_unit: int
     p_unit: int
     c_unit: int = 1
+    #: Per loop (output channels, output rows, input channels): whether a DRAM tile smaller
+    #: than the unit along it still costs a whole pass (the idle PEs of a partly filled pass).
+    whole_passes: tuple[bool, bool, bool] = (False, False, False)
     description: str = ""
     details: TMapping[str, Any] = field(default_factory=dict)
 

@@ -177,6 +177,9 @@ class OutputStationary:
             k_unit=min(s.out_channels, acc if Kg >= acc else Kg * (acc // Kg)),
             p_unit=m.rows,
             c_unit=1,
+            # a tile of fewer output rows than the array's leaves PE rows idle for the whole
+            # block; fewer output channels than a group only saves broadcasts (no waste)
+            whole_passes=(False, True, False),
             description=desc,
             details={"mapping": "pixels", "blocks": blocks, "channel_groups": n_kgroups,
                      "phases": phases, "preload_cycles": preload_cycles,

@@ -120,6 +120,8 @@ class WeightStationary:
             k_unit=min(s.out_channels, cols_active),
             p_unit=1,
             c_unit=rows_active,
+            # a pass streams every pixel whatever the number of rows and columns it fills
+            whole_passes=(True, False, True),
             description=desc,
             details={"row_folds": row_folds, "col_folds": col_folds, "group_passes": group_passes,
                      "groups_per_pass": packed, "kernel_positions": RS,
