@@ -276,3 +276,32 @@ def test_fused_design_invariants(path):
             writer = by_name[flow["fused_into"] or layer.name]
             assert flow["output_destination"] == "dram", layer.name
             assert writer.dram_write_bytes >= layer.out_shape.elements * fused.word_bytes
+
+
+def test_the_fusion_experiment(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(REPO / "experiments"))
+    import _common
+    import fusion as experiment
+    import run_all
+
+    assert "fusion" in run_all.SCRIPTS
+    study = _common.Study(out_dir=tmp_path)
+    artifact = experiment.run(study, networks=("sqnxt23", "sqnxt23v5"), buffers_kib=(64,))
+    base, fused = designs()
+    rows = {r["file"]: r for r in artifact.records}
+    for stem in ("sqnxt23", "sqnxt23v5"):
+        net = hwsim.load_network(REPO / "networks" / f"{stem}.yaml")
+        plain = hwsim.simulate(net, base.with_changes(**{"buffer.global_kib": 64}))
+        fast = hwsim.simulate(net, fused.with_changes(**{"buffer.global_kib": 64}))
+        row = rows[f"{stem}.yaml"]
+        assert row["cycles"] == plain.total_cycles and row["cycles_fused"] == fast.total_cycles
+        assert row["dram_bytes_fused"] == fast.dram_bytes <= row["dram_bytes"] == plain.dram_bytes
+        assert row["speedup"] == pytest.approx(plain.total_cycles / fast.total_cycles)
+    # the verdict compares the two orders of the variants, fastest first
+    by_time = sorted(artifact.records, key=lambda r: r["cycles"])
+    by_fused_time = sorted(artifact.records, key=lambda r: r["cycles_fused"])
+    holds = [r["network"] for r in by_time] == [r["network"] for r in by_fused_time]
+    assert artifact.summary["ranking_holds"][64]["cycles"] == holds
+    assert artifact.files["png"].exists()

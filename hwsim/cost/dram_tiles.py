@@ -351,6 +351,20 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int,
     return tuple(out)
 
 
+def _rescaled(t: DramTiling, epi: Epilogue) -> DramTiling:
+    """``t`` with each tile's input load scaled to the share from DRAM (rounded up) and its
+    store dropped when the output stays on chip (the hooks of :func:`enumerate_tilings`)."""
+    num, den = epi.input_num, epi.input_den
+
+    def step(s: Step) -> Step:
+        count, i, w, work, out = s
+        return (count, i if num == den else ceil_div(i * num, den), w, work,
+                out if epi.store else 0)
+
+    segments = [(tuple(step(s) for s in pattern), repeat) for pattern, repeat in t.segments]
+    return _make(t.order, t.kt, t.pt, t.ct, t.footprint_words, segments, t.work_total)
+
+
 def _make(order: str, kt: int, pt: int, ct: int, foot: int, segments: list[Segment],
           work_total: int) -> DramTiling:
     inp = wts = outw = n = 0
@@ -400,10 +414,16 @@ def best_tiling(shape: Any, half_budget_words: int, whole_budget_words: int, k_u
     # the order of their bounds until the bound exceeds the best time found: same result as
     # timing them all.
     bounded = []
-    for t in enumerate_tilings(shape, k_unit, p_unit, c_unit, epi):
+    rescale = epi is not None and not epi.operand and epi.pool is None
+    # only the input share and the store change: the plain tilings, rescaled once they fit
+    candidates = enumerate_tilings(shape, k_unit, p_unit, c_unit, None if rescale else epi)
+    for t in candidates:
         limit = whole_budget_words if t.n_tiles == 1 else half_budget_words
         if t.footprint_words > limit:
             continue
+        if rescale:
+            assert epi is not None
+            t = _rescaled(t, epi)
         memory = t.transfers * latency + t.dram_words * word_bytes / bytes_per_cycle
         exposed = (one_transfer(t.first_load_words() * word_bytes, latency, bytes_per_cycle)
                    + one_transfer(t.last_store_words() * word_bytes, latency, bytes_per_cycle))

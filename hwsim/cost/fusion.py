@@ -20,7 +20,10 @@ clipped to the map); the partial windows that straddle a row-tile boundary (``ce
 footprint. The convolution's tiling search keeps only tilings whose middle row tiles all emit
 the same number of pooled rows (a row tile that is a multiple of the pool stride, or one row
 tile for the whole map). When no such tiling fits at the worst-case budget of the keep rule
-below, the pooling is not fused and runs as its own layer (``pool_fallbacks``, counted).
+below, or the fused tiling would move more DRAM bytes than the layers do apart (partial
+windows can push a tile out of the buffer and the next fastest tiling refetch more), the
+pooling is not fused and runs as its own layer (``pool_fallbacks``, counted); a chain that
+would move more DRAM bytes fused than apart is not fused at all.
 
 **Keeping tensors on chip** (``fusion.keep_on_chip``). Every materialised tensor (a layer's
 output, or a fused chain's result; a concat, dropout or flatten is a view of its inputs)
@@ -166,23 +169,43 @@ def plan_fusion(layers: Sequence[Layer], machine: MachineParams, dataflow: str, 
     def extra_ops(head: str) -> int:
         return sum(by_name[n].vector_ops for n in chain.get(head, ()))
 
-    # A pooling that no aligned tiling fits at the worst-case budget runs on its own.
+    # A pooling that no aligned tiling fits at the worst-case budget runs on its own; so does
+    # a pooling (or then the whole chain) whose fused tiling would move more DRAM bytes than
+    # the chain's layers do unfused (a tighter tile can be faster yet refetch more).
     worst = _budget(machine, glb_bytes, glb_bytes // 2) if keep_on_chip else machine
     fallbacks: list[str] = []
+
+    def cut_chain(head: str, at: int) -> None:
+        names = chain[head]
+        for n in names[at:]:
+            del head_of[n]
+        if any(by_name[n].type == L.ADD for n in names[at:]):
+            operand_of.pop(head, None)
+        chain[head] = names[:at]
+
+    def more_dram(head: str) -> bool:
+        fused = cost_layer(by_name[head], machine, dataflow,
+                           Epilogue(operand=head in operand_of, pool=pool_of(head)),
+                           extra_ops(head))
+        alone = sum(cost_layer(by_name[n], machine, dataflow).dram_bytes
+                    for n in [head, *chain[head]])
+        return fused.dram_bytes > alone
+
     for head in list(chain):
         pool = pool_of(head)
-        if pool is None:
-            continue
-        try:
-            cost_layer(by_name[head], worst, dataflow,
-                       Epilogue(operand=head in operand_of, pool=pool), extra_ops(head))
-        except TilingError:
-            names = chain[head]
-            cut = next(i for i, n in enumerate(names) if by_name[n].type in L.POOL_TYPES)
-            for n in names[cut:]:
-                del head_of[n]
-            fallbacks.append(names[cut])
-            chain[head] = names[:cut]  # an add comes before the pooling, so it stays
+        if pool is not None:
+            cut = next(i for i, n in enumerate(chain[head]) if by_name[n].type in L.POOL_TYPES)
+            try:
+                cost_layer(by_name[head], worst, dataflow,
+                           Epilogue(operand=head in operand_of, pool=pool), extra_ops(head))
+                fits = not more_dram(head)
+            except TilingError:
+                fits = False
+            if not fits:
+                fallbacks.append(chain[head][cut])
+                cut_chain(head, cut)  # an add comes before the pooling, so it stays
+        if chain[head] and more_dram(head):
+            cut_chain(head, 0)
 
     def tail(head: str) -> str:
         names = chain.get(head)
