@@ -80,6 +80,12 @@ def _integer(owner: str, **values: Any) -> None:
             raise ValueError(f"{owner}.{name} must be an integer, got {value!r}")
 
 
+def _boolean(owner: str, **values: Any) -> None:
+    for name, value in values.items():
+        if not isinstance(value, bool):
+            raise ValueError(f"{owner}.{name} must be true or false, got {value!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class PEArray:
     """``rows x cols`` processing elements with ``rf_entries_per_pe`` accumulators each.
@@ -140,10 +146,8 @@ class Buffer:
                   weight_words_per_cycle=self.weight_words_per_cycle,
                   psum_words_per_cycle=self.psum_words_per_cycle,
                   output_words_per_cycle=self.output_words_per_cycle)
-        for name in ("double_buffering", "weight_prefetch"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"Buffer.{name} must be true or false, got "
-                                 f"{getattr(self, name)!r}")
+        _boolean("Buffer", double_buffering=self.double_buffering,
+                 weight_prefetch=self.weight_prefetch)
 
     @property
     def global_bytes(self) -> int:
@@ -217,10 +221,7 @@ class Fusion:
     keep_on_chip: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("elementwise", "keep_on_chip"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"Fusion.{name} must be true or false, got "
-                                 f"{getattr(self, name)!r}")
+        _boolean("Fusion", elementwise=self.elementwise, keep_on_chip=self.keep_on_chip)
 
     @property
     def enabled(self) -> bool:
