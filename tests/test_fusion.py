@@ -320,3 +320,25 @@ def test_fused_design_event_schedule_keeps_the_buffer(stem):
     assert e.schedule.glb_occupancy[-1][1] == 0
     assert e.total_cycles <= a.total_cycles * (1 + 1e-9)
     assert e.dram_bytes == a.dram_bytes
+
+
+def test_a_pooling_whose_windows_cross_every_row_tile_falls_back():
+    # input 4x8x8 -> c (1x1, 4 -> 4) -> maxpool 3x3 stride 2 (ceil: 4 pooled rows, windows
+    # ending at rows 2, 4, 6, 7). Buffer 0.115 KiB = 117 B: a tile may take 58 B = 29 words.
+    # c's smallest two-row tile (1 output channel, 1 input channel) needs 2 x 8 input words
+    # + 1 weight + 2 x 8 outputs = 33 words: only one-row tiles fit (1 x 8 + 1 + 8 = 17), and
+    # one-row tiles emit 0, 0, 1, 0, 1, 0, 1, 1 pooled rows: the windows do not line up, so
+    # the pooling runs on its own (its one-row tile: 3 x 8 input rows of one channel + 4
+    # outputs = 28 words) and is counted.
+    net = parse_network({"name": "conv_pool3", "input": [4, 8, 8], "layers": [
+        conv("c", 4), {"name": "pool", "type": "maxpool", "kernel": 3, "stride": 2}]},
+        "conv_pool3.yaml")
+    plain = hwsim.simulate(net, tiny(kib=0.115))
+    fused = hwsim.simulate(net, tiny(elementwise=True, kib=0.115))
+    flows = [x.extra["fusion"] for x in fused.layers]
+    assert flows[1]["pool_fallback"] and flows[1]["fused_into"] is None
+    assert [f["output_destination"] for f in flows] == ["dram", "dram"]
+    assert fused.dram_bytes == plain.dram_bytes and fused.total_cycles == plain.total_cycles
+    assert plain.layers[0].extra["tiling"]["output_rows"] == 1
+    from hwsim.report.run_report import to_table
+    assert "1 poolings not fused" in " ".join(to_table(fused).split())
