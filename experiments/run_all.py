@@ -28,7 +28,7 @@ import hwsim  # noqa: E402
 #: Script modules in the order they run (each has ``NAME`` and ``run(study)``).
 SCRIPTS = ("mac_share", "squeezenet_per_layer", "sqnxt_variants", "hybrid_vs_single",
            "accuracy_tradeoff", "headline", "fidelity", "squeezenet_sr", "squeezenet_pct3x3",
-           "squeezenet_bypass", "sqnxt_space", "mobilenet_space")
+           "squeezenet_bypass", "sqnxt_space", "mobilenet_space", "fusion")
 
 
 def run_all(study: Study, only: Sequence[str] | None = None) -> list:

@@ -22,10 +22,11 @@ from typing import Any
 
 from hwsim._version import __version__
 from hwsim.cost.energy import price
+from hwsim.cost.fusion import FusionPlan, LayerFlow, plan_fusion
 from hwsim.cost.model import ARRAY, LayerCost, TilingError, cost_layer
 from hwsim.dataflow.base import MachineParams
 from hwsim.errors import InputError, ModelError, Problem
-from hwsim.hardware.accelerator import Accelerator, accepted_dataflows
+from hwsim.hardware.accelerator import Accelerator, Fusion, accepted_dataflows
 from hwsim.result import DEFAULT_ENGINE, ENGINES, Engine, LayerResult, SimulationResult
 from hwsim.sim.adapter import machine_from_accelerator, schedule_items
 from hwsim.sim.engine import run_schedule
@@ -91,21 +92,40 @@ def _layer_result(layer: Any, cost: LayerCost, acc: Accelerator) -> LayerResult:
 def layer_costs(network: Network, accelerator: Accelerator,
                 dataflow: str | None = None) -> list[LayerCost]:
     """The cost model's record for every layer (analytic; no energy)."""
+    return _costs(network, accelerator, dataflow)[0]
+
+
+def _costs(network: Network, accelerator: Accelerator, dataflow: str | None
+           ) -> tuple[list[LayerCost], FusionPlan | None]:
+    """Every layer's cost and, on a fusing machine, the fusion plan they follow."""
     df = _resolve_dataflow(accelerator, dataflow)
     machine = MachineParams.from_accelerator(accelerator)
+    where = accelerator.path or accelerator.name
+    fusion = accelerator.fusion
+    plan = None
+    if fusion.enabled:
+        try:
+            plan = plan_fusion(network.layers, machine, df, accelerator.buffer.global_bytes,
+                               elementwise=fusion.elementwise, keep_on_chip=fusion.keep_on_chip)
+        except KeyError as exc:
+            raise InputError([Problem(where, "microarchitecture", f"{exc.args[0]}")]) from None
+        except TilingError as exc:
+            raise InputError([Problem(where, "buffer.global_kib", f"{exc}")]) from None
+        for layer, cost in zip(network.layers, plan.costs):
+            _check(layer.name, cost, layer.macs)
+        return list(plan.costs), plan
     costs = []
     for layer in network.layers:
         try:
             cost = cost_layer(layer, machine, df)
         except KeyError as exc:
-            raise InputError([Problem(accelerator.path or accelerator.name, "microarchitecture",
-                                      f"{exc.args[0]}")]) from None
+            raise InputError([Problem(where, "microarchitecture", f"{exc.args[0]}")]) from None
         except TilingError as exc:
-            raise InputError([Problem(accelerator.path or accelerator.name, "buffer.global_kib",
+            raise InputError([Problem(where, "buffer.global_kib",
                                       f"layer '{layer.name}': {exc}")]) from None
         _check(layer.name, cost, layer.macs)
         costs.append(cost)
-    return costs
+    return costs, None
 
 
 def _resolve_dataflow(accelerator: Accelerator, dataflow: str | None) -> str:
@@ -131,22 +151,46 @@ def simulate(network: Network, accelerator: Accelerator, dataflow: str | None = 
         raise InputError(f"unknown engine '{engine}' (accepted: {', '.join(ENGINES)})")
     engine = Engine(engine)
     df = _resolve_dataflow(accelerator, dataflow)
-    costs = layer_costs(network, accelerator, df)
+    costs, plan = _costs(network, accelerator, df)
     layers = [_layer_result(layer, cost, accelerator) for layer, cost in zip(network.layers, costs)]
     schedule = None
     if engine == Engine.EVENT:
-        layers, schedule = _event_schedule(network, accelerator, costs, layers)
+        layers, schedule = _event_schedule(network, accelerator, costs, layers,
+                                           plan.flows if plan else None)
+    baseline: dict[str, float] = {}
+    if plan is not None:
+        unfused = simulate(network, dataclasses.replace(accelerator, fusion=Fusion()), df, engine)
+        layers = _with_fusion(layers, plan, unfused.layers, accelerator.word_bytes)
+        baseline = {"cycles": unfused.total_cycles, "dram_bytes": float(unfused.dram_bytes),
+                    "energy": unfused.energy.total}
     return SimulationResult(
         network=network, accelerator=accelerator, dataflow=df, engine=engine,
         energy_unit=accelerator.energy.unit, clock_mhz=accelerator.clock_mhz,
         layers=tuple(layers), provenance=_provenance(network, accelerator, df, engine),
-        schedule=schedule)
+        schedule=schedule, unfused=baseline)
+
+
+def _with_fusion(layers: Sequence[LayerResult], plan: FusionPlan,
+                 unfused: Sequence[LayerResult], word_bytes: int) -> list[LayerResult]:
+    """Each layer's fusion record in ``extra["fusion"]``: where its input came from, where
+    its output went, and the DRAM bytes it moved less than on the machine without fusion."""
+    out = []
+    for result, flow, base in zip(layers, plan.flows, unfused):
+        record = {"input_source": flow.input_source,
+                  "output_destination": flow.output_destination,
+                  "saved_dram_bytes": base.dram_bytes - result.dram_bytes,
+                  "fused_into": flow.fused_into, "fused": list(flow.fused),
+                  "resident_bytes": flow.resident_bytes, "spilled_bytes": flow.spilled_bytes,
+                  "pool_fallback": flow.pool_fallback}
+        out.append(dataclasses.replace(result, extra={**result.extra, "fusion": record}))
+    return out
 
 
 def _event_schedule(network: Network, accelerator: Accelerator, costs: Sequence[LayerCost],
-                    layers: list[LayerResult]) -> tuple[list[LayerResult], Schedule]:
+                    layers: list[LayerResult], flows: Sequence[LayerFlow] | None = None
+                    ) -> tuple[list[LayerResult], Schedule]:
     """Replace each layer's time by its span in the event schedule (hwsim.sim)."""
-    items = schedule_items(network.layers, costs)
+    items = schedule_items(network.layers, costs, flows)
     schedule = run_schedule(items, machine_from_accelerator(accelerator))
     out = []
     for result, cost, span in zip(layers, costs, schedule.layers):

@@ -120,6 +120,9 @@ class SimulationResult:
     layers: tuple[LayerResult, ...]
     provenance: Mapping[str, Any] = field(default_factory=dict)
     schedule: Schedule | None = None   # the event engine's timeline, else None
+    # On a fusing machine: the same machine without fusion, same engine (cycles, dram_bytes,
+    # energy); empty otherwise
+    unfused: Mapping[str, float] = field(default_factory=dict)
 
     # --- totals ----------------------------------------------------------------------
     @property
@@ -247,6 +250,23 @@ def _energy_columns(get_energy: Callable[[Any], EnergyBreakdown], what: str
     return out
 
 
+def _fusion(r: LayerResult, key: str, default: Any) -> Any:
+    """A layer's fusion fact (``extra["fusion"]``, from a fusing machine), else ``default``:
+    without fusion every input comes from DRAM and every output goes there (a view moves
+    nothing)."""
+    record = r.extra.get("fusion")
+    if record is None:
+        if r.dataflow == "none" and key != "saved_dram_bytes":
+            return "none"
+        return default
+    return record[key]
+
+
+def _saved(s: SimulationResult, key: str, value: float) -> float:
+    """What fusion saved against the same machine without it (0 without fusion)."""
+    return s.unfused[key] - value if s.unfused else 0.0
+
+
 LAYER_COLUMNS: tuple[ResultColumn[LayerResult], ...] = (
     ResultColumn("name", "", lambda r: r.name, "layer name"),
     ResultColumn("type", "", lambda r: r.type, "layer type (conv, fc, maxpool ...)"),
@@ -277,6 +297,13 @@ LAYER_COLUMNS: tuple[ResultColumn[LayerResult], ...] = (
     ResultColumn("counts", "", lambda r: dict(r.extra.get("counts", {})),
                  "the cost model's access counts", flat=False),
     *_energy_columns(lambda r: r.energy, "the layer"),
+    ResultColumn("input_source", "", lambda r: _fusion(r, "input_source", "dram"),
+                 "where the layer's input came from: dram, glb, dram+glb, fused (the "
+                 "previous layer of a fused chain) or none (a view)"),
+    ResultColumn("output_destination", "", lambda r: _fusion(r, "output_destination", "dram"),
+                 "where the layer's output went: dram, glb, fused or none"),
+    ResultColumn("fusion_saved_bytes", "bytes", lambda r: _fusion(r, "saved_dram_bytes", 0),
+                 "DRAM bytes the layer moved less than without fusion (0 without fusion)"),
 )
 # Per-layer columns the event engine fills: in the JSON of event results only; in the flat
 # exports always (empty / None from the analytic engine, so every run CSV has one header).
@@ -308,6 +335,14 @@ TOTAL_COLUMNS: tuple[ResultColumn[SimulationResult], ...] = (
                  "energy by component and total", flat=False),
     *_energy_columns(lambda s: s.energy, "the run"),
     ResultColumn("energy_unit", "", lambda s: s.energy_unit, "mac or pJ", json=False),
+    ResultColumn("fusion_saved_dram_bytes", "bytes",
+                 lambda s: _saved(s, "dram_bytes", s.dram_bytes),
+                 "DRAM bytes fusion saved against the same machine without it"),
+    ResultColumn("fusion_saved_cycles", "cycles", lambda s: _saved(s, "cycles", s.total_cycles),
+                 "cycles fusion saved against the same machine without it"),
+    ResultColumn("fusion_saved_energy", "energy unit",
+                 lambda s: _saved(s, "energy", s.energy.total),
+                 "energy fusion saved against the same machine without it"),
 )
 
 

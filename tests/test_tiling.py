@@ -128,7 +128,7 @@ def test_a_tile_smaller_than_an_array_pass_costs_the_whole_pass():
     assert pass_work(4, 5, 1, 16, 1, 3) == 16 * 5 * 3
     # 1x1 conv, 3 -> 100 channels on a 10x10 map; units 16 output channels, 3 input channels
     shape = ConvShape(3, 100, 10, 10, 10, 10)
-    tilings = enumerate_tilings(shape, 16, 1, 3, (True, False, True))
+    tilings = enumerate_tilings(shape, 16, 1, 3, whole_passes=(True, False, True))
     whole_layer = 7 * 16 * 10 * 3        # ceil(100 / 16) = 7 passes of 16 columns, 10 rows
     assert {t.work_total for t in tilings} == {whole_layer}
     by_kt = {t.kt: t for t in tilings if t.order == "k_outer" and t.pt == 10 and t.ct == 3}

@@ -21,6 +21,10 @@ The format (every key optional unless stated; defaults are those of the dataclas
     sparsity: {zero_weight_fraction: 0.4, skip_zero_weights_in: [os]}
     energy: {unit: mac, mac: 1, rf_access: 1, inter_pe: 2, glb_access: 6, dram_word: 200,
              vector_op: 1, leakage_per_cycle: 0}
+    fusion: {elementwise: false,   # activation, BN, add, pooling applied to the producer's
+                                   # output tiles on their way out (hwsim.cost.fusion)
+             keep_on_chip: false}  # a tensor stays in the global buffer for its consumers
+                                   # when it fits beside their tiles, else it spills to DRAM
 
 Every problem of a file (unknown key with the closest known one, wrong type, out of range,
 a dataflow the microarchitecture does not have, a missing or circular ``base``) is collected
@@ -46,6 +50,7 @@ from hwsim.hardware.accelerator import (
     Buffer,
     Dram,
     EnergyTable,
+    Fusion,
     PEArray,
     Sparsity,
     VectorUnit,
@@ -88,6 +93,7 @@ SECTIONS: dict[str, tuple[type, dict[str, S.Field]]] = {
                              "rf_access": _ENERGY, "inter_pe": _ENERGY,
                              "glb_access": _ENERGY, "dram_word": _ENERGY,
                              "vector_op": _ENERGY, "leakage_per_cycle": _ENERGY}),
+    "fusion": (Fusion, {"elementwise": S.boolean(), "keep_on_chip": S.boolean()}),
 }
 #: The whole format: top-level keys and the sections.
 SCHEMA: S.Schema = {

@@ -54,7 +54,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from hwsim.cost.tiles import TileRun, one_transfer, steps_time
 from hwsim.workload.layer import ceil_div
@@ -122,6 +122,44 @@ class DramTiling:
         return self.segments[-1][0][-1][4]
 
 
+class Epilogue(NamedTuple):
+    """What fusion (``hwsim.cost.fusion``) changes in a layer's DRAM tiles (None: nothing).
+
+    ``input_num / input_den``: the share of the input words read from DRAM (the rest is
+    already in the global buffer; each tile's input load is scaled, rounded up).
+    ``store``: the output goes to DRAM (False: it stays in the global buffer).
+    ``operand``: an element-wise add fused after the layer reads its other operand from DRAM,
+    one word per output word of the tile (loaded with the tile, held in its footprint).
+    ``pool``: a pooling layer fused after it, ``(kernel_h, stride_h, pad_top, out_rows,
+    out_cols)``: a tile stores the pooled rows whose windows end in its rows; the partial
+    windows straddling a row-tile boundary, ``ceil((kernel - stride) / stride)`` pooled rows
+    per channel, stay in the tile's footprint; a tiling whose middle row tiles would not all
+    emit the same number of pooled rows (row tile not a multiple of the stride) is skipped.
+    """
+
+    input_num: int = 1
+    input_den: int = 1
+    store: bool = True
+    operand: bool = False
+    pool: tuple[int, int, int, int, int] | None = None
+
+
+def pooled_rows_per_tile(pool: tuple[int, int, int, int, int], rows: int, pt: int
+                         ) -> list[int] | None:
+    """Pooled rows each row tile of ``pt`` of ``rows`` output rows emits (a pooled row is
+    emitted by the tile holding the last row of its window), or None when the middle tiles
+    differ (the windows do not line up with the tiles)."""
+    kernel, stride, pad, out_rows, _cols = pool
+    n_p = ceil_div(rows, pt)
+    counts = [0] * n_p
+    for j in range(out_rows):
+        end = min(max(j * stride - pad + kernel - 1, 0), rows - 1)
+        counts[end // pt] += 1
+    if n_p > 2 and len(set(counts[1:-1])) > 1:
+        return None
+    return counts
+
+
 class NoTileFits(ValueError):
     """No tile of the layer fits the global buffer."""
 
@@ -151,9 +189,11 @@ def _add(segments: list[Segment], pattern: list[Step], repeat: int) -> None:
 
 @lru_cache(maxsize=4096)
 def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int,
+                      epi: Epilogue | None = None,
                       whole_passes: tuple[bool, bool, bool] = (False, False, False)
                       ) -> tuple[DramTiling, ...]:
-    """Every (order, kt, pt, ct) from the halvings lists, with its tiles (not filtered).
+    """Every (order, kt, pt, ct) from the halvings lists, with its tiles (not filtered);
+    ``epi`` changes the tiles' loads, stores and footprints (see :class:`Epilogue`).
 
     ``whole_passes`` (per loop: output channels, output rows, input channels): along a
     flagged loop the array computes a tile in whole units (``k_unit``, ``p_unit``,
@@ -193,12 +233,46 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int,
     def w_words(k: int, c: int) -> int:
         return k * c * RS
 
+    # The epilogue's hooks (identities without one). Row-tile positions: 0 first, 1 middle,
+    # -1 last; a layer of one row tile is position -1 with ``n == 1``.
+    num, den = (epi.input_num, epi.input_den) if epi is not None else (1, 1)
+    store_out = epi is None or epi.store
+    operand = epi is not None and epi.operand
+    pool = epi.pool if epi is not None else None
+    q_out = pool[4] if pool is not None else Q
+    pool_keep = ceil_div(max(0, pool[0] - pool[1]), pool[1]) * q_out if pool is not None else 0
+
+    def ld(words: int, k: int = 0, p: int = 0) -> int:
+        """Input words a tile loads: its share from DRAM, plus its operand tile."""
+        own = words if num == den else ceil_div(words * num, den)
+        return own + (k * p * Q if operand else 0)
+
+    counts_of: dict[int, list[int] | None] = {}
+
+    def pooled(pt: int) -> list[int] | None:
+        if pt not in counts_of:
+            counts_of[pt] = pooled_rows_per_tile(pool, P, pt) if pool is not None else None
+        return counts_of[pt]
+
+    def st(k: int, p: int, pos: int, pt: int) -> int:
+        """Words a tile stores: its k x p outputs, or its pooled rows, or none."""
+        if not store_out:
+            return 0
+        if pool is None:
+            return k * p * Q
+        counts = pooled(pt)
+        assert counts is not None
+        return k * counts[pos] * q_out
+
+    def foot_extra(k: int, pt: int) -> int:
+        return (k * pt * Q if operand else 0) + k * pool_keep
+
+    out: list[DramTiling] = []
     units = tuple(u if flag else 1 for u, flag in zip((k_unit, p_unit, c_unit), whole_passes))
 
     def work(k: int, p: int, c: int) -> int:
         return pass_work(k, p, c, *units)
 
-    out: list[DramTiling] = []
     work_total = work(K, P, Cg)
     for kt in kts:
         n_k = ceil_div(K, kt)
@@ -206,6 +280,10 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int,
         n_full = n_k - 1 if k_last != kt else n_k
         for pt in pts:
             n_p, r_full, p_last, r_last, r_max = row_blocks(pt)
+            if pool is not None:
+                counts = pooled(pt)
+                if counts is None:
+                    continue  # windows not aligned with the row tiles
             # --- k_outer, all input channels ---------------------------------------------
             stay = n_p == 1 and G == 1 and shape.weights
             segs: list[Segment] = []
@@ -217,10 +295,11 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int,
                 cn = c_need(k)
                 if n_p == 1:
                     inp = cn * r_last * W if (first or not stay) else 0
-                    return [(1, inp, wk, work(k, p_last, Cg), k * p_last * Q)]
-                return [(1, cn * r_full * W, wk, work(k, pt, Cg), k * pt * Q),
-                        (n_p - 2, cn * r_full * W, 0, work(k, pt, Cg), k * pt * Q),
-                        (1, cn * r_last * W, 0, work(k, p_last, Cg), k * p_last * Q)]
+                    return [(1, ld(inp, k, p_last), wk, work(k, p_last, Cg), st(k, p_last, -1, pt))]
+                return [(1, ld(cn * r_full * W, k, pt), wk, work(k, pt, Cg), st(k, pt, 0, pt)),
+                        (n_p - 2, ld(cn * r_full * W, k, pt), 0, work(k, pt, Cg), st(k, pt, 1, pt)),
+                        (1, ld(cn * r_last * W, k, p_last), 0, work(k, p_last, Cg),
+                         st(k, p_last, -1, pt))]
 
             _add(segs, k_block(kt if n_k > 1 else K, True), 1)
             if n_k > 1:
@@ -231,6 +310,7 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int,
                 foot = C * H * W + w_words(kt, Cg) + kt * bias + kt * P * Q
             else:
                 foot = c_need(kt) * r_max * W + w_words(kt, Cg) + kt * bias + kt * pt * Q
+            foot += foot_extra(kt, pt)
             out.append(_make(K_OUTER, kt, pt, C, foot, segs, work_total))
 
             # --- p_outer, all input channels ---------------------------------------------
@@ -238,41 +318,46 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int,
                 segs = []
                 w_foot = (w_words(K, Cg) + K * bias) if n_k == 1 else w_words(kt, Cg) + kt * bias
 
-                def p_block(rows: int, p: int, first: bool, *, n_k: int = n_k,
-                            k_last: int = k_last, kt: int = kt) -> list[Step]:
+                def p_block(rows: int, p: int, first: bool, pos: int, *, n_k: int = n_k,
+                            k_last: int = k_last, kt: int = kt, pt: int = pt) -> list[Step]:
                     if n_k == 1:
                         wk = w_words(K, Cg) + K * bias if first else 0
-                        return [(1, C * rows * W, wk, work(K, p, Cg), K * p * Q)]
+                        return [(1, ld(C * rows * W, K, p), wk, work(K, p, Cg), st(K, p, pos, pt))]
                     wt = w_words(kt, Cg) + kt * bias
-                    return [(1, C * rows * W, wt, work(kt, p, Cg), kt * p * Q),
-                            (n_k - 2, 0, wt, work(kt, p, Cg), kt * p * Q),
-                            (1, 0, w_words(k_last, Cg) + k_last * bias, work(k_last, p, Cg),
-                             k_last * p * Q)]
+                    # the block's input rows come with its first tile, each tile's operand
+                    # with the tile
+                    return [(1, ld(C * rows * W, kt, p), wt, work(kt, p, Cg), st(kt, p, pos, pt)),
+                            (n_k - 2, ld(0, kt, p), wt, work(kt, p, Cg), st(kt, p, pos, pt)),
+                            (1, ld(0, k_last, p), w_words(k_last, Cg) + k_last * bias,
+                             work(k_last, p, Cg), st(k_last, p, pos, pt))]
 
                 if n_p == 1:
-                    _add(segs, p_block(r_last, p_last, True), 1)
+                    _add(segs, p_block(r_last, p_last, True, -1), 1)
                 else:
-                    _add(segs, p_block(r_full, pt, True), 1)
-                    _add(segs, p_block(r_full, pt, False), n_p - 2)
-                    _add(segs, p_block(r_last, p_last, False), 1)
-                foot = C * r_max * W + w_foot + kt * pt * Q
+                    _add(segs, p_block(r_full, pt, True, 0), 1)
+                    _add(segs, p_block(r_full, pt, False, 1), n_p - 2)
+                    _add(segs, p_block(r_last, p_last, False, -1), 1)
+                foot = C * r_max * W + w_foot + kt * pt * Q + foot_extra(K, pt)
                 out.append(_make(P_OUTER, kt, pt, C, foot, segs, work_total))
 
             # --- k_outer, input channels cut -------------------------------------------
             if G > 1 and kt > Kg:
                 continue
+            if pool is not None and n_p > 2 and pooled(pt)[0] != pooled(pt)[1]:  # type: ignore[index]
+                continue  # the cut order repeats the first row tile's pattern
             for ct in cts:
                 if ct >= Cg:
                     continue
                 n_c = ceil_div(Cg, ct)
                 c_last = Cg - (n_c - 1) * ct
 
-                def kp_block(k: int, rows: int, p: int, *, ct: int = ct, n_c: int = n_c,
-                             c_last: int = c_last) -> list[Step]:
-                    return [(1, ct * rows * W, w_words(k, ct) + k * bias, work(k, p, ct), 0),
-                            (n_c - 2, ct * rows * W, w_words(k, ct), work(k, p, ct), 0),
-                            (1, c_last * rows * W, w_words(k, c_last), work(k, p, c_last),
-                             k * p * Q)]
+                def kp_block(k: int, rows: int, p: int, pos: int = 0, *, ct: int = ct,
+                             n_c: int = n_c, c_last: int = c_last, pt: int = pt) -> list[Step]:
+                    # the operand comes with the last input-channel tile (which stores)
+                    return [(1, ld(ct * rows * W), w_words(k, ct) + k * bias, work(k, p, ct), 0),
+                            (n_c - 2, ld(ct * rows * W), w_words(k, ct), work(k, p, ct), 0),
+                            (1, ld(c_last * rows * W, k, p), w_words(k, c_last),
+                             work(k, p, c_last), st(k, p, pos, pt))]
 
                 segs = []
                 blocks = [(kt, 1)]
@@ -284,12 +369,13 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int,
                     if repeat <= 0:
                         continue
                     if n_p == 1:
-                        _add(segs, kp_block(k, r_last, p_last), repeat)
+                        _add(segs, kp_block(k, r_last, p_last, -1), repeat)
                     else:  # one block of output channels: its row tiles, rows inner
-                        block = (kp_block(k, r_full, pt) * (n_p - 1)
-                                 + kp_block(k, r_last, p_last))
+                        block = (kp_block(k, r_full, pt, 0) * (n_p - 1)
+                                 + kp_block(k, r_last, p_last, -1))
                         _add(segs, block, repeat)
-                foot = ct * r_max * W + w_words(kt, ct) + kt * bias + kt * pt * Q
+                foot = (ct * r_max * W + w_words(kt, ct) + kt * bias + kt * pt * Q
+                        + foot_extra(kt, pt))
                 out.append(_make(K_OUTER, kt, pt, ct, foot, segs, work_total))
     return tuple(out)
 
@@ -300,6 +386,20 @@ def pass_work(k: int, p: int, c: int, k_unit: int, p_unit: int, c_unit: int) -> 
     on a pass of 16 columns leaves 8 columns idle for the whole pass)."""
     return (ceil_div(k, k_unit) * k_unit) * (ceil_div(p, p_unit) * p_unit) \
         * (ceil_div(c, c_unit) * c_unit)
+
+
+def _rescaled(t: DramTiling, epi: Epilogue) -> DramTiling:
+    """``t`` with each tile's input load scaled to the share from DRAM (rounded up) and its
+    store dropped when the output stays on chip (the hooks of :func:`enumerate_tilings`)."""
+    num, den = epi.input_num, epi.input_den
+
+    def step(s: Step) -> Step:
+        count, i, w, work, out = s
+        return (count, i if num == den else ceil_div(i * num, den), w, work,
+                out if epi.store else 0)
+
+    segments = [(tuple(step(s) for s in pattern), repeat) for pattern, repeat in t.segments]
+    return _make(t.order, t.kt, t.pt, t.ct, t.footprint_words, segments, t.work_total)
 
 
 def _make(order: str, kt: int, pt: int, ct: int, foot: int, segments: list[Segment],
@@ -346,21 +446,29 @@ def tiling_time(t: DramTiling, compute: float, setup: float, word_bytes: int,
 def best_tiling(shape: Any, half_budget_words: int, whole_budget_words: int, k_unit: int,
                 p_unit: int, c_unit: int, compute: float, setup: float, word_bytes: int,
                 latency: float, bytes_per_cycle: float, double_buffering: bool,
+                epi: Epilogue | None = None,
                 whole_passes: tuple[bool, bool, bool] = (False, False, False)) -> DramTiling:
     """The fastest tiling that fits (module docstring); NoTileFits if none does."""
     # Lower bound of each candidate's time, from its totals: T >= A_1 + compute + D_n and
-    # T >= memory (module docstring of hwsim.cost.tiles), compute scaled by the passes the
-    # tiles waste. Candidates are timed exactly in the order of their bounds until the bound
-    # exceeds the best time found: same result as timing them all.
+    # T >= memory (module docstring of hwsim.cost.tiles). Candidates are timed exactly in
+    # the order of their bounds until the bound exceeds the best time found: same result as
+    # timing them all.
     bounded = []
-    for t in enumerate_tilings(shape, k_unit, p_unit, c_unit, whole_passes):
+    rescale = epi is not None and not epi.operand and epi.pool is None
+    # only the input share and the store change: the plain tilings, rescaled once they fit
+    candidates = enumerate_tilings(shape, k_unit, p_unit, c_unit, None if rescale else epi,
+                                   whole_passes)
+    for t in candidates:
         limit = whole_budget_words if t.n_tiles == 1 else half_budget_words
         if t.footprint_words > limit:
             continue
+        if rescale:
+            assert epi is not None
+            t = _rescaled(t, epi)
         memory = t.transfers * latency + t.dram_words * word_bytes / bytes_per_cycle
         exposed = (one_transfer(t.first_load_words() * word_bytes, latency, bytes_per_cycle)
                    + one_transfer(t.last_store_words() * word_bytes, latency, bytes_per_cycle))
-        tiled = setup + (compute - setup) * t.compute_scale()
+        tiled = setup + (compute - setup) * t.compute_scale()  # with the passes tiles waste
         low = max(memory, exposed + tiled) if double_buffering else memory + tiled
         bounded.append((low, t))
     bounded.sort(key=lambda x: x[0])

@@ -43,7 +43,7 @@ from collections.abc import Mapping as TMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from hwsim.cost.dram_tiles import enumerate_tilings, tile_runs_of
+from hwsim.cost.dram_tiles import Epilogue, enumerate_tilings, tile_runs_of
 from hwsim.cost.tiles import TileRun
 from hwsim.cost.tiling import Tiling, TilingError, search_dram_tiles
 from hwsim.cost.timing import Timing, layer_timing
@@ -145,21 +145,26 @@ def layer_kind(layer: Layer) -> str:
     return VECTOR
 
 
-def cost_layer(layer: Layer, machine: MachineParams, dataflow: str) -> LayerCost:
+def cost_layer(layer: Layer, machine: MachineParams, dataflow: str,
+               epi: Epilogue | None = None, extra_vector_ops: int = 0) -> LayerCost:
     """Cost of ``layer`` on ``machine`` in ``dataflow`` (``ws``, ``os``, ``hybrid``, ...).
 
-    Raises KeyError when no strategy is registered for the dataflow, TilingError when no
-    tile of the layer fits the global buffer.
+    ``epi`` and ``extra_vector_ops``: what fusion changes (``hwsim.cost.fusion``): the
+    layer's DRAM tiles, and the vector work of the element-wise layers fused into it (done
+    as its results leave the array, overlapped). Raises KeyError when no strategy is
+    registered for the dataflow, TilingError when no tile of the layer fits the global
+    buffer.
     """
     kind = layer_kind(layer)
     if kind == NONE:
         return _free_cost()
     shape = ConvShape.from_layer(layer)
+    ops = layer.vector_ops + extra_vector_ops
     if kind == VECTOR:
-        return _vector_cost(shape, layer.vector_ops, machine)
+        return _vector_cost(shape, ops, machine, epi)
     if dataflow == hybrid.NAME:
-        return _hybrid_cost(shape, layer.vector_ops, machine)
-    return _array_cost(shape, layer.vector_ops, machine, dataflow)
+        return _hybrid_cost(shape, ops, machine, epi)
+    return _array_cost(shape, ops, machine, dataflow, epi)
 
 
 @lru_cache(maxsize=1)
@@ -168,9 +173,11 @@ def _free_cost() -> LayerCost:
 
 
 @lru_cache(maxsize=16384)
-def _hybrid_cost(shape: ConvShape, vector_ops: int, machine: MachineParams) -> LayerCost:
+def _hybrid_cost(shape: ConvShape, vector_ops: int, machine: MachineParams,
+                 epi: Epilogue | None = None) -> LayerCost:
     modes = [d for d in registered_dataflows(machine.microarchitecture) if d != hybrid.NAME]
-    costs = [_array_cost(shape, vector_ops, machine, d) for d in sorted(modes, key=_mode_order)]
+    costs = [_array_cost(shape, vector_ops, machine, d, epi)
+             for d in sorted(modes, key=_mode_order)]
     best = hybrid.choose(costs)
     alternatives = {c.dataflow: c.cycles for c in costs}
     return _replace_alternatives(best, alternatives)
@@ -189,7 +196,8 @@ def _replace_alternatives(cost: LayerCost, alternatives: dict[str, float]) -> La
 
 
 def _dram_tiles(shape: ConvShape, m: MachineParams, k_unit: int, p_unit: int, c_unit: int,
-                compute: int, writeback: int, setup: int, whole_passes: tuple[bool, bool, bool] = (False, False, False)
+                compute: int, writeback: int, setup: int, epi: Epilogue | None = None,
+                whole_passes: tuple[bool, bool, bool] = (False, False, False)
                 ) -> tuple[Tiling, tuple[TileRun, ...], int, int, float, float, float, float]:
     """The fastest DRAM tiling (:func:`~hwsim.cost.tiling.search_dram_tiles`), its tiles,
     the layer's compute and write-back cycles as the tiles run them (more than ``compute``
@@ -199,7 +207,7 @@ def _dram_tiles(shape: ConvShape, m: MachineParams, k_unit: int, p_unit: int, c_
     timing = Timing.from_machine(m)
     whole = m.tile_budget_bytes * 2 if m.double_buffering else m.tile_budget_bytes
     t = search_dram_tiles(shape, m.tile_budget_bytes // wb, k_unit, p_unit, c_unit,
-                          float(compute), timing, whole // wb, float(setup), whole_passes)
+                          float(compute), timing, whole // wb, float(setup), epi, whole_passes)
     if t.work_sum > t.work_total:  # idle PEs in partly filled passes: more array cycles
         extra = ceil_div((compute - setup) * (t.work_sum - t.work_total), t.work_total)
         writeback = writeback * t.work_sum // t.work_total
@@ -210,7 +218,8 @@ def _dram_tiles(shape: ConvShape, m: MachineParams, k_unit: int, p_unit: int, c_
 
 
 @lru_cache(maxsize=16384)
-def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: str) -> LayerCost:
+def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: str,
+                epi: Epilogue | None = None) -> LayerCost:
     strategy = strategy_for(m.microarchitecture, dataflow)
     mp = strategy.map(shape, m)
     wb = m.word_bytes
@@ -218,7 +227,7 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
     compute = max(mp.array_cycles, vector_cycles) + m.layer_setup_cycles
     tiling, tiles, compute, writeback, memory, cycles, fill, drain = _dram_tiles(
         shape, m, mp.k_unit, mp.p_unit, mp.c_unit, compute, mp.writeback_cycles,
-        m.layer_setup_cycles, mp.whole_passes)
+        m.layer_setup_cycles, epi, mp.whole_passes)
     read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb
     counts = AccessCounts(
         macs=shape.macs, effective_macs=mp.effective_macs, vector_ops=vector_ops,
@@ -237,16 +246,17 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
         fill_cycles=fill, drain_cycles=drain, utilization=utilization,
         spatial_utilization=mp.spatial_utilization, dram_read_bytes=read_bytes,
         dram_write_bytes=write_bytes, weight_bytes=shape.weight_words * wb,
-        compulsory_dram_bytes=(shape.input_words + shape.weight_words + shape.output_words) * wb,
+        compulsory_dram_bytes=_compulsory_words(shape, epi) * wb,
         tiles=tiles, mapping=mp, tiling=tiling)
 
 
 @lru_cache(maxsize=16384)
-def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCost:
+def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams,
+                 epi: Epilogue | None = None) -> LayerCost:
     wb = m.word_bytes
     compute = ceil_div(vector_ops, m.vector_lanes)
     tiling, tiles, _compute, _writeback, memory, cycles, fill, drain = _dram_tiles(
-        shape, m, shape.out_channels, 1, shape.in_channels, compute, 0, 0)
+        shape, m, shape.out_channels, 1, shape.in_channels, compute, 0, 0, epi)
     read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb
     counts = AccessCounts(
         vector_ops=vector_ops, glb_input_reads=float(shape.input_words),
@@ -259,8 +269,20 @@ def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams) -> LayerCo
         memory_cycles=memory, cycles=cycles, fill_cycles=fill, drain_cycles=drain,
         utilization=0.0, spatial_utilization=0.0, dram_read_bytes=read_bytes,
         dram_write_bytes=write_bytes, weight_bytes=0,
-        compulsory_dram_bytes=(shape.input_words + shape.output_words) * wb, tiles=tiles,
+        compulsory_dram_bytes=_compulsory_words(shape, epi) * wb, tiles=tiles,
         tiling=tiling)
+
+
+def _compulsory_words(shape: ConvShape, epi: Epilogue | None) -> int:
+    """Words a layer must move at least: its input from DRAM, its weights, its output to
+    DRAM (the pooled output of a fused pooling), a fused add's operand from DRAM."""
+    if epi is None:
+        return shape.input_words + shape.weight_words + shape.output_words
+    out = shape.output_words
+    if epi.pool is not None:
+        out = shape.out_channels * epi.pool[3] * epi.pool[4]
+    return (shape.input_words * epi.input_num // epi.input_den + shape.weight_words
+            + (out if epi.store else 0) + (shape.output_words if epi.operand else 0))
 
 
 def clear_caches() -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hwsim.cost.dram_tiles import DramTiling, NoTileFits, best_tiling
+from hwsim.cost.dram_tiles import DramTiling, Epilogue, NoTileFits, best_tiling
 from hwsim.cost.timing import DEFAULT_TIMING, Timing
 from hwsim.dataflow.base import ConvShape
 
@@ -69,18 +69,19 @@ class Tiling:
 def search_dram_tiles(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
                       c_unit: int = 1, compute_cycles: float = 0.0,
                       timing: Timing = DEFAULT_TIMING, whole_budget_words: int | None = None,
-                      setup_cycles: float = 0.0,
+                      setup_cycles: float = 0.0, epi: Epilogue | None = None,
                       whole_passes: tuple[bool, bool, bool] = (False, False, False)) -> DramTiling:
     """The fastest tiling whose tiles fit ``budget_words`` (a one-tile layer may use
     ``whole_budget_words``, default: twice the budget with double buffering), with its
-    tiles. TilingError if nothing fits."""
+    tiles (changed by a fusion ``epi``, see :class:`~hwsim.cost.dram_tiles.Epilogue`).
+    TilingError if nothing fits."""
     if whole_budget_words is None:
         whole_budget_words = budget_words * 2 if timing.double_buffering else budget_words
     try:
         return best_tiling(shape, budget_words, whole_budget_words, k_unit, p_unit, c_unit,
                            float(compute_cycles), float(setup_cycles), timing.word_bytes,
                            float(timing.dram_latency_cycles), timing.dram_bytes_per_cycle,
-                           timing.double_buffering, whole_passes)
+                           timing.double_buffering, epi, whole_passes)
     except NoTileFits as exc:
         raise TilingError(str(exc)) from None
 
@@ -88,11 +89,12 @@ def search_dram_tiles(shape: ConvShape, budget_words: int, k_unit: int, p_unit: 
 def search_tiling(shape: ConvShape, budget_words: int, k_unit: int, p_unit: int,
                   c_unit: int = 1, compute_cycles: float = 0.0,
                   timing: Timing = DEFAULT_TIMING, whole_budget_words: int | None = None,
-                  setup_cycles: float = 0.0, whole_passes: tuple[bool, bool, bool] = (False, False, False)) -> Tiling:
+                  setup_cycles: float = 0.0,
+                  whole_passes: tuple[bool, bool, bool] = (False, False, False)) -> Tiling:
     """:func:`search_dram_tiles` as a :class:`Tiling` record."""
     return Tiling.of(search_dram_tiles(shape, budget_words, k_unit, p_unit, c_unit,
                                        compute_cycles, timing, whole_budget_words,
-                                       setup_cycles, whole_passes))
+                                       setup_cycles, None, whole_passes))
 
 
 __all__ = ["Tiling", "TilingError", "search_tiling", "search_dram_tiles"]

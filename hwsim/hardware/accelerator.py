@@ -80,6 +80,12 @@ def _integer(owner: str, **values: Any) -> None:
             raise ValueError(f"{owner}.{name} must be an integer, got {value!r}")
 
 
+def _boolean(owner: str, **values: Any) -> None:
+    for name, value in values.items():
+        if not isinstance(value, bool):
+            raise ValueError(f"{owner}.{name} must be true or false, got {value!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class PEArray:
     """``rows x cols`` processing elements with ``rf_entries_per_pe`` accumulators each.
@@ -140,10 +146,8 @@ class Buffer:
                   weight_words_per_cycle=self.weight_words_per_cycle,
                   psum_words_per_cycle=self.psum_words_per_cycle,
                   output_words_per_cycle=self.output_words_per_cycle)
-        for name in ("double_buffering", "weight_prefetch"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"Buffer.{name} must be true or false, got "
-                                 f"{getattr(self, name)!r}")
+        _boolean("Buffer", double_buffering=self.double_buffering,
+                 weight_prefetch=self.weight_prefetch)
 
     @property
     def global_bytes(self) -> int:
@@ -201,6 +205,30 @@ class Sparsity:
 
 
 @dataclass(frozen=True, slots=True)
+class Fusion:
+    """Layers that share the chip (both off: every layer reads its inputs from DRAM and
+    writes its output back, as the study's machines do; see ``hwsim.cost.fusion``).
+
+    ``elementwise``: activations, BatchNorm, residual adds and pooling that follow a
+    convolution are applied by the vector unit to its output tiles on their way out (the
+    fused layer reads only its other operand, an add's shortcut, and writes only its result).
+    ``keep_on_chip``: a tensor stays in the global buffer from its producer to its last
+    consumer when it fits beside the working tiles of every layer in between; otherwise it
+    spills to DRAM.
+    """
+
+    elementwise: bool = False
+    keep_on_chip: bool = False
+
+    def __post_init__(self) -> None:
+        _boolean("Fusion", elementwise=self.elementwise, keep_on_chip=self.keep_on_chip)
+
+    @property
+    def enabled(self) -> bool:
+        return self.elementwise or self.keep_on_chip
+
+
+@dataclass(frozen=True, slots=True)
 class EnergyTable:
     """Energy per action, in ``unit`` (``mac``: normalised to one 16-bit MAC, Eyeriss-style;
     or ``pJ``). Defaults: the Eyeriss ratios (Chen, Emer, Sze, ISCA 2016) for 16-bit words:
@@ -243,6 +271,7 @@ class Accelerator:
     vector_unit: VectorUnit = field(default_factory=VectorUnit)
     sparsity: Sparsity = field(default_factory=Sparsity)
     energy: EnergyTable = field(default_factory=EnergyTable)
+    fusion: Fusion = field(default_factory=Fusion)
     path: str = ""
 
     def __post_init__(self) -> None:
@@ -320,6 +349,11 @@ class Accelerator:
             where = (f"skipped in {', '.join(s.skip_zero_weights_in)}"
                      if s.skip_zero_weights_in else "never skipped")
             out.append(f"{s.zero_weight_fraction:.0%} zero weights, {where}")
+        if self.fusion.enabled:
+            f = self.fusion
+            out.append(f"fusion: element-wise work into the producer "
+                       f"{'on' if f.elementwise else 'off'}, activations kept on chip "
+                       f"{'on' if f.keep_on_chip else 'off'}")
         e = self.energy
         out.append(f"energy ({energy_unit_label(e.unit)}): MAC {e.mac:g}, RF {e.rf_access:g}, inter-PE "
                    f"{e.inter_pe:g}, GLB {e.glb_access:g}, DRAM {e.dram_word:g} per word, "
@@ -331,7 +365,7 @@ class Accelerator:
 
 _SECTION_TYPES: dict[str, type] = {"pe_array": PEArray, "buffer": Buffer, "dram": Dram,
                                    "vector_unit": VectorUnit, "sparsity": Sparsity,
-                                   "energy": EnergyTable}
+                                   "energy": EnergyTable, "fusion": Fusion}
 _TEXT_FIELDS = ("name", "description", "microarchitecture", "dataflow", "path")
 
 
@@ -417,5 +451,6 @@ def _place(section: str, values: Mapping[str, Any], message: str) -> str:
 
 
 __all__ = ["Accelerator", "PEArray", "Buffer", "Dram", "VectorUnit", "Sparsity", "EnergyTable",
+           "Fusion",
            "BROADCAST", "SYSTOLIC", "HYBRID", "MICROARCHITECTURES", "DATAFLOWS_BY_MICROARCHITECTURE",
            "accepted_dataflows", "ENERGY_UNITS", "ENERGY_UNIT_LABELS", "energy_unit_label"]

@@ -20,7 +20,15 @@ from pathlib import Path
 
 from hwsim.hardware.accelerator import energy_unit_label
 from hwsim.report.text import format_table, human, percent
-from hwsim.result import ENERGY_COMPONENTS, FLAT_COLUMNS, Engine, LayerResult, SimulationResult
+from hwsim.result import (
+    ENERGY_COMPONENTS,
+    FLAT_COLUMNS,
+    LAYER_COLUMN,
+    TOTAL_COLUMN,
+    Engine,
+    LayerResult,
+    SimulationResult,
+)
 
 NAME_WIDTH = 30
 TABLE_HEADERS = ("layer", "type", "MACs", "dataflow", "cycles", "util", "DRAM B", "MAC/B",
@@ -41,13 +49,27 @@ def layer_rows(result: SimulationResult) -> list[list[str]]:
             _bytes(r.dram_bytes), f"{r.arithmetic_intensity:.1f}" if array and r.dram_bytes else "-",
             r.bound if r.cycles else "-", human(r.energy.total),
         ])
+        if result.accelerator.fusion.enabled:  # where the data came from and went
+            rows[-1].extend(LAYER_COLUMN[c].get(r) for c in FUSION_COLUMNS[:2])
+            saved = LAYER_COLUMN[FUSION_COLUMNS[2]].get(r)
+            rows[-1].append(("-" + human(-saved)) if saved < 0 else _bytes(saved))
     return rows
+
+
+#: The per-layer columns a fusing machine's table adds (see hwsim.result).
+FUSION_COLUMNS = ("input_source", "output_destination", "fusion_saved_bytes")
+FUSION_HEADERS = ("in", "out", "saved B")
 
 
 def to_table(result: SimulationResult) -> str:
     """The per-layer table followed by the summary (lines wrapped at :data:`WIDTH`)."""
-    headers = TABLE_HEADERS[:-1] + (f"energy ({energy_unit_label(result.energy_unit)})",)
-    table = format_table(headers, layer_rows(result), align="llrlrrrrlr",
+    headers: tuple[str, ...] = TABLE_HEADERS[:-1] + (
+        f"energy ({energy_unit_label(result.energy_unit)})",)
+    align = "llrlrrrrlr"
+    if result.accelerator.fusion.enabled:
+        headers += FUSION_HEADERS
+        align += "llr"
+    table = format_table(headers, layer_rows(result), align=align,
                          max_widths={0: NAME_WIDTH})
     assumptions = ["assumptions:"] + assumption_lines(result)
     return (table + "\n\n" + "\n".join(_wrap(assumptions)) + "\n\n"
@@ -88,8 +110,13 @@ def assumption_lines(result: SimulationResult) -> list[str]:
     acc = result.accelerator
     lines: list[str] = []
     lines.extend(f"  - {a}" for a in acc.assumptions())
-    lines.append("  - layers run one after another; each reads its inputs from DRAM and writes "
-                 "its output back (no fusion across layers)")
+    if acc.fusion.enabled:
+        lines.append("  - layers run one after another; fused element-wise layers run on their "
+                     "producer's output tiles, kept tensors stay in the global buffer "
+                     "(columns in / out)")
+    else:
+        lines.append("  - layers run one after another; each reads its inputs from DRAM and "
+                     "writes its output back (no fusion across layers)")
     if result.engine == Engine.ANALYTIC:
         lines.append("  - analytic time: max(fill + compute + drain, memory + one tile) per layer, "
                      "bounded by compute + memory")
@@ -101,6 +128,30 @@ def assumption_lines(result: SimulationResult) -> list[str]:
         lines.append("  - the next layer's weights are prefetched in idle channel time: "
                      f"{'on' if machine.weight_prefetch else 'off'}")
     return lines
+
+
+def _fusion_lines(result: SimulationResult, unit: str) -> list[str]:
+    """What fusion saved against the same machine without it, and what it decided."""
+    def saved(name: str) -> float:
+        return TOTAL_COLUMN[name].get(result)
+
+    def share(value: float, key: str) -> str:
+        base = result.unfused[key]
+        return percent(value / base) if base else "0%"
+
+    d, c, e = (saved("fusion_saved_dram_bytes"), saved("fusion_saved_cycles"),
+               saved("fusion_saved_energy"))
+    flows = [r.extra.get("fusion", {}) for r in result.layers]
+    fused = sum(1 for f in flows if f.get("fused_into"))
+    kept = sum(1 for f in flows if f.get("output_destination") == "glb")
+    spilled = sum(1 for f in flows if f.get("spilled_bytes"))
+    fallbacks = sum(1 for f in flows if f.get("pool_fallback"))
+    return [f"  fusion saved DRAM {human(d, 2)}B ({share(d, 'dram_bytes')}), time "
+            f"{human(c, 2)} cycles ({share(c, 'cycles')}), energy {human(e, 2)} {unit} "
+            f"({share(e, 'energy')}) against the same machine without fusion",
+            f"  fusion       {fused} layers fused into their producer, {kept} tensors kept "
+            f"on chip, {spilled} spilled to DRAM, {fallbacks} poolings not fused (windows "
+            "across row tiles)"]
 
 
 def summary_lines(result: SimulationResult) -> list[str]:
@@ -123,6 +174,8 @@ def summary_lines(result: SimulationResult) -> list[str]:
                       for c in ENERGY_COMPONENTS)
     unit = energy_unit_label(result.energy_unit)
     lines.append(f"  energy       {human(total_e, 2)} {unit}: {parts}")
+    if result.unfused:
+        lines.extend(_fusion_lines(result, unit))
     fc = first_conv(result)
     if fc is not None and total_cycles:
         e_share = fc.energy.total / total_e if total_e else 0.0

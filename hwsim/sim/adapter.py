@@ -33,14 +33,18 @@ def machine_from_accelerator(accelerator: Any) -> SimMachine:
     )
 
 
-def schedule_items(layers: Sequence[Any], costs: Sequence[Any]) -> tuple[ScheduleItem, ...]:
+def schedule_items(layers: Sequence[Any], costs: Sequence[Any],
+                   flows: Sequence[Any] | None = None) -> tuple[ScheduleItem, ...]:
     """One item per (layer, cost): ``layers`` are ``hwsim.workload.Layer`` objects in
-    topological order, ``costs`` the matching ``LayerCost`` objects."""
-    if len(layers) != len(costs):
+    topological order, ``costs`` the matching ``LayerCost`` objects, ``flows`` the matching
+    ``hwsim.cost.fusion.LayerFlow`` records on a fusing machine (their kept tensors' bytes
+    held in the buffer)."""
+    if len(layers) != len(costs) or (flows is not None and len(flows) != len(layers)):
         raise ValueError(f"{len(layers)} layers but {len(costs)} costs")
     names = {layer.name for layer in layers}
     items = []
-    for layer, cost in zip(layers, costs):
+    for index, (layer, cost) in enumerate(zip(layers, costs)):
+        flow = flows[index] if flows is not None else None
         kind = getattr(cost, "kind", "array")
         tiles = tuple(getattr(cost, "tiles", ()) or ())
         unit = kind if kind in ("array", "vector") else "none"
@@ -52,5 +56,7 @@ def schedule_items(layers: Sequence[Any], costs: Sequence[Any]) -> tuple[Schedul
             prefetch_bytes=int(getattr(cost, "weight_bytes", 0) or 0),
             unit=unit,
             compute_cycles=float(cost.compute_cycles),
-            memory_cycles=float(cost.memory_cycles)))
+            memory_cycles=float(cost.memory_cycles),
+            hold_bytes=int(getattr(flow, "hold_bytes", 0)),
+            free_bytes=int(getattr(flow, "free_bytes", 0))))
     return tuple(items)

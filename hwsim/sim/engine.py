@@ -31,6 +31,10 @@ the vector unit does the same for pooling, element-wise and similar layers.
    idle, giving the channel back at once when the current layer needs it (and resuming
    without a second latency). The current layer's schedule is
    therefore exactly what it is without prefetch; the next layer no longer loads those bytes.
+7. Kept tensors (``ScheduleItem.hold_bytes`` / ``free_bytes``, fusion's ``keep_on_chip``): an
+   item's held bytes are reserved in the buffer when it starts and stay until the end of the
+   item that frees them (the tensor's last consumer); the items in between place their
+   tiles, and the prefetch its bytes, in what is left.
 
 **Why the analytic bounds hold by construction.** Let C be a layer's compute plus
 write-back cycles, M the channel time of the transfers it makes in its own span
@@ -222,13 +226,18 @@ class _NetworkRun:
         fetched = 0.0  # bytes of the current layer fetched during the previous one
         fetched_cycles = 0.0
         reserved = 0
+        held = 0  # kept tensors' bytes (rule 7)
         for index, item in enumerate(self.items):
             if reserved:  # the prefetched bytes now belong to this layer's first tiles
                 yield self.glb.get(reserved)
                 self.glb_change(-reserved)
                 reserved = 0
+            if item.hold_bytes:
+                yield self.glb.put(item.hold_bytes)
+                self.glb_change(item.hold_bytes)
+                held += item.hold_bytes
             runs = strip_leading_loads(item.tiles, fetched) if fetched else item.tiles
-            plan = make_plan(runs, slots=machine.slots, glb_bytes=machine.glb_bytes,
+            plan = make_plan(runs, slots=machine.slots, glb_bytes=machine.glb_bytes - held,
                              coalesce=self.coalesce)
             start = float(env.now)
 
@@ -238,7 +247,7 @@ class _NetworkRun:
                                       glb_bytes=machine.glb_bytes, coalesce=True)
                 reserved = int(min(following.prefetch_bytes,
                                    _initial_load_bytes(following.tiles, next_plan),
-                                   machine.glb_bytes - plan.peak_buffer_bytes))
+                                   machine.glb_bytes - held - plan.peak_buffer_bytes))
                 reserved = max(reserved, 0)
                 if reserved:
                     yield self.glb.put(reserved)
@@ -247,6 +256,10 @@ class _NetworkRun:
             layer = _LayerRun(self, item, plan, start)
             yield env.process(layer.dma()) & env.process(layer.compute())
             end = float(env.now)
+            if item.free_bytes:
+                yield self.glb.get(item.free_bytes)
+                self.glb_change(-item.free_bytes)
+                held -= item.free_bytes
 
             next_fetched, next_cycles = 0.0, 0.0
             if reserved:

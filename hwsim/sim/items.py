@@ -81,6 +81,9 @@ class ScheduleItem:
     ``unit``: ``array`` (PE array, with write-back), ``vector``, or ``none`` (no tiles).
     ``compute_cycles`` and ``memory_cycles``: the analytic model's values for this layer, the
     bounds the schedule is checked against (``None``: derived from the tiles and the machine).
+    ``hold_bytes``: global-buffer bytes reserved when the item starts and kept after it ends
+    (its output kept on chip for later items, ``hwsim.cost.fusion``); ``free_bytes``: held
+    bytes released when it ends (kept tensors whose last consumer it is).
     """
 
     name: str
@@ -90,6 +93,8 @@ class ScheduleItem:
     unit: str = "array"
     compute_cycles: float | None = None
     memory_cycles: float | None = None
+    hold_bytes: int = 0
+    free_bytes: int = 0
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -103,8 +108,9 @@ class ScheduleItem:
                              f"not {self.unit!r}")
         if self.unit == "none" and self.tiles:
             raise ValueError(f"ScheduleItem {self.name!r}: unit 'none' cannot have tiles")
-        if self.prefetch_bytes < 0:
-            raise ValueError(f"ScheduleItem {self.name!r}: prefetch_bytes must be >= 0")
+        for label in ("prefetch_bytes", "hold_bytes", "free_bytes"):
+            if getattr(self, label) < 0:
+                raise ValueError(f"ScheduleItem {self.name!r}: {label} must be >= 0")
         for label in ("compute_cycles", "memory_cycles"):
             value = getattr(self, label)
             if value is not None and not (math.isfinite(value) and value >= 0):
