@@ -43,7 +43,7 @@ takes the shortest time, then the least DRAM traffic, then the fewest tiles (exa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -57,6 +57,11 @@ P_OUTER = "p_outer"
 Step = tuple[int, int, int, int, int]
 #: A pattern of runs repeated ``repeat`` times.
 Segment = tuple[tuple[Step, ...], int]
+#: A pattern written compactly: sub-patterns, each repeated in place a number of times (a
+#: block of output channels is [its row tiles' input-channel runs] x rows, then the last row).
+Part = tuple[tuple[Step, ...], int]
+#: A segment whose pattern is given as parts; :attr:`DramTiling.segments` expands it.
+CompactSegment = tuple[tuple[Part, ...], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +77,36 @@ class DramTiling:
     weight_words: int
     output_words: int
     n_tiles: int
-    segments: tuple[Segment, ...]
     work_total: int
+    #: DMA transfers: one per tile and direction that moves anything.
+    transfers: int
+    #: Words the first tile loads and the last tile stores (exposed before and after).
+    first_load: int
+    last_store: int
+    #: The segments with compact patterns; None until :attr:`parts` builds them from
+    #: ``recipe`` (candidates with input channels cut are counted in closed form and built
+    #: only when timed: see :func:`_kp_segments`).
+    built_parts: tuple[CompactSegment, ...] | None = field(default=None, compare=False,
+                                                           repr=False)
+    recipe: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def parts(self) -> tuple[CompactSegment, ...]:
+        if self.built_parts is None:
+            assert self.recipe is not None
+            object.__setattr__(self, "built_parts", tuple(_kp_segments(*self.recipe)))
+        assert self.built_parts is not None
+        return self.built_parts
 
     @property
     def dram_words(self) -> int:
         return self.input_words + self.weight_words + self.output_words
 
     @property
-    def transfers(self) -> int:
-        n = 0
-        for pattern, repeat in self.segments:
-            n += repeat * sum(s[0] * ((s[1] + s[2] > 0) + (s[4] > 0)) for s in pattern)
-        return n
+    def segments(self) -> tuple[Segment, ...]:
+        """Each segment's pattern of runs written out, with its repeat count."""
+        return tuple((tuple([s for steps, times in parts for _ in range(times) for s in steps]),
+                      repeat) for parts, repeat in self.parts)
 
     def steps(self) -> tuple[Step, ...]:
         """The runs in execution order, repetitions expanded, equal neighbours merged."""
@@ -99,11 +121,10 @@ class DramTiling:
         return tuple((s[0], s[1], s[2], s[3], s[4]) for s in out)
 
     def first_load_words(self) -> int:
-        s = self.segments[0][0][0]
-        return s[1] + s[2]
+        return self.first_load
 
     def last_store_words(self) -> int:
-        return self.segments[-1][0][-1][4]
+        return self.last_store
 
 
 class NoTileFits(ValueError):
@@ -127,10 +148,27 @@ def halvings(total: int, unit: int) -> tuple[int, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _add(segments: list[Segment], pattern: list[Step], repeat: int) -> None:
-    steps = tuple(s for s in pattern if s[0] > 0)
-    if repeat > 0 and steps:
-        segments.append((steps, repeat))
+def _add(segments: list[CompactSegment], pattern: list[Step], repeat: int) -> None:
+    """Append the segment ``pattern`` x ``repeat``, runs of no tiles dropped."""
+    if repeat > 0:
+        steps = tuple([s for s in pattern if s[0] > 0])
+        if steps:
+            segments.append((((steps, 1),), repeat))
+
+
+def _add_parts(segments: list[CompactSegment], parts: list[tuple[list[Step], int]],
+               repeat: int) -> None:
+    """Append the segment whose pattern is each part's runs ``times`` times in a row, runs
+    of no tiles dropped (a segment of nothing is not added)."""
+    if repeat <= 0:
+        return
+    kept = []
+    for pattern, times in parts:
+        steps = tuple([s for s in pattern if s[0] > 0])
+        if steps and times > 0:
+            kept.append((steps, times))
+    if kept:
+        segments.append((tuple(kept), repeat))
 
 
 @lru_cache(maxsize=4096)
@@ -179,7 +217,7 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
             n_p, r_full, p_last, r_last, r_max = row_blocks(pt)
             # --- k_outer, all input channels ---------------------------------------------
             stay = n_p == 1 and G == 1 and shape.weights
-            segs: list[Segment] = []
+            segs: list[CompactSegment] = []
 
             def k_block(k: int, first: bool, *, stay: bool = stay, n_p: int = n_p,
                         r_full: int = r_full, p_last: int = p_last, r_last: int = r_last,
@@ -237,44 +275,66 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
                     continue
                 n_c = ceil_div(Cg, ct)
                 c_last = Cg - (n_c - 1) * ct
-
-                def kp_block(k: int, rows: int, p: int, *, ct: int = ct, n_c: int = n_c,
-                             c_last: int = c_last) -> list[Step]:
-                    return [(1, ct * rows * W, w_words(k, ct) + k * bias, k * p * ct, 0),
-                            (n_c - 2, ct * rows * W, w_words(k, ct), k * p * ct, 0),
-                            (1, c_last * rows * W, w_words(k, c_last), k * p * c_last,
-                             k * p * Q)]
-
-                segs = []
-                blocks = [(kt, 1)]
-                if n_k > 1:
-                    blocks.append((kt, n_full - 1))
-                    if k_last != kt:
-                        blocks.append((k_last, 1))
-                for k, repeat in blocks:
-                    if repeat <= 0:
-                        continue
-                    if n_p == 1:
-                        _add(segs, kp_block(k, r_last, p_last), repeat)
-                    else:  # one block of output channels: its row tiles, rows inner
-                        block = (kp_block(k, r_full, pt) * (n_p - 1)
-                                 + kp_block(k, r_last, p_last))
-                        _add(segs, block, repeat)
                 foot = ct * r_max * W + w_words(kt, ct) + kt * bias + kt * pt * Q
-                out.append(_make(K_OUTER, kt, pt, ct, foot, segs, work_total))
+                # Totals in closed form (what _make would count over _kp_segments, the
+                # reference: tests/test_speed_paths.py): every (output-channel block, row
+                # tile) loads its rows of all Cg channels and its block's weights in n_c
+                # tiles (each a load) and stores its outputs once.
+                rows_total = (n_p - 1) * r_full + r_last
+                k_end = k_last if n_k > 1 and k_last != kt else kt
+                rows_first = r_full if n_p > 1 else r_last
+                out.append(DramTiling(
+                    K_OUTER, kt, pt, ct, foot, n_k * rows_total * W * Cg,
+                    n_p * (K * RS * Cg + K * bias), K * P * Q, n_k * n_p * n_c, work_total,
+                    n_k * n_p * (n_c + 1), ct * rows_first * W + w_words(kt, ct) + kt * bias,
+                    k_end * p_last * Q,
+                    recipe=(W, Q, RS, bias, kt, n_k, n_full, k_last, n_p, r_full, pt, r_last,
+                            p_last, ct, n_c, c_last)))
     return tuple(out)
 
 
-def _make(order: str, kt: int, pt: int, ct: int, foot: int, segments: list[Segment],
+def _kp_segments(W: int, Q: int, RS: int, bias: int, kt: int, n_k: int, n_full: int,
+                 k_last: int, n_p: int, r_full: int, pt: int, r_last: int, p_last: int,
+                 ct: int, n_c: int, c_last: int) -> list[CompactSegment]:
+    """The segments of a ``k_outer`` tiling with input channels cut (module docstring)."""
+    def kp_block(k: int, rows: int, p: int) -> list[Step]:
+        return [(1, ct * rows * W, k * ct * RS + k * bias, k * p * ct, 0),
+                (n_c - 2, ct * rows * W, k * ct * RS, k * p * ct, 0),
+                (1, c_last * rows * W, k * c_last * RS, k * p * c_last, k * p * Q)]
+
+    segs: list[CompactSegment] = []
+    blocks = [(kt, 1)]
+    if n_k > 1:
+        blocks.append((kt, n_full - 1))
+        if k_last != kt:
+            blocks.append((k_last, 1))
+    for k, repeat in blocks:
+        if repeat <= 0:
+            continue
+        if n_p == 1:
+            _add(segs, kp_block(k, r_last, p_last), repeat)
+        else:  # one block of output channels: its row tiles, rows inner
+            _add_parts(segs, [(kp_block(k, r_full, pt), n_p - 1),
+                              (kp_block(k, r_last, p_last), 1)], repeat)
+    return segs
+
+
+def _make(order: str, kt: int, pt: int, ct: int, foot: int, segments: list[CompactSegment],
           work_total: int) -> DramTiling:
-    inp = wts = outw = n = 0
-    for pattern, repeat in segments:
-        for count, i, w, _work, s in pattern:
-            inp += repeat * count * i
-            wts += repeat * count * w
-            outw += repeat * count * s
-            n += repeat * count
-    return DramTiling(order, kt, pt, ct, foot, inp, wts, outw, n, tuple(segments), work_total)
+    inp = wts = outw = n = transfers = 0
+    for parts, repeat in segments:
+        for pattern, part_times in parts:
+            for count, i, w, _work, s in pattern:
+                times = repeat * part_times * count
+                inp += times * i
+                wts += times * w
+                outw += times * s
+                n += times
+                transfers += times * ((i + w > 0) + (s > 0))
+    first = segments[0][0][0][0][0]
+    return DramTiling(order, kt, pt, ct, foot, inp, wts, outw, n, work_total, transfers,
+                      first[1] + first[2], segments[-1][0][-1][0][-1][4],
+                      built_parts=tuple(segments))
 
 
 def tiling_time(t: DramTiling, compute: float, setup: float, word_bytes: int,
