@@ -372,15 +372,22 @@ def best_tiling(shape: Any, half_budget_words: int, whole_budget_words: int, k_u
     # T >= memory (module docstring of hwsim.cost.tiles). Candidates are timed exactly in
     # the order of their bounds until the bound exceeds the best time found: same result as
     # timing them all.
+    # (one_transfer and the totals written inline: this loop sees every candidate)
     bounded = []
     for t in enumerate_tilings(shape, k_unit, p_unit, c_unit):
-        limit = whole_budget_words if t.n_tiles == 1 else half_budget_words
-        if t.footprint_words > limit:
+        if t.footprint_words > (whole_budget_words if t.n_tiles == 1 else half_budget_words):
             continue
-        memory = t.transfers * latency + t.dram_words * word_bytes / bytes_per_cycle
-        exposed = (one_transfer(t.first_load_words() * word_bytes, latency, bytes_per_cycle)
-                   + one_transfer(t.last_store_words() * word_bytes, latency, bytes_per_cycle))
-        low = max(memory, exposed + compute) if double_buffering else memory + compute
+        memory = (t.transfers * latency + (t.input_words + t.weight_words + t.output_words)
+                  * word_bytes / bytes_per_cycle)
+        first, last = t.first_load * word_bytes, t.last_store * word_bytes
+        exposed = ((latency + first / bytes_per_cycle if first > 0 else 0.0)
+                   + (latency + last / bytes_per_cycle if last > 0 else 0.0))
+        if double_buffering:
+            low = exposed + compute
+            if memory > low:
+                low = memory
+        else:
+            low = memory + compute
         bounded.append((low, t))
     bounded.sort(key=lambda x: x[0])
     best: tuple | None = None
