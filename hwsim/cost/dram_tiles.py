@@ -171,7 +171,13 @@ def _add_parts(segments: list[CompactSegment], parts: list[tuple[list[Step], int
         segments.append((tuple(kept), repeat))
 
 
-@lru_cache(maxsize=4096)
+#: Candidates kept per (shape, array granularity): a deep layer has hundreds (~0.6 MB), a
+#: sweep reuses few of them (its fastest tiling is cached by search_dram_tiles), so a small
+#: cache keeps memory bounded on a 10,000-layer network.
+ENUMERATION_CACHE_SIZE = 64
+
+
+@lru_cache(maxsize=ENUMERATION_CACHE_SIZE)
 def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tuple[DramTiling, ...]:
     """Every (order, kt, pt, ct) from the halvings lists, with its tiles (not filtered)."""
     K, C, G = shape.out_channels, shape.in_channels, shape.groups
