@@ -62,3 +62,16 @@ def test_closed_form_tilings_equal_the_reference_on_random_shapes(c, k, h, kerne
     shape = ConvShape(c, k, h, h, out, out, kernel, kernel, stride, stride, 1, 1, groups,
                       bias=bias)
     assert_closed_form_matches_reference(shape, units)
+
+
+def test_the_enumeration_cache_keeps_the_most_recently_used_and_can_grow():
+    calls = []
+    cache = dram_tiles._LruCache(lambda *key: calls.append(key) or len(calls), maxsize=2)
+    assert [cache(1), cache(2), cache(1), cache(3)] == [1, 2, 1, 3]  # (1) hit, 2 evicted
+    assert cache(1) == 1 and cache(2) == 4 and calls == [(1,), (2,), (3,), (2,)]
+    assert cache.cache_info() == (2, 4, 2, 2)
+    cache.maxsize = 3
+    cache(5)
+    assert cache.cache_info().currsize == 3
+    cache.cache_clear()
+    assert cache.cache_info() == (0, 0, 3, 0)

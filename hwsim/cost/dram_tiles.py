@@ -42,10 +42,11 @@ takes the shortest time, then the least DRAM traffic, then the fewest tiles (exa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from hwsim.cost.tiles import TileRun, one_transfer, steps_time
 from hwsim.workload.layer import ceil_div
@@ -171,14 +172,55 @@ def _add_parts(segments: list[CompactSegment], parts: list[tuple[list[Step], int
         segments.append((tuple(kept), repeat))
 
 
-#: Candidates kept per (shape, array granularity): a deep layer has hundreds (~0.6 MB), a
-#: sweep reuses few of them (its fastest tiling is cached by search_dram_tiles), so a small
-#: cache keeps memory bounded on a 10,000-layer network.
+#: Enumerations kept (per shape and array granularity): a large layer has hundreds of
+#: candidates (~0.6 MB), so a run keeps few and memory stays bounded on a 10,000-layer
+#: network; a sweep, which meets the same shapes and granularity on many configurations,
+#: keeps :data:`SWEEP_ENUMERATION_CACHE_SIZE` (``hwsim.sweep.evaluate`` sets it).
 ENUMERATION_CACHE_SIZE = 64
+SWEEP_ENUMERATION_CACHE_SIZE = 4096
 
 
-@lru_cache(maxsize=ENUMERATION_CACHE_SIZE)
-def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tuple[DramTiling, ...]:
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    maxsize: int
+    currsize: int
+
+
+class _LruCache:
+    """A least-recently-used cache of a function's results whose size can be changed (the
+    ``cache_info`` and ``cache_clear`` of functools.lru_cache)."""
+
+    def __init__(self, function: Callable[..., Any], maxsize: int):
+        self.function = function
+        self.maxsize = maxsize
+        self._data: OrderedDict[tuple, Any] = OrderedDict()
+        self._hits = self._misses = 0
+
+    def __call__(self, *args: Any) -> Any:
+        data = self._data
+        try:
+            value = data[args]
+        except KeyError:
+            self._misses += 1
+            value = data[args] = self.function(*args)
+            while len(data) > self.maxsize:
+                data.popitem(last=False)
+            return value
+        self._hits += 1
+        data.move_to_end(args)
+        return value
+
+    def cache_info(self) -> CacheInfo:
+        return CacheInfo(self._hits, self._misses, self.maxsize, len(self._data))
+
+    def cache_clear(self) -> None:
+        self._data.clear()
+        self._hits = self._misses = 0
+
+
+def _enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int
+                       ) -> tuple[DramTiling, ...]:
     """Every (order, kt, pt, ct) from the halvings lists, with its tiles (not filtered)."""
     K, C, G = shape.out_channels, shape.in_channels, shape.groups
     Kg, Cg = K // G, C // G
@@ -297,6 +339,10 @@ def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int) -> tupl
                     recipe=(W, Q, RS, bias, kt, n_k, n_full, k_last, n_p, r_full, pt, r_last,
                             p_last, ct, n_c, c_last)))
     return tuple(out)
+
+
+#: Every (order, kt, pt, ct) of a layer, cached (see :data:`ENUMERATION_CACHE_SIZE`).
+enumerate_tilings = _LruCache(_enumerate_tilings, ENUMERATION_CACHE_SIZE)
 
 
 def _kp_segments(W: int, Q: int, RS: int, bias: int, kt: int, n_k: int, n_full: int,

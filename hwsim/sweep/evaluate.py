@@ -35,6 +35,7 @@ from typing import Any
 
 from hwsim.config.accelerator_file import parse_accelerator
 from hwsim.config.network_file import parse_network
+from hwsim.cost import dram_tiles
 from hwsim.cost.energy import EnergyBreakdown, price
 from hwsim.cost.tiling import TilingError
 from hwsim.errors import InputError, Problem
@@ -170,6 +171,9 @@ def metrics(result: SimulationResult | RunTotals, accelerator: Accelerator) -> d
 
 def evaluate_task(task: Task) -> list[Outcome]:
     """Run every network of ``task`` on its configuration (see the module docstring)."""
+    # a sweep meets the same layer shapes on many machines: keep more tiling enumerations
+    cache = dram_tiles.enumerate_tilings
+    cache.maxsize = max(cache.maxsize, dram_tiles.SWEEP_ENUMERATION_CACHE_SIZE)
     try:
         accelerator = build_accelerator(task)
     except InputError as exc:
