@@ -45,7 +45,8 @@ LAZY_HWSIM_IMPORTS = {
     "hwsim": "the package face loads the pipeline (and SimPy) only when simulate is used",
     "hwsim.inputs": "the ONNX importer, behind the optional onnx dependency",
 }
-HEAVY = {"onnx", "dask", "distributed", "matplotlib", "pandas", "scalesim"}
+HEAVY = {"onnx", "dask", "distributed", "matplotlib", "pandas", "scalesim",
+         "simpy"}  # SimPy: only the event engine needs it (and its import reads metadata)
 
 
 def module_name(path: Path) -> str:

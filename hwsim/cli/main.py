@@ -47,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv``; returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args_list if not a.startswith("-")), None)
+    if command is None and "--version" in args_list and not {"-h", "--help"} & set(args_list):
+        # what argparse would print, without importing every sub-command (start-up time)
+        print(f"hwsim {__version__}")
+        return 0
     parser = build_parser(command if command in COMMANDS else None)
     try:
         args = parser.parse_args(args_list)

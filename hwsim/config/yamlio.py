@@ -17,7 +17,7 @@ import math
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -31,12 +31,17 @@ MAX_NESTING = 64
 MAX_EXPANDED_NODES = 1_000_000
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """The safe loader, refusing a key written twice and nesting deeper than MAX_NESTING."""
+if TYPE_CHECKING:  # the methods below extend a loader's (the mixin comes first in the MRO)
+    from yaml import SafeLoader as _LoaderBase
+else:
+    _LoaderBase = object
 
-    def __init__(self, stream: Any):
-        super().__init__(stream)
-        self._depth = 0
+
+class _StrictChecks(_LoaderBase):
+    """What the project's loaders add to a safe loader: a key written twice is refused, and
+    so is nesting deeper than MAX_NESTING (counted while composing, before any recursion)."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
@@ -68,6 +73,38 @@ class _StrictLoader(yaml.SafeLoader):
                         f"{first.line + 1}, column {first.column + 1}); remove one of them")
                 seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
+
+
+class _StrictLoader(_StrictChecks, yaml.SafeLoader):
+    """The pure-Python safe loader with the checks (the reference, and the one used when
+    PyYAML was built without libyaml)."""
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML without libyaml
+    _FastStrictLoader: type | None = None
+else:
+    class _FastStrictLoader(_StrictChecks, CParser,  # type: ignore[no-redef]
+                            yaml.composer.Composer, yaml.constructor.SafeConstructor,
+                            yaml.resolver.Resolver):
+        """The same loader on libyaml's scanner and parser (several times faster). The
+        nodes are composed by PyYAML's Python composer, as in :class:`_StrictLoader`, so the
+        nesting check runs and a deep file never recurses in C."""
+
+        def __init__(self, stream: Any):
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+        # CParser composes in C; take the Python composer's versions instead.
+        check_node = yaml.composer.Composer.check_node
+        get_node = yaml.composer.Composer.get_node
+        get_single_node = yaml.composer.Composer.get_single_node
+
+#: The loader ``read_yaml`` uses: libyaml's parser when PyYAML has it.
+LOADER: type = _FastStrictLoader or _StrictLoader
 
 
 def _expanded_size(value: Any, limit: int) -> int:
@@ -119,17 +156,25 @@ def read_text_file(path: str | Path, what: str = "YAML file") -> str:
                          file=path) from None
 
 
+def parse_yaml_text(text: str, loader: type | None = None) -> Any:
+    """The data of one YAML document, read with ``loader`` (default :data:`LOADER`, both
+    safe loaders with the checks of the module docstring); yaml.YAMLError if invalid."""
+    return yaml.load(text, Loader=loader or LOADER)  # noqa: S506 - safe loaders only
+
+
 def read_yaml(path: str | Path) -> Any:
     """Parse a YAML file; InputError for a missing, unreadable or invalid file (see the
     module docstring for the limits)."""
     path = Path(path)
     text = read_text_file(path)
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = parse_yaml_text(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        if "maximum nesting depth" in problem:  # libyaml's own limit (1,000), met first
+            problem = f"nested more than {MAX_NESTING} levels deep"
         raise InputError(f"invalid YAML: {where}{problem}", file=path) from None
     except RecursionError:
         raise InputError(f"invalid YAML: nested more than {MAX_NESTING} levels deep",

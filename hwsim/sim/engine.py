@@ -60,9 +60,7 @@ import dataclasses
 import logging
 import math
 from collections.abc import Sequence
-from typing import Any
-
-import simpy
+from typing import TYPE_CHECKING, Any
 
 from hwsim.cost.tiles import TileRun
 from hwsim.errors import ModelError
@@ -80,6 +78,9 @@ from hwsim.sim.schedule import (
     TraceSlice,
 )
 
+if TYPE_CHECKING:
+    import simpy
+
 log = logging.getLogger(__name__)
 
 _INF = float("inf")
@@ -95,6 +96,8 @@ def run_schedule(items: Sequence[ScheduleItem], machine: SimMachine, *, coalesce
     """
     items = tuple(items)
     _validate(items, machine)
+    import simpy  # lazily: only the event engine needs SimPy (see docs/ARCHITECTURE.md)
+
     env = simpy.Environment()
     net = _NetworkRun(env, items, machine, coalesce)
     env.process(net.run())
@@ -203,6 +206,8 @@ class _NetworkRun:
         self.items = items
         self.machine = machine
         self.coalesce = coalesce
+        import simpy
+
         self.glb = simpy.Container(env, capacity=machine.glb_bytes, init=0)
         self.glb_samples: list[tuple[float, int]] = [(0.0, 0)]
         self.slices: list[TraceSlice] = []

@@ -8,7 +8,12 @@ the sweep file). Each network is then simulated with ``hwsim.simulate``; bad inp
 cost model's ``TilingError`` (no tile fits the global buffer) are ``invalid`` for that
 network, anything else unexpected is ``internal`` (retried on the next run).
 
-Speed: networks are parsed once per process and kept (cached by their content digest), and
+Speed: with the analytic engine a row's totals are summed straight from the cost model's
+per-layer records (:func:`analytic_totals`, the same sums in the same order as
+:class:`~hwsim.result.SimulationResult`'s totals, without building a ``LayerResult`` per
+layer); the event engine, and any accelerator section this path does not model, go through
+``hwsim.simulate`` (the reference; ``tests/test_sweep_fast_path.py`` checks both agree).
+Networks are parsed once per process and kept (cached by their content digest), and
 one task runs all networks of one configuration back to back, so the cost model's per-layer
 cache serves every network on that machine (identical layer shapes are costed once).
 
@@ -24,19 +29,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from hwsim.config.accelerator_file import parse_accelerator
 from hwsim.config.network_file import parse_network
+from hwsim.cost.energy import EnergyBreakdown, price
 from hwsim.cost.tiling import TilingError
 from hwsim.errors import InputError, Problem
 from hwsim.hardware.accelerator import Accelerator
 from hwsim.hardware.area import area_mm2, storage_bytes
 from hwsim.inputs import load_network
-from hwsim.pipeline import simulate
-from hwsim.result import TOTAL_COLUMN, SimulationResult
+from hwsim.pipeline import layer_costs, simulate
+from hwsim.result import TOTAL_COLUMN, Engine, SimulationResult
 from hwsim.sweep import results as R
 from hwsim.sweep.axes import PARAMS_PREFIX
 from hwsim.sweep.keypaths import canonical_json
@@ -94,9 +100,68 @@ def area_buffer_bytes(accelerator: Accelerator) -> int:
     return storage_bytes(accelerator)
 
 
-def metrics(result: SimulationResult, accelerator: Accelerator) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class RunTotals:
+    """The totals of an analytic run that a results row reads (the names of
+    :class:`~hwsim.result.SimulationResult`'s, so ``TOTAL_COLUMN`` reads either)."""
+
+    total_cycles: float
+    latency_ms: float
+    total_macs: int
+    effective_macs: int
+    dram_bytes: int
+    dram_read_bytes: int
+    dram_write_bytes: int
+    utilization: float
+    energy: EnergyBreakdown
+    energy_unit: str
+
+
+#: The accelerator sections the fast path leaves to ``simulate`` when they are enabled
+#: (layer fusion changes how layers are run).
+_UNMODELLED_SECTIONS = ("fusion",)
+
+
+def fast_path_applies(accelerator: Accelerator, engine: str) -> bool:
+    """Whether :func:`analytic_totals` gives this run's totals (else ``simulate`` does)."""
+    return engine == Engine.ANALYTIC and not any(
+        getattr(getattr(accelerator, name, None), "enabled", False)
+        for name in _UNMODELLED_SECTIONS)
+
+
+def analytic_totals(network: Network, accelerator: Accelerator) -> RunTotals:
+    """The analytic run's totals, summed in the order and with the operations of
+    ``simulate(...).total_cycles``, ``.energy``, ... (so equal to the last bit)."""
+    costs = layer_costs(network, accelerator)
+    table = accelerator.energy
+    energy = EnergyBreakdown()
+    cycles: float = 0
+    macs = effective = read = write = dram = weighted_macs = 0
+    weighted: float = 0
+    for cost in costs:
+        energy = energy + price(cost.counts, cost.cycles, table)
+        cycles += cost.cycles
+        layer_macs = cost.counts.macs
+        macs += layer_macs
+        effective += int(round(cost.counts.effective_macs))
+        read += cost.dram_read_bytes
+        write += cost.dram_write_bytes
+        dram += cost.dram_read_bytes + cost.dram_write_bytes
+        if layer_macs:
+            weighted += cost.utilization * layer_macs
+            weighted_macs += layer_macs
+    total_cycles = float(cycles)
+    return RunTotals(
+        total_cycles=total_cycles, latency_ms=total_cycles / (accelerator.clock_mhz * 1e3),
+        total_macs=macs, effective_macs=effective, dram_bytes=dram, dram_read_bytes=read,
+        dram_write_bytes=write,
+        utilization=weighted / weighted_macs if weighted_macs else 0.0, energy=energy,
+        energy_unit=accelerator.energy.unit)
+
+
+def metrics(result: SimulationResult | RunTotals, accelerator: Accelerator) -> dict[str, Any]:
     """The metric columns of one results row."""
-    row: dict[str, Any] = {column: TOTAL_COLUMN[name].get(result)
+    row: dict[str, Any] = {column: TOTAL_COLUMN[name].get(result)  # type: ignore[arg-type]
                            for column, name in R.RESULT_METRICS.items()}
     row["area_pes"] = accelerator.pes
     row["area_buffer_bytes"] = area_buffer_bytes(accelerator)
@@ -115,7 +180,11 @@ def evaluate_task(task: Task) -> list[Outcome]:
         try:
             network = load_network_ref(ref, task.config.network_params,
                                        task.config.network_input_size)
-            result = simulate(network, accelerator, engine=task.engine)
+            result: SimulationResult | RunTotals
+            if fast_path_applies(accelerator, task.engine):
+                result = analytic_totals(network, accelerator)
+            else:
+                result = simulate(network, accelerator, engine=task.engine)
             outcomes.append(Outcome(ref.label, metrics={**metrics(result, accelerator),
                                                         **network_metrics(network)}))
         except _INVALID_ERRORS as exc:
@@ -194,5 +263,6 @@ def _within(place: str, path: str) -> bool:
     return place == path or path.startswith(place + ".") or path.startswith(place + "[")
 
 
-__all__ = ["evaluate_task", "preflight", "metrics", "network_metrics", "area_buffer_bytes", "build_accelerator",
+__all__ = ["evaluate_task", "preflight", "metrics", "analytic_totals", "RunTotals",
+           "fast_path_applies", "network_metrics", "area_buffer_bytes", "build_accelerator",
            "load_network_ref"]
