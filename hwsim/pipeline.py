@@ -6,11 +6,11 @@ energy table (``hwsim.cost.energy``), checks the model's invariants where the re
 (utilization in (0, 1], DRAM traffic at least the compulsory traffic, cycles between
 ``max(compute, memory)`` and ``compute + memory``, MACs conserved) and records the result.
 
-Engines: ``analytic`` takes each layer's time from the cost model and runs the
-layers one after another; ``event`` plays the same tiles through the SimPy event scheduler
-(``hwsim.sim``: DMA channel, double-buffered global buffer, weight prefetch during the
-previous layer) and takes each layer's span from the schedule (the default,
-:data:`hwsim.result.DEFAULT_ENGINE`). Both use the same counts,
+Engines: ``analytic`` (the default, :data:`hwsim.result.DEFAULT_ENGINE`) takes each layer's
+time from the cost model and runs the layers one after another; ``event`` plays the same
+tiles through the SimPy event scheduler (``hwsim.sim``: DMA channel, double-buffered global
+buffer, weight prefetch during the previous layer) and takes each layer's span from the
+schedule. Both use the same counts,
 so energy differs only by leakage (which depends on time).
 """
 

@@ -31,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--dataflow", choices=("ws", "os", "hybrid", "is"),
                         help="override the accelerator's dataflow ('is': systolic arrays only)")
     parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
-                        help="event-level scheduler (default: tiles through DMA, buffer and "
-                             "array) or the analytic cost model (faster, for sweeps)")
+                        help="the analytic cost model (default) or the event-level scheduler "
+                             "(tiles through DMA, buffer and array; needed for --trace/--timeline)")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table",
                         help="what to print on stdout (default: table and summary)")
     parser.add_argument("--out", metavar="DIR",
