@@ -77,3 +77,15 @@ def test_run_out_writes_whole_files_with_normal_permissions(tmp_path, capsys):
     os.umask(umask)
     assert all(p.stat().st_mode & 0o777 == 0o666 & ~umask for p in files)
     json.loads(files[1].read_text())
+
+
+def test_a_trace_nested_a_hundred_thousand_deep_is_bad_input_not_a_recursion_error(tmp_path, capsys):
+    """Issue 15: a deeply nested JSON trace gave a RecursionError traceback."""
+    from hwsim.cli.main import main
+
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["plot", "timeline", "--trace", str(path), "--out", str(tmp_path / "t.png")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: JSON nested too deeply to be a Chrome trace" in err
+    assert "Traceback" not in err

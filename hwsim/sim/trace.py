@@ -225,4 +225,7 @@ def read_chrome_trace(path: str | Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InputError([Problem(str(path), f"line {exc.lineno} column {exc.colno}",
                                   f"not valid JSON: {exc.msg}")]) from None
+    except RecursionError:  # JSON nested thousands deep: no trace is shaped like that
+        raise InputError("JSON nested too deeply to be a Chrome trace (a trace is an object "
+                         "with a flat 'traceEvents' list)", file=path) from None
     return check_chrome_trace(data, path)
