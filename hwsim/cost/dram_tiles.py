@@ -51,7 +51,6 @@ layer's data for nothing).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -519,12 +518,3 @@ def tile_runs_of(t: DramTiling, compute: int, writeback: int, setup: int,
                 continue
         runs.append(TileRun(count, load, c, store, wb, buffer_bytes))
     return tuple(runs)
-
-
-def runs_summary(runs: Sequence[TileRun]) -> dict[str, float]:
-    """Totals of ``runs`` (for checks and reports)."""
-    return {"tiles": sum(r.count for r in runs),
-            "load_bytes": sum(r.total_load_bytes for r in runs),
-            "store_bytes": sum(r.total_store_bytes for r in runs),
-            "compute_cycles": sum(r.total_compute_cycles for r in runs),
-            "transfers": sum(r.transfers for r in runs)}

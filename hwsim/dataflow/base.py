@@ -150,8 +150,8 @@ class Mapping:
     ``writeback_cycles`` the part of it spent writing finished outputs back (OS);
     ``spatial_utilization`` the share of PEs that hold useful work, averaged over passes.
     Access counts are in words. ``k_unit`` / ``p_unit`` / ``c_unit`` are the output channels,
-    output rows and input channels the array consumes together (the DMA streams tiles at
-    this granularity).
+    output rows and input channels the array consumes together (one pass; the tiling search
+    builds its tile sizes from these, and a tile smaller than a pass wastes the rest).
     """
 
     dataflow: str

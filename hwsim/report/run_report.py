@@ -118,12 +118,13 @@ def assumption_lines(result: SimulationResult) -> list[str]:
         lines.append("  - layers run one after another; each reads its inputs from DRAM and "
                      "writes its output back (no fusion across layers)")
     if result.engine == Engine.ANALYTIC:
-        lines.append("  - analytic time: max(fill + compute + drain, memory + one tile) per layer, "
-                     "bounded by compute + memory")
+        lines.append("  - analytic time: DRAM tiles, one load and one store each paying the DRAM "
+                     "latency; double buffering hides all but the first load and the last store "
+                     "(between max(compute, memory) and compute + memory per layer)")
     elif result.engine == Engine.EVENT and result.schedule is not None:
         machine = result.schedule.machine
-        lines.append("  - event time: tiles through one in-order DMA channel (DRAM latency once "
-                     "per layer), the array and a "
+        lines.append("  - event time: tiles through one in-order DMA channel (DRAM latency on "
+                     "every transfer), the array and a "
                      f"{'double' if machine.double_buffering else 'single'}-buffered global buffer")
         lines.append("  - the next layer's weights are prefetched in idle channel time: "
                      f"{'on' if machine.weight_prefetch else 'off'}")
