@@ -107,3 +107,35 @@ def test_the_squeezenext_variants_differ_only_in_params():
         assert "base: sqnxt23.yaml" in text
         assert keys <= {"name", "base", "description", "source", "accuracy", "accuracy_table",
                         "params"}
+
+
+CHOICES = BASE.replace("params: {width: 8, kernel: 3}",
+                       "params: {width: 8, kernel: 3}\nparam_choices: {kernel: [1, 3, 5]}")
+
+
+def test_param_choices_accept_listed_values_and_name_the_others(tmp_path):
+    path = write(tmp_path, "net.yaml", CHOICES)
+    assert load_network(path, params={"kernel": 5}).layers[0].kernel == (5, 5)
+    with pytest.raises(InputError, match=r"net.yaml: params.kernel: override 7 is not one of "
+                                         r"1, 3, 5$"):
+        load_network(path, params={"kernel": 7})
+
+
+def test_param_choices_are_inherited_and_checked_on_the_default(tmp_path):
+    write(tmp_path, "base.yaml", CHOICES)
+    child = write(tmp_path, "child.yaml", "base: base.yaml\nparams: {kernel: 4}\n")
+    with pytest.raises(InputError, match=r"params.kernel: default 4 is not one of 1, 3, 5"):
+        load_network(child)
+
+
+@pytest.mark.parametrize("choices, message", [
+    ("{kernal: [1, 3]}", r"param_choices.kernal: not a parameter of this network "
+                         r"\(did you mean 'kernel'\?\)"),
+    ("{kernel: 3}", r"param_choices.kernel: expected a non-empty list of values, got 3"),
+    ("{kernel: []}", r"param_choices.kernel: expected a non-empty list of values"),
+])
+def test_malformed_param_choices(tmp_path, choices, message):
+    path = write(tmp_path, "net.yaml", BASE.replace(
+        "params: {width: 8, kernel: 3}", "params: {width: 8, kernel: 3}\nparam_choices: " + choices))
+    with pytest.raises(InputError, match=message):
+        load_network(path)

@@ -100,7 +100,8 @@ def test_space_accuracy_table():
 
 def test_misspelt_bypass_is_bad_input():
     from hwsim.errors import InputError
-    with pytest.raises(InputError, match=r"layers\[0\].kernel: .*'param bypass must be ...'"):
+    with pytest.raises(InputError, match=r"params.bypass: override 'simpel' is not one of none, "
+                                         r"simple, complex \(did you mean 'simple'\?\)"):
         net("squeezenet_space.yaml", bypass="simpel")
 
 

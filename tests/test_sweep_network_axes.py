@@ -192,3 +192,16 @@ def test_sqnxt23_width_x_array_on_the_bundled_file(tmp_path, capsys):
     # per width, the faster array wins at the same accuracy; width 1.0 is faster, width 2.0
     # more accurate, so one row of each width is on the front
     assert "2 non-dominated of 4 rows" in captured.err
+
+
+def test_a_value_outside_param_choices_is_bad_input_before_any_work(tmp_path, capsys):
+    # fam.yaml declares SR's accepted values; the axis's second value is not one of them
+    family = dict(TINY_FAMILY, param_choices={"SR": [0.25, 0.5]})
+    path = write(tmp_path, [{"name": "SR", "path": "network.params.SR", "values": [0.25, 0.75]}])
+    (tmp_path / "fam.yaml").write_text(yaml.safe_dump(family, sort_keys=False))
+    with pytest.raises(InputError) as info:
+        preflight(load_sweep(path))
+    assert "s.yaml: axis 'SR': fam.yaml: override 0.75 is not one of 0.25, 0.5" in str(info.value)
+    out = tmp_path / "r.csv"
+    assert sweep(path, out) == 2
+    assert "Traceback" not in capsys.readouterr().err and not out.exists()

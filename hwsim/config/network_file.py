@@ -2,7 +2,9 @@
 
 A file has metadata (``name``, ``description``, ``source``, ``input: [C, H, W]``,
 ``accuracy`` and ``accuracy_table``: published accuracies, see ``accuracy.py``), optional
-top-level ``params`` (variables for expressions; a caller may override them), reusable ``blocks``
+top-level ``params`` (variables for expressions; a caller may override them) with optional
+``param_choices`` (the values a parameter may take, ``{bypass: [none, simple, complex]}``:
+any other value, default or override, is bad input naming it), reusable ``blocks``
 and the ``layers`` list. A layer entry is either a layer (``type: conv`` ...) or a block
 instance (``block: fire`` with ``args`` and an optional ``repeat``). Block instances expand to
 layers named hierarchically (``stage2/block3/squeeze1``); inside a block, ``inputs`` name the
@@ -38,11 +40,11 @@ from hwsim.workload.layer import TensorShape
 from hwsim.workload.network import INPUT, Network, build_network
 
 TOP_KEYS = {"name", "description", "source", "input", "accuracy", "accuracy_table", "params",
-            "blocks", "layers", "base"}
+            "param_choices", "blocks", "layers", "base"}
 # What a file inherits from its ``base``: the structure, never the metadata (name,
 # description, source, accuracy, accuracy_table); params and blocks merge key by key, this file winning.
-INHERITED_KEYS = ("input", "params", "blocks", "layers")
-MERGED_KEYS = ("params", "blocks")  # merged key by key; other inherited keys are replaced
+INHERITED_KEYS = ("input", "params", "param_choices", "blocks", "layers")
+MERGED_KEYS = ("params", "param_choices", "blocks")  # merged key by key; other inherited keys are replaced
 BASE_RULES = BaseRules(
     inherited=frozenset(INHERITED_KEYS), merged=frozenset(MERGED_KEYS),
     known=frozenset(TOP_KEYS),
@@ -102,6 +104,38 @@ def _unused_params(data: Mapping[str, Any], params: Mapping[str, Any],
                 + "; remove it or use it (${" + name + "})"))
 
 
+def _check_choices(raw: Any, defaults: Mapping[str, Any], values: Mapping[str, Any],
+                   overrides: Mapping[str, Any], problems: ProblemCollector) -> bool:
+    """``param_choices``: each names a declared parameter and lists its accepted values; a
+    parameter's value (its default, or the caller's override) outside its list is a problem
+    at ``params.NAME`` with the closest accepted value. Returns whether all are accepted."""
+    if raw is None:
+        return True
+    if not want_mapping(raw, "param_choices", problems):
+        return False
+    ok = True
+    for key, accepted in raw.items():
+        name, place = str(key), join("param_choices", str(key))
+        if name not in defaults:
+            problems.add(place, "not a parameter of this network" + did_you_mean(
+                name, [str(k) for k in defaults]))
+            ok = False
+            continue
+        if not isinstance(accepted, list) or not accepted or any(
+                isinstance(v, (list, Mapping)) for v in accepted):
+            problems.add(place, f"expected a non-empty list of values, got {show(accepted)}")
+            ok = False
+            continue
+        value = values.get(name)
+        if value not in accepted:
+            given = "override" if name in overrides else "default"
+            problems.add(join("params", name), f"{given} {value!r} is not one of "
+                         f"{', '.join(map(str, accepted))}" + did_you_mean(
+                             str(value), [str(v) for v in accepted], list_choices=False))
+            ok = False
+    return ok
+
+
 def parse_network(data: Any, file: str = "<network>", input_size: Any = None, *,
                   params: Mapping[str, Any] | None = None,
                   origins: Mapping[str, str] | None = None) -> Network:
@@ -138,6 +172,8 @@ def parse_network(data: Any, file: str = "<network>", input_size: Any = None, *,
         problems.problems.extend(exc.problems)
         values = defaults
     _unused_params(data, defaults, problems, origins or {})
+    if not _check_choices(data.get("param_choices"), defaults, values, params or {}, problems):
+        problems.raise_if_any()  # a value outside its choices would build a network nobody meant
     blocks = _blocks(data.get("blocks") or {}, problems)
     expander = Expander(blocks, problems)
     if "layers" in data:

@@ -28,7 +28,7 @@ table of ``hwsim.hardware.area`` (empty for a data width the table lacks).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -224,8 +224,10 @@ def preflight(spec: SweepSpec) -> None:
 
 
 def _network_axis_problems(spec: SweepSpec) -> list[Problem]:
-    """A ``network.params.NAME`` axis whose NAME a network file does not declare: one
-    problem per (axis, network), naming the axis and the parameters the file has."""
+    """A ``network.params.NAME`` axis whose NAME a network file does not declare, or one of
+    whose values the file does not accept (``param_choices``): problems per (axis, network),
+    naming the axis and the parameters (or values) the file has. Each distinct value is
+    tried; an undeclared name is reported once."""
     problems: list[Problem] = []
     for axis in spec.axes:
         for path in axis.paths:
@@ -233,14 +235,26 @@ def _network_axis_problems(spec: SweepSpec) -> list[Problem]:
                 continue
             name = path[len(PARAMS_PREFIX):]
             for ref in spec.networks:
-                try:
-                    load_network_ref(ref, {name: axis.values[0]})
-                except InputError as exc:
-                    problems.extend(Problem(spec.file, f"axis {axis.name!r}",
-                                            f"{Path(ref.file).name}: {p.message}")
-                                    for p in exc.problems if p.place == f"params.{name}"
-                                    or "declares no params" in p.message)
+                problems.extend(_param_axis_problems(spec, axis.name, ref, name, axis.values))
     return problems
+
+
+def _param_axis_problems(spec: SweepSpec, axis: str, ref: NetworkRef, name: str,
+                         values: Sequence[Any]) -> list[Problem]:
+    seen: list[Any] = []
+    for value in values:
+        if value in seen:
+            continue
+        seen.append(value)
+        try:
+            load_network_ref(ref, {name: value})
+        except InputError as exc:
+            found = [Problem(spec.file, f"axis {axis!r}", f"{Path(ref.file).name}: {p.message}")
+                     for p in exc.problems if p.place == f"params.{name}"
+                     or "declares no params" in p.message]
+            if found:  # one wrong name or value per (axis, network) is enough to fix it
+                return found
+    return []
 
 
 def _network_problems(spec: SweepSpec, ref: NetworkRef, exc: InputError) -> list[Problem]:
