@@ -221,3 +221,9 @@ def test_sqnxt_width_two_is_a_table_point(file, params, accuracy):
     network = net(file, width=2.0)
     assert network.params == params  # networks.md
     assert network.accuracy == accuracy
+
+
+def test_misspelt_wiring_is_bad_input():
+    from hwsim.errors import InputError
+    with pytest.raises(InputError, match=r"params.wiring: override 'v6' is not one of v1, v5"):
+        net("sqnxt23.yaml", wiring="v6")
