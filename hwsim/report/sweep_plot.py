@@ -10,7 +10,7 @@
   cell reads "the best this pair allows". One panel per network; numbers written in cells.
 
 Inputs are rows as read by :func:`hwsim.sweep.results.read_rows` (dicts of column -> value).
-Figures are built without ``pyplot``; save them with :func:`hwsim.report.plots.save_figure`.
+Figures are built without ``pyplot``; save them with :func:`hwsim.report.figure_style.save_figure`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
 from hwsim.hardware.accelerator import energy_unit_label
-from hwsim.report.plots import MARKERS, OKABE_ITO, legend_columns, suptitle
+from hwsim.report.figure_style import MARKERS, OKABE_ITO, legend_columns, suptitle
 from hwsim.sweep.pareto import Objective, pareto_rows
 
 REDUCERS: dict[str, Callable[[list[float]], float]] = {
