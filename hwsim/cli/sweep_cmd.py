@@ -169,7 +169,8 @@ def add_plot_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reduce", choices=("min", "mean", "max"), default="min",
                         help="heat map: how to combine the other parameters (default min)")
     parser.add_argument("--network", action="append", default=None, metavar="NAME",
-                        help="only these networks (repeat; default: all, one panel each)")
+                        help="only these networks, by their network column or name "
+                             "(repeat; default: all, one panel each)")
     parser.add_argument("--engine", default=None, help="only rows of this engine")
 
 
@@ -196,13 +197,16 @@ def plot_figure(args: argparse.Namespace) -> Any:
                                                      or header))])
     if args.engine:
         rows = [r for r in rows if r.get("engine") == args.engine]
-    if args.network:
+    if args.network:  # a network by its ``network`` value or by its name (the panel titles)
+        def names(row: dict[str, Any]) -> set[str]:
+            return {str(row[c]) for c in ("network", "network_name") if row.get(c) is not None}
+
         known = sorted({str(r["network"]) for r in rows})
-        unknown = [n for n in args.network if n not in known]
+        unknown = [n for n in args.network if not any(n in names(r) for r in rows)]
         if unknown:
             raise InputError(f"--network {unknown[0]}: no such network in the results "
                              f"(has: {', '.join(known)})", file=args.results)
-        rows = [r for r in rows if str(r["network"]) in args.network]
+        rows = [r for r in rows if names(r) & set(args.network)]
     if not rows:
         raise InputError("no results rows to plot", file=args.results)
     if args.heatmap:

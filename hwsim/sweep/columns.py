@@ -22,14 +22,24 @@ RESULT_METRICS: dict[str, str] = {
     "total_cycles": "cycles", "latency_ms": "latency_ms", **{c: c for c in ENERGY_COLUMNS},
     "energy_unit": "energy_unit", "utilization": "utilization", "total_macs": "macs",
     "dram_bytes": "dram_bytes"}
-# The network's own columns: its parameter count and its published accuracy (empty where
-# the network file publishes none for exactly these parameter values).
-NETWORK_COLUMNS = ("param_count", "top1", "top5")
+# The network's own columns: its name (the network file's ``name``, as loaded with the row's
+# parameter values; the ``network`` column is the sweep's label for it, the file's stem unless
+# the sweep names it), its parameter count and its published accuracy (empty where the network
+# file publishes none for exactly these parameter values).
+NETWORK_COLUMNS = ("network_name", "param_count", "top1", "top5")
 METRIC_COLUMNS = (*RESULT_METRICS, *NETWORK_COLUMNS, "area_pes", "area_buffer_bytes", "area_mm2",
                   "hwsim_version")
 ERROR_COLUMNS = ("kind", "error", "hwsim_version")
-# Metrics that are numbers (all but the unit and the version).
-NUMERIC_METRICS = tuple(c for c in METRIC_COLUMNS if c not in ("energy_unit", "hwsim_version"))
+# Metrics that are text: the energy unit, the network's name and the version.
+TEXT_METRICS = ("energy_unit", "network_name", "hwsim_version")
+# Metrics that are numbers (all but the text ones).
+NUMERIC_METRICS = tuple(c for c in METRIC_COLUMNS if c not in TEXT_METRICS)
+#: Columns added to the results header since the oldest files that still resume: a file whose
+#: first line is today's header without them was written by an earlier hwsim, and resumes
+#: with its own header (its new rows leave these columns out: a reader falls back, e.g. to
+#: the ``network`` column for a missing ``network_name``). They are metrics, never part of a
+#: row's identity or its ``config_key``, so an earlier file's rows are done rows.
+LATER_COLUMNS = ("network_name",)
 # Metrics that belong to the configuration, not to a (configuration, network) pair.
 CONFIG_COLUMNS = ("area_pes", "area_buffer_bytes", "area_mm2")
 #: Columns that are empty by nature in some rows: a published accuracy exists only at some
@@ -48,6 +58,11 @@ def results_header(axis_names: Sequence[str]) -> list[str]:
 
 def errors_header(axis_names: Sequence[str]) -> list[str]:
     return [*ID_COLUMNS, *axis_names, *ERROR_COLUMNS]
+
+
+def earlier_header(header: Sequence[str]) -> list[str]:
+    """``header`` as an earlier hwsim wrote it: without the :data:`LATER_COLUMNS`."""
+    return [c for c in header if c not in LATER_COLUMNS]
 
 
 def errors_path(out: str | Path) -> Path:
@@ -97,6 +112,7 @@ def parameter_columns(columns: Iterable[str]) -> list[str]:
 
 
 __all__ = ["ID_COLUMNS", "METRIC_COLUMNS", "NETWORK_COLUMNS", "CONFIG_COLUMNS", "ENERGY_COLUMNS",
-           "ERROR_COLUMNS", "RESULT_METRICS", "NUMERIC_METRICS", "MAY_BE_EMPTY", "INVALID",
-           "INTERNAL", "results_header", "errors_header", "errors_path", "format_cell",
+           "ERROR_COLUMNS", "RESULT_METRICS", "TEXT_METRICS", "NUMERIC_METRICS", "MAY_BE_EMPTY",
+           "LATER_COLUMNS", "INVALID", "INTERNAL", "results_header", "errors_header",
+           "earlier_header", "errors_path", "format_cell",
            "parse_cell", "is_errors_header", "parameter_columns"]

@@ -4,7 +4,9 @@ and the record reader it shares with :func:`hwsim.sweep.results.read_table`.
 Every row is one line (line breaks inside messages are replaced) and is flushed as soon as
 it is written, so a killed sweep loses at most the line being written. On reopening, a last
 line without its newline is cut off, rows already present are reported as done, and new rows
-are appended: rerunning a sweep resumes it and never writes a row twice.
+are appended: rerunning a sweep resumes it and never writes a row twice. A results file
+written before a column was added (:data:`~hwsim.sweep.columns.LATER_COLUMNS`) resumes as it
+is: its header stays, and the rows appended to it leave that column out.
 
 A file is only ever resumed if its first line is exactly the header this sweep writes; any
 other non-empty file (a user's notes, another sweep's results) is bad input and is left
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.errors import InputError, OutputError, Problem, ProblemCollector
-from hwsim.sweep.columns import ID_COLUMNS, format_cell
+from hwsim.sweep.columns import ID_COLUMNS, earlier_header, format_cell
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +90,11 @@ def identity(row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 class CsvLog:
-    """An append-only CSV file with a fixed header, resumable after an interruption."""
+    """An append-only CSV file with a fixed header, resumable after an interruption.
+
+    A file written by an earlier hwsim, whose header is this one without the columns added
+    since (:func:`~hwsim.sweep.columns.earlier_header`), resumes too, keeping its own
+    header: ``header`` becomes the file's, and new rows leave the later columns out."""
 
     def __init__(self, path: str | Path, header: Sequence[str]):
         self.path = Path(path)
@@ -185,6 +191,11 @@ class CsvLog:
             first = next(reader, [])
         except csv.Error:
             first = ["(not CSV)"]
+        if first != self.header and first == earlier_header(self.header):
+            log.info("%s: written before the columns %s; resuming it with its own header "
+                     "(new rows leave them out)", self.path,
+                     ", ".join(c for c in self.header if c not in first))
+            self.header = first
         if first != self.header:
             raise InputError([Problem(str(self.path), "", not_ours.format(
                 expected=expected, got=preview(",".join(first))))])
