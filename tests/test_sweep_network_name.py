@@ -125,6 +125,12 @@ def test_an_old_results_file_resumes_with_its_own_header_and_its_config_keys(tmp
     assert out.read_text().startswith("".join(lines[:-1]))
     assert (rows[-1]["config_key"], rows[-1]["network"], rows[-1]["array"]) == (
         "d3361a9b16597d88", "tiny_b", 8)
+    # a write cut short: the file is rewritten without the cut line, in its own header
+    out.write_text("".join(lines[:-1]) + lines[-1][:30])
+    assert sweep(spec, out) == 0
+    assert "1 new rows, 3 already done, a partly written last line dropped" in capsys.readouterr().err
+    header, rows = read_table(out)
+    assert header == old_header and len(rows) == 4
 
 
 def test_an_old_results_file_still_plots_with_the_stems_as_titles(tmp_path):
