@@ -17,15 +17,8 @@ The figures:
 * :func:`energy_figure`: energy stacked by component (MAC, register file, inter-PE array,
   global buffer, DRAM, leakage), per layer of one run or per run.
 * :func:`share_figure`: horizontal bars stacked by category (MACs by layer class).
-* :func:`roofline_figure`: the accelerator's roofline (attained MACs per cycle cannot exceed
-  the array's peak nor DRAM bandwidth x arithmetic intensity) with every layer as a point
-  (arithmetic intensity in MACs per DRAM byte vs attained MACs per cycle), coloured and
-  marked by layer class.
-* :func:`accuracy_figure`: accuracy against latency and against energy, circle area
-  proportional to the parameter count.
-* :func:`ratio_figure`: grouped bars of ratios (speed-ups, energy reductions) with a line at 1.
-* :func:`parity_figure`: predicted against reference values, log-log, one marker per point and
-  a marker and colour per series, with the y = x line and a relative-error band.
+* :func:`roofline_figure`, :func:`accuracy_figure`, :func:`ratio_figure`,
+  :func:`parity_figure`: see :mod:`hwsim.report.analysis_plots`.
 """
 
 from __future__ import annotations
