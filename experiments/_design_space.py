@@ -135,7 +135,7 @@ def sweep_figure(records: Sequence[Mapping[str, Any]], x: str, x_label: str, ene
                  energy_unit: str, title: str) -> Any:
     """Model size and published accuracy, latency per design, energy per design, against
     parameter ``x`` (categorical when its values are not numbers)."""
-    figure = plots._new_figure(10.5, 3.3)
+    figure = plots.new_figure(10.5, 3.3)
     axes = figure.subplots(1, 3)
     values = [r[x] for r in records]
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
@@ -180,7 +180,7 @@ def tradeoff_figure(records: Sequence[Mapping[str, Any]], energy_scale_: float, 
                     title: str, accuracy: str = "top1") -> Any:
     """Accuracy against inference time (left) and energy (right), one colour per design;
     each design's Pareto front (see :func:`mark_fronts`) ringed and joined."""
-    figure = plots._new_figure(9.0, 3.6)
+    figure = plots.new_figure(9.0, 3.6)
     axes = figure.subplots(1, 2)
     present = [d for d in DESIGN_KEYS if records and f"latency_ms_{d[0]}" in records[0]]
     with_accuracy = [r for r in records if r.get(accuracy) is not None]

@@ -69,9 +69,9 @@ def test_sweep_out_with_a_complete_row_of_the_wrong_width_names_its_line(tmp_pat
     out.write_text(damaged)
     capsys.readouterr()
     assert sweep(spec, out) == 2
-    # 3 id columns + 1 axis + the metrics
-    assert len(METRIC_COLUMNS) == 20
-    assert f"{out}: line 3: 3 fields, but the header has {3 + 1 + 20}" in capsys.readouterr().err
+    # 3 id columns + 1 axis + the metrics (20, and network_name since issue 16)
+    assert len(METRIC_COLUMNS) == 21
+    assert f"{out}: line 3: 3 fields, but the header has {3 + 1 + 21}" in capsys.readouterr().err
     assert out.read_text() == damaged  # nothing dropped, nothing rewritten
 
 
@@ -276,7 +276,7 @@ def test_pareto_results_row_of_the_wrong_width_names_its_line(tmp_path, capsys):
     lines = results.read_text().splitlines(keepends=True)
     results.write_text(lines[0] + "k4,tiny,analytic\n" + "".join(lines[1:]))
     assert main(["pareto", str(results)]) == 2
-    assert f"{results}: line 2: 3 fields, but the header has {3 + 1 + 20}" in \
+    assert f"{results}: line 2: 3 fields, but the header has {3 + 1 + 21}" in \
         capsys.readouterr().err
 
 

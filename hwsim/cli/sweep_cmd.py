@@ -10,13 +10,16 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwsim.errors import InputError
 from hwsim.result import ENGINES, Engine
-from hwsim.sweep.runner import EXECUTORS, check_jobs, default_jobs, run_sweep
+from hwsim.sweep.runner import EXECUTORS, SweepSummary, check_jobs, default_jobs, run_sweep
 from hwsim.sweep.spec import load_sweep
 from hwsim.sweep.tasks import Outcome, Task
+
+if TYPE_CHECKING:
+    from hwsim.sweep.progress import ProgressBar
 
 MAX_ERROR_LINES = 20
 # Without -j, a sweep of at most this many rows runs in this process: starting the worker
@@ -63,28 +66,7 @@ def run(args: argparse.Namespace) -> int:
     rows = spec.config_count * len(spec.networks)
     jobs = 1 if args.jobs is None and rows <= SMALL_SWEEP_ROWS else args.jobs
     bar = None if args.no_progress else ProgressBar(sys.stderr, label=spec.name)
-    shown: set[tuple[str, str]] = set()
-    hidden = 0
-
-    def say(text: str) -> None:
-        if bar:
-            bar.message(text)
-        else:
-            print(text, file=sys.stderr)
-
-    def on_error(task: Task, outcome: Outcome) -> None:
-        nonlocal hidden
-        # A configuration the loader rejects fails the same way on every network: say it once.
-        ident = (task.config.key, outcome.error)
-        if ident in shown:
-            return
-        if len(shown) >= MAX_ERROR_LINES:
-            hidden += 1
-            return
-        shown.add(ident)
-        say(f"hwsim: skipped ({task.config.describe()}) on {outcome.network}: "
-            f"[{outcome.kind}] {outcome.error}")
-
+    skipped = _SkippedRows(bar)
     print(f"hwsim: sweep {spec.name}: {spec.config_count} configurations x "
           f"{len(spec.networks)} networks = {rows} rows, {args.engine} engine, "
           f"{args.executor} executor" + (", in this process (small sweep: -j 1)"
@@ -93,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = run_sweep(spec, args.out, evaluate=evaluate_task, engine=args.engine,
                             executor=args.executor, jobs=jobs, scheduler=args.scheduler,
-                            progress=bar, on_error=on_error)
+                            progress=bar, on_error=skipped)
     except KeyboardInterrupt:
         if bar:
             bar.close()
@@ -102,8 +84,42 @@ def run(args: argparse.Namespace) -> int:
         raise
     if bar:
         bar.close()
-    if hidden:
-        print(f"hwsim: ... and {hidden} more skipped rows", file=sys.stderr)
+    if skipped.hidden:
+        print(f"hwsim: ... and {skipped.hidden} more skipped rows", file=sys.stderr)
+    print(_summary_line(summary), file=sys.stderr)
+    return 1 if summary.internal_rows else 0
+
+
+class _SkippedRows:
+    """Says each skipped row on stderr (above the progress bar, if any), at most
+    :data:`MAX_ERROR_LINES` of them, counting the rest in ``hidden``."""
+
+    def __init__(self, bar: ProgressBar | None) -> None:
+        self.bar = bar
+        self.shown: set[tuple[str, str]] = set()
+        self.hidden = 0
+
+    def say(self, text: str) -> None:
+        if self.bar:
+            self.bar.message(text)
+        else:
+            print(text, file=sys.stderr)
+
+    def __call__(self, task: Task, outcome: Outcome) -> None:
+        # A configuration the loader rejects fails the same way on every network: say it once.
+        ident = (task.config.key, outcome.error)
+        if ident in self.shown:
+            return
+        if len(self.shown) >= MAX_ERROR_LINES:
+            self.hidden += 1
+            return
+        self.shown.add(ident)
+        self.say(f"hwsim: skipped ({task.config.describe()}) on {outcome.network}: "
+                 f"[{outcome.kind}] {outcome.error}")
+
+
+def _summary_line(summary: SweepSummary) -> str:
+    """The last line of a sweep: what it did, how fast, where the results are."""
     parts = [f"{summary.ok_rows} new rows"]
     if summary.already_done_rows:
         parts.append(f"{summary.already_done_rows} already done")
@@ -116,11 +132,9 @@ def run(args: argparse.Namespace) -> int:
     if summary.dropped_duplicate_rows:
         parts.append(f"{summary.dropped_duplicate_rows} repeated rows dropped")
     rate = f" ({summary.rows_per_s:.1f} rows/s)" if summary.evaluated_rows else ""
-    print(f"hwsim: {', '.join(parts)} in {summary.elapsed_s:.1f} s{rate}; results in "
-          f"{summary.out}" + (f", skipped rows in {summary.errors_out}"
-                              if summary.invalid_rows or summary.internal_rows else ""),
-          file=sys.stderr)
-    return 1 if summary.internal_rows else 0
+    return (f"hwsim: {', '.join(parts)} in {summary.elapsed_s:.1f} s{rate}; results in "
+            f"{summary.out}" + (f", skipped rows in {summary.errors_out}"
+                                if summary.invalid_rows or summary.internal_rows else ""))
 
 
 def _dry_run(spec: Any) -> int:
@@ -155,7 +169,8 @@ def add_plot_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reduce", choices=("min", "mean", "max"), default="min",
                         help="heat map: how to combine the other parameters (default min)")
     parser.add_argument("--network", action="append", default=None, metavar="NAME",
-                        help="only these networks (repeat; default: all, one panel each)")
+                        help="only these networks, by their network column or name "
+                             "(repeat; default: all, one panel each)")
     parser.add_argument("--engine", default=None, help="only rows of this engine")
 
 
@@ -182,13 +197,16 @@ def plot_figure(args: argparse.Namespace) -> Any:
                                                      or header))])
     if args.engine:
         rows = [r for r in rows if r.get("engine") == args.engine]
-    if args.network:
+    if args.network:  # a network by its ``network`` value or by its name (the panel titles)
+        def names(row: dict[str, Any]) -> set[str]:
+            return {str(row[c]) for c in ("network", "network_name") if row.get(c) is not None}
+
         known = sorted({str(r["network"]) for r in rows})
-        unknown = [n for n in args.network if n not in known]
+        unknown = [n for n in args.network if not any(n in names(r) for r in rows)]
         if unknown:
             raise InputError(f"--network {unknown[0]}: no such network in the results "
                              f"(has: {', '.join(known)})", file=args.results)
-        rows = [r for r in rows if str(r["network"]) in args.network]
+        rows = [r for r in rows if names(r) & set(args.network)]
     if not rows:
         raise InputError("no results rows to plot", file=args.results)
     if args.heatmap:

@@ -119,7 +119,12 @@ class OutputStationary:
     name: str = Dataflow.OS
 
     def pixel_mapping(self, s: ConvShape, m: MachineParams) -> Mapping:
-        """Each PE one output pixel of a block; weights broadcast (see the module docstring)."""
+        """Each PE one output pixel of a block; weights broadcast (see the module docstring).
+
+        Over 60 lines on purpose: it is the module docstring's cycle formula and access table
+        for the pixel mapping read top to bottom, one count per line beside its row of the
+        table (a third of it is the :class:`Mapping` it fills); split up, the formula would
+        no longer read as one."""
         G = s.groups
         Cg, Kg = s.c_per_group, s.k_per_group
         R, S = s.kernel_h, s.kernel_w

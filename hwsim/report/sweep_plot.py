@@ -8,14 +8,18 @@
 * :func:`heatmap_figure`: a value (e.g. latency) over two swept parameters, one cell per pair
   of values; the other parameters are reduced by the best (lowest) value by default, so a
   cell reads "the best this pair allows". One panel per network; numbers written in cells.
+* Panels are titled with the networks' names (the ``network_name`` column, the network
+  file's ``name``; :func:`network_titles`), or with the ``network`` column in a results file
+  written before that column.
 
 Inputs are rows as read by :func:`hwsim.sweep.results.read_rows` (dicts of column -> value).
-Figures are built without ``pyplot``; save them with :func:`hwsim.report.plots.save_figure`.
+Figures are built without ``pyplot``; save them with :func:`hwsim.report.figure_style.save_figure`.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -24,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
 from hwsim.hardware.accelerator import energy_unit_label
-from hwsim.report.plots import MARKERS, OKABE_ITO, legend_columns, suptitle
+from hwsim.report.figure_style import MARKERS, OKABE_ITO, legend_columns, suptitle
 from hwsim.sweep.pareto import Objective, pareto_rows
 
 REDUCERS: dict[str, Callable[[list[float]], float]] = {
@@ -87,6 +91,25 @@ def _networks(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(seen)
 
 
+def network_titles(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """How each network (a ``network`` value) is named on a figure: its name (the rows'
+    ``network_name``, the network file's ``name``; several names, if its rows have several,
+    joined by " / "), or the ``network`` value itself where no row has one (a results file
+    written before that column). Networks that would share a name get their ``network`` value
+    in parentheses (one file swept at two input sizes)."""
+    names: dict[str, dict[str, None]] = {}
+    for row in rows:
+        mine = names.setdefault(str(row["network"]), {})
+        name = row.get("network_name")
+        if name is not None and str(name):
+            mine.setdefault(str(name), None)
+    titles = {network: " / ".join(found) if found else network
+              for network, found in names.items()}
+    counts = Counter(titles.values())
+    return {network: f"{t} ({network})" if counts[t] > 1 and t != network else t
+            for network, t in titles.items()}
+
+
 def _sort_key(value: Any) -> tuple:
     return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
 
@@ -107,6 +130,7 @@ def scatter_figure(rows: Sequence[Mapping[str, Any]], x: str, y: str, *,
     axes = np.atleast_1d(figure.subplots(nrows, ncols, squeeze=False).ravel())
     categories = sorted({r.get(color_by) for r in rows}, key=_sort_key) if color_by else [None]
     objectives = [Objective(x, x in maximize), Objective(y, y in maximize)]
+    titles = network_titles(rows)
     for ax, network in zip(axes, networks):
         mine = [r for r in rows if str(r["network"]) == network
                 and isinstance(r.get(x), (int, float)) and isinstance(r.get(y), (int, float))]
@@ -116,7 +140,7 @@ def scatter_figure(rows: Sequence[Mapping[str, Any]], x: str, y: str, *,
                 continue
             ax.scatter([r[x] / fx for r in points], [r[y] / fy for r in points], s=14, alpha=0.75,
                        color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)],
-                       linewidths=0, label=f"{color_by}={category}" if color_by else None)
+                       linewidths=0, label=_legend_label(color_by, category, titles))
         front = pareto_rows(mine, objectives, group_by=())
         front.sort(key=lambda r: (r[x], r[y]))
         if front:
@@ -125,7 +149,7 @@ def scatter_figure(rows: Sequence[Mapping[str, Any]], x: str, y: str, *,
             ax.scatter([r[x] / fx for r in front], [r[y] / fy for r in front], s=42,
                        facecolors="none",
                        edgecolors="black", linewidths=1.1, zorder=4, label="Pareto front")
-        ax.set_title(f"{network} ({len(front)} on the front)", fontsize=8)
+        ax.set_title(f"{titles[network]} ({len(front)} on the front)", fontsize=8)
         ax.set_xlabel(_label(x, rows, px), fontsize=8)
         ax.set_ylabel(_label(y, rows, py), fontsize=8)
         ax.tick_params(labelsize=7)
@@ -140,13 +164,36 @@ def scatter_figure(rows: Sequence[Mapping[str, Any]], x: str, y: str, *,
             ax.set_yscale("log")
     for ax in axes[len(networks):]:
         ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    if handles:
-        figure.legend(handles, labels, loc="outside lower center", frameon=False, fontsize=7,
-                      ncols=legend_columns(labels, width_in, font=7))
+    _legend(figure, list(axes[:len(networks)]), width_in)
     suptitle(figure, title or f"{_label(y, rows)} vs {_label(x, rows)}, per network",
              width_in, font=9)
     return figure
+
+
+def _legend(figure: Figure, axes: Sequence[Any], width_in: float) -> None:
+    """One legend below the panels with every panel's entries (a colour may be missing from
+    some panels: coloured by network, each panel has one), the front last."""
+    entries: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    front = entries.pop("Pareto front", None)
+    if front is not None:
+        entries["Pareto front"] = front
+    labels = list(entries)
+    if labels:
+        figure.legend(list(entries.values()), labels, loc="outside lower center", frameon=False,
+                      fontsize=7, ncols=legend_columns(labels, width_in, font=7))
+
+
+def _legend_label(color_by: str | None, category: Any, titles: Mapping[str, str]) -> str | None:
+    """A colour's legend entry: ``PARAM=value``, or the network's name when colouring by
+    network."""
+    if not color_by:
+        return None
+    if color_by == "network":
+        return titles.get(str(category), str(category))
+    return f"{color_by}={category}"
 
 
 def _number(value: Any) -> bool:
@@ -191,6 +238,7 @@ def heatmap_figure(rows: Sequence[Mapping[str, Any]], x_param: str, y_param: str
     middle = (low + high) / 2
     image = None
     font = 6 if panel_w >= 2.5 else 5
+    titles = network_titles(rows)
     for ax, network, (xs, ys, matrix) in zip(axes, networks, tables):
         shown = matrix / factor
         image = ax.imshow(shown, origin="lower", aspect="auto", cmap="viridis_r",
@@ -203,7 +251,7 @@ def heatmap_figure(rows: Sequence[Mapping[str, Any]], x_param: str, y_param: str
         ax.set_yticks(range(len(ys)), [str(v) for v in ys], fontsize=7)
         ax.set_xlabel(_label(x_param, rows), fontsize=8)
         ax.set_ylabel(_label(y_param, rows), fontsize=8)
-        ax.set_title(network, fontsize=8)
+        ax.set_title(titles[network], fontsize=8)
     for ax in axes[len(networks):]:
         ax.set_visible(False)
     if image is not None:
@@ -215,4 +263,4 @@ def heatmap_figure(rows: Sequence[Mapping[str, Any]], x_param: str, y_param: str
     return figure
 
 
-__all__ = ["scatter_figure", "heatmap_figure", "heatmap_table", "REDUCERS"]
+__all__ = ["scatter_figure", "heatmap_figure", "heatmap_table", "network_titles", "REDUCERS"]

@@ -33,7 +33,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from hwsim.report.plots import OKABE_ITO, legend_columns, save_figure, suptitle
+from hwsim.report.figure_style import OKABE_ITO, legend_columns, save_figure, suptitle
 from hwsim.sim.schedule import (
     TRACK_ARRAY,
     TRACK_DMA,
@@ -181,11 +181,6 @@ def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12,
     bars, tracks = _bounded_tracks(bars)
     peak = max((b.start + b.duration for b in bars), default=1.0)
     factor, label = _scale(peak, unit)
-
-    layer_order: dict[str, int] = {}
-    for bar in sorted(bars, key=lambda b: b.start):
-        layer_order.setdefault(bar.layer, len(layer_order))
-
     width_in = width_in or 11.0
     narrow = width_in < 5
     if narrow:  # the long track names take half a column: short ones
@@ -202,6 +197,38 @@ def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12,
         ax = figure.add_subplot(1, 1, 1)
         ax_buf = None
     rows = {track: len(tracks) - 1 - i for i, track in enumerate(tracks)}
+    _draw_bars(ax, bars, tracks, rows, factor)
+    if TRACK_LAYERS in rows:
+        _name_layers(ax, bars, rows[TRACK_LAYERS], factor, peak, width_in, max_labels)
+    ax.set_yticks([rows[t] for t in tracks], labels=[_label(short.get(t, t)) for t in tracks],
+                  fontsize=7 if narrow else 8)
+    ax.set_ylim(-0.6, len(tracks) - 0.4)
+    ax.set_xlim(0, peak / factor)
+    ax.grid(axis="x", linewidth=0.4, alpha=0.5)
+    if title:
+        suptitle(figure, title, width_in, font=9 if narrow else 10)
+    _legend(figure, bars, width_in)
+    if ax_buf is not None:
+        xs = [t / factor for t, _ in occupancy] + [peak / factor]
+        ys = [v / 1024 for _, v in occupancy]
+        ys.append(ys[-1] if ys else 0.0)
+        ax_buf.step(xs, ys, where="post", color=OKABE_ITO[3], linewidth=1.0)
+        ax_buf.set_ylabel("buffer KiB", fontsize=8)
+        ax_buf.set_xlabel(label, fontsize=8)
+        ax_buf.tick_params(labelsize=7)
+        ax.tick_params(axis="x", labelbottom=False)
+    else:
+        ax.set_xlabel(label, fontsize=8)
+    return figure
+
+
+def _draw_bars(ax: Any, bars: list[_Bar], tracks: list[str], rows: Mapping[str, int],
+               factor: float) -> None:
+    """Every track's bars on its row, coloured by kind (the layer row in alternating greys,
+    a coalesced bar lighter by its idle share)."""
+    layer_order: dict[str, int] = {}
+    for bar in sorted(bars, key=lambda b: b.start):
+        layer_order.setdefault(bar.layer, len(layer_order))
     for track in tracks:
         mine = [b for b in bars if b.track == track and b.duration > 0]
         if not mine:
@@ -218,25 +245,26 @@ def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12,
                            for b in same]
             ax.broken_barh(spans, (rows[track] - 0.4, 0.8), facecolors=colours, linewidth=0,
                            hatch=hatch or None, edgecolor="black" if hatch else None)
-    if TRACK_LAYERS in rows:
-        layer_bars = sorted((b for b in bars if b.track == TRACK_LAYERS),
-                            key=lambda b: -b.duration)[:max_labels]
-        for bar in layer_bars:
-            # a label goes on a bar only where it fits (about 0.7 % of the width per
-            # character at this size); long hierarchical names fall back to their last part
-            room = int(bar.duration / peak / (0.007 * 11.0 / width_in))
-            text = bar.layer if len(bar.layer) <= room else bar.layer.rsplit("/", 1)[-1]
-            if len(text) > room:
-                continue
-            ax.text((bar.start + bar.duration / 2) / factor, rows[TRACK_LAYERS], text,
-                    ha="center", va="center", fontsize=7, clip_on=True)
-    ax.set_yticks([rows[t] for t in tracks], labels=[_label(short.get(t, t)) for t in tracks],
-                  fontsize=7 if narrow else 8)
-    ax.set_ylim(-0.6, len(tracks) - 0.4)
-    ax.set_xlim(0, peak / factor)
-    ax.grid(axis="x", linewidth=0.4, alpha=0.5)
-    if title:
-        suptitle(figure, title, width_in, font=9 if narrow else 10)
+
+
+def _name_layers(ax: Any, bars: list[_Bar], row: int, factor: float, peak: float,
+                 width_in: float, max_labels: int) -> None:
+    """The names of the ``max_labels`` longest layers on the layer row, where they fit."""
+    layer_bars = sorted((b for b in bars if b.track == TRACK_LAYERS),
+                        key=lambda b: -b.duration)[:max_labels]
+    for bar in layer_bars:
+        # a label goes on a bar only where it fits (about 0.7 % of the width per
+        # character at this size); long hierarchical names fall back to their last part
+        room = int(bar.duration / peak / (0.007 * 11.0 / width_in))
+        text = bar.layer if len(bar.layer) <= room else bar.layer.rsplit("/", 1)[-1]
+        if len(text) > room:
+            continue
+        ax.text((bar.start + bar.duration / 2) / factor, row, text,
+                ha="center", va="center", fontsize=7, clip_on=True)
+
+
+def _legend(figure: Figure, bars: list[_Bar], width_in: float) -> None:
+    """One legend entry per kind of bar drawn (the layer row's greys need none)."""
     used = [k for k in KINDS if any(b.kind == k and b.track != TRACK_LAYERS for b in bars)]
     handles = [Patch(facecolor=KINDS[k][1], hatch=KINDS[k][2] or None, edgecolor="black",
                      linewidth=0.3, label=KINDS[k][0]) for k in used]
@@ -244,18 +272,6 @@ def timeline_figure(source: Any, *, title: str = "", max_labels: int = 12,
         labels = [str(h.get_label()) for h in handles]
         figure.legend(handles, labels, loc="outside lower center", frameon=False,
                       fontsize=7, ncols=legend_columns(labels, width_in, font=7))
-    if ax_buf is not None:
-        xs = [t / factor for t, _ in occupancy] + [peak / factor]
-        ys = [v / 1024 for _, v in occupancy]
-        ys.append(ys[-1] if ys else 0.0)
-        ax_buf.step(xs, ys, where="post", color=OKABE_ITO[3], linewidth=1.0)
-        ax_buf.set_ylabel("buffer KiB", fontsize=8)
-        ax_buf.set_xlabel(label, fontsize=8)
-        ax_buf.tick_params(labelsize=7)
-        ax.tick_params(axis="x", labelbottom=False)
-    else:
-        ax.set_xlabel(label, fontsize=8)
-    return figure
 
 
 def plot_timeline(schedule_or_trace: Any, path: str | Path, *, title: str = "") -> Path:

@@ -23,8 +23,8 @@ from typing import Any
 from hwsim.config.input_size import parse_input_size
 from hwsim.config.yamlio import check_keys, join, want_mapping, want_number
 from hwsim.errors import ProblemCollector
+from hwsim.sweep.columns import ERROR_COLUMNS, ID_COLUMNS, METRIC_COLUMNS
 from hwsim.sweep.keypaths import canonical_json, resolve_parent, split_path
-from hwsim.sweep.results import ERROR_COLUMNS, ID_COLUMNS, METRIC_COLUMNS
 
 AXIS_KEYS = {"name", "path", "values", "range"}
 # Axis paths that set the network instead of the accelerator.

@@ -80,10 +80,11 @@ def load_network_ref(ref: NetworkRef, params: Mapping[str, Any] | None = None,
 
 
 def network_metrics(network: Network) -> dict[str, Any]:
-    """The network's columns of a row: its parameter count and its published accuracy at
-    exactly these parameter values and input size (empty where none is published)."""
-    return {"param_count": network.params, "top1": network.accuracy.get("top1"),
-            "top5": network.accuracy.get("top5")}
+    """The network's columns of a row: its name as loaded, its parameter count and its
+    published accuracy at exactly these parameter values and input size (empty where none is
+    published)."""
+    return {"network_name": network.name, "param_count": network.params,
+            "top1": network.accuracy.get("top1"), "top5": network.accuracy.get("top5")}
 
 
 def build_accelerator(task: Task) -> Accelerator:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hwsim.sweep.results import INTERNAL, INVALID
+from hwsim.sweep.columns import INTERNAL, INVALID
 from hwsim.sweep.spec import Config, NetworkRef
 
 
