@@ -165,3 +165,17 @@ def test_progress_off_a_terminal_is_a_few_whole_lines():
 def test_format_duration():
     assert format_duration(75) == "1:15"
     assert format_duration(3600 + 2 * 60 + 5) == "1:02:05"
+
+
+def test_keys_and_names_of_digits_stay_text(tmp_path):
+    # a config key is 16 hex digits: some are all digits ("0012..." must keep its zeros, and
+    # "12e4..." is not the float 1.2e...); a network may be named "2019"
+    from hwsim.sweep.results import read_rows
+    row = _row("0012345678901234", "2019", 8, 64, 4.0, 10.0)
+    other = _row("12e4567890123456", "n1", 8, 64, 4.0, 10.0)
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join([",".join(HEADER)] + [",".join(str(r[c]) for c in HEADER)
+                                                    for r in (row, other)]) + "\n")
+    rows = read_rows(path)
+    assert [r["config_key"] for r in rows] == ["0012345678901234", "12e4567890123456"]
+    assert rows[0]["network"] == "2019" and rows[0]["array"] == 8

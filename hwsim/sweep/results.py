@@ -32,6 +32,7 @@ from hwsim.sweep.columns import (
     NETWORK_COLUMNS,
     NUMERIC_METRICS,
     RESULT_METRICS,
+    TEXT_METRICS,
     errors_header,
     errors_path,
     format_cell,
@@ -110,7 +111,9 @@ def read_table(path: str | Path) -> tuple[list[str], list[dict[str, Any]]]:
     _duplicated_columns(header, problems)
     problems.raise_if_any()
     body = body_records(reader, len(header), problems, "fix or delete this line")
-    rows = Rows({k: parse_cell(v) for k, v in zip(header, line)} for _, line in body)
+    text = set(ID_COLUMNS) | set(TEXT_METRICS)  # ids and names stay text (a key of digits too)
+    rows = Rows({k: (v if k in text and v else parse_cell(v)) for k, v in zip(header, line)}
+                for _, line in body)
     rows.lines = [number for number, _ in body]
     _duplicated_rows(rows, rows.lines, problems)
     problems.raise_if_any()
