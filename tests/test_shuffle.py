@@ -121,3 +121,26 @@ def test_a_missing_groups_says_so():
     with pytest.raises(InputError, match="groups: missing required key"):
         parse_network({"name": "bad", "input": [12, 4, 4],
                        "layers": [{"name": "s", "type": "shuffle"}]}, "bad.yaml")
+
+
+def test_info_reports_the_shuffle(tmp_path, capsys):
+    import csv
+    import io
+    import json
+
+    from hwsim.cli.main import main
+
+    path = tmp_path / "shuffled.yaml"
+    path.write_text("input: [4, 4, 4]\nlayers:\n"
+                    "  - {name: a, type: conv, out_channels: 12, kernel: 1}\n"
+                    "  - {name: s, type: channel_shuffle, groups: 3}\n")
+    assert main(["info", str(path), "--format", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)["layers"][1]
+    assert (record["type"], record["groups"], record["macs"]) == ("shuffle", 3, 0)
+    assert (record["vector_ops"], record["moved_words"]) == (0, WORDS)
+    assert main(["info", str(path), "--format", "csv"]) == 0
+    row = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))[1]
+    assert (row["type"], row["moved_words"]) == ("shuffle", str(WORDS))
+    assert main(["info", str(path)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("s "))
+    assert line.split()[:4] == ["s", "shuffle", "12x4x4", "12x4x4"] and line.split()[4] == "3"
