@@ -227,3 +227,172 @@ def test_misspelt_wiring_is_bad_input():
     from hwsim.errors import InputError
     with pytest.raises(InputError, match=r"params.wiring: override 'v6' is not one of v1, v5"):
         net("sqnxt23.yaml", wiring="v6")
+
+# --- ShuffleNet v1 --------------------------------------------------------------------------
+
+SHUFFLENET_STAGE2 = {1: 144, 2: 200, 3: 240, 4: 272, 8: 384}  # paper Table 1, output channels
+
+
+def shufflenet_counts(g, scale=1.0):
+    """(params, conv MACs, FC MACs, BN params, shuffled words) by hand at 224x224.
+
+    conv1 3 -> int(24 s) 3x3/2 (112x112), max pool to 56x56; stages of 4, 8, 4 units at
+    int(s * f * width_g), f = 1, 2, 4; a unit of width C: 1x1 (groups g, 1 in stage 2's first
+    unit) to C/4, shuffle, depthwise 3x3 (stride 2 in a stage's first unit), 1x1 (groups g)
+    to C (C - C_in in a first unit, concatenated with a 3x3/2 average pool of the input); no
+    bias; FC C -> 1000 without bias.
+    """
+    stem = int(24 * scale)
+    params = 3 * stem * 9
+    macs = params * 112 * 112
+    bn = 2 * stem
+    shuffled = 0
+    c_in, size = stem, 56
+    for factor, units in ((1, 4), (2, 8), (4, 4)):
+        c = int(scale * factor * SHUFFLENET_STAGE2[g])
+        mid = c // 4
+        for u in range(units):
+            first = u == 0
+            out_size = size // 2 if first else size
+            g1 = 1 if factor == 1 and first else g
+            out2 = c - c_in if first else c
+            weights = [(mid * (c_in // g1), size), (mid * 9, out_size), (out2 * (mid // g), out_size)]
+            for w, s in weights:
+                params += w
+                macs += w * s * s
+            bn += 2 * (mid + mid + out2)
+            shuffled += mid * size * size if g > 1 else 0
+            c_in, size = c, out_size
+    return params + c_in * 1000, macs, c_in * 1000, bn, shuffled
+
+
+@pytest.mark.parametrize("g, table1_m", [(1, 143), (2, 140), (3, 137), (4, 133), (8, 137)])
+def test_shufflenet_reproduces_table_1(g, table1_m):
+    network = net("shufflenet_v1.yaml", groups=g)
+    params, conv_macs, fc_macs, bn, shuffled = shufflenet_counts(g)
+    assert (network.params, network.macs, network.bn_params) == (params, conv_macs + fc_macs, bn)
+    shuffles = [layer for layer in network if layer.type == "shuffle"]
+    assert len(shuffles) == (16 if g > 1 else 0)  # one per unit; g = 1 needs none
+    assert all(s.macs == 0 and s.groups == g for s in shuffles)
+    assert sum(s.moved_words for s in shuffles) == shuffled
+    # Table 1's complexity row is the convolutions' multiply-adds rounded to millions: with
+    # the FC (576K-1.5M MACs) g = 2, 4, 8 would round to 141, 134, 138
+    assert round(conv_macs / 1e6) == table1_m
+
+
+def test_shufflenet_defaults_are_1x_g3():
+    network = net("shufflenet_v1.yaml")
+    params, conv_macs, fc_macs, bn, _ = shufflenet_counts(3)
+    # stage 2: 240 channels, 60 bottleneck; its first unit's 1x1 is not grouped (24 -> 60)
+    assert network.layer("stage2/unit1/gconv1").groups == 1
+    assert network.layer("stage2/unit2/gconv1").groups == 3
+    assert network.layer("stage2/unit1/gconv2").out_channels == 240 - 24
+    assert network.layer("stage2/unit1/concat").out_shape.as_list() == [240, 28, 28]
+    assert network.layer("stage4/unit4/add").out_shape.as_list() == [960, 7, 7]
+    assert network.params == params == 1_840_248
+    assert network.macs == conv_macs + fc_macs == 137_460_672
+    # the authors' code counts BN's scale and shift too: "1.9M" (1,864,728)
+    assert round((network.params + network.bn_params) / 1e6, 1) == 1.9
+    assert network.accuracy == {"top1": 100 - 32.6}  # Table 2: 32.6 % top-1 error
+
+
+@pytest.mark.parametrize("g, scale, error", [
+    # Table 2's top-1 errors (%) at the points this file builds as the paper sized them
+    (1, 1.0, 33.6), (2, 1.0, 32.7), (4, 1.0, 32.8), (8, 1.0, 32.4), (1, 0.5, 45.1), (3, 0.5, 43.2),
+])
+def test_shufflenet_accuracy_is_table_2s(g, scale, error):
+    assert net("shufflenet_v1.yaml", groups=g, scale=scale).accuracy == \
+        {"top1": pytest.approx(100 - error)}
+    # the paper's 0.25x is not this file's 0.25x (13 against 10.8 MFLOPs): no accuracy
+    assert net("shufflenet_v1.yaml", groups=g if g in (1, 3) else 3, scale=0.25).accuracy == {}
+
+
+@pytest.mark.parametrize("g, scale, table2_m", [(1, 0.5, 38), (3, 0.5, 38)])
+def test_shufflenet_half_width_is_table_2s_38_mflops(g, scale, table2_m):
+    network = net("shufflenet_v1.yaml", groups=g, scale=scale)
+    params, conv_macs, fc_macs, bn, _ = shufflenet_counts(g, scale)
+    assert (network.params, network.macs, network.bn_params) == (params, conv_macs + fc_macs, bn)
+    # Table 2 gives one rounded figure per width for every g: 38.23 M (g = 1, convolutions)
+    # and 37.11 M (g = 3; 37.59 M with the FC) are within 1 M of it
+    assert abs(conv_macs / 1e6 - table2_m) < 1
+
+
+def test_shufflenet_quarter_width_and_the_unreproduced_13_mflops():
+    # int(0.25 * 240) = 60 channels, 15 bottleneck, stem 6: 10.77 M MACs in the convolutions;
+    # Table 2's 13 MFLOPs is not reached by scaling every width (the file says so)
+    network = net("shufflenet_v1.yaml", scale=0.25)
+    params, conv_macs, fc_macs, _, _ = shufflenet_counts(3, 0.25)
+    assert (network.params, network.macs) == (params, conv_macs + fc_macs)
+    assert round(conv_macs / 1e6, 2) == 10.77
+
+
+@pytest.mark.parametrize("g, flops_m, params_m, accuracy", [
+    # paper Tables 5, 6, 8: 2x (g = 3) 524 MFLOPs, 26.3 % error; megvii-model/ShuffleNet-Series
+    # README, 2.0x: 524M / 5.4M (g = 3) and 522M / 6.5M (g = 8), FLOPs with the FC and #Params
+    # with BN, and the g = 8 model's 27.1 / 9.2 % top-1 / top-5 error
+    (3, 524, 5.4, {"top1": 100 - 26.3}), (8, 522, 6.5, {"top1": 100 - 27.1, "top5": 100 - 9.2}),
+])
+def test_shufflenet_double_width_is_the_authors_2x(g, flops_m, params_m, accuracy):
+    network = net("shufflenet_v1.yaml", groups=g, scale=2.0)
+    params, conv_macs, fc_macs, bn, _ = shufflenet_counts(g, 2.0)
+    assert (network.params, network.macs, network.bn_params) == (params, conv_macs + fc_macs, bn)
+    assert round(network.macs / 1e6) == flops_m
+    assert round((network.params + network.bn_params) / 1e6, 1) == params_m
+    assert network.accuracy == pytest.approx(accuracy)
+
+
+def test_shufflenet_groups_the_widths_do_not_divide_are_bad_input():
+    from hwsim.errors import InputError
+    # 0.5x at g = 4: int(0.5 * 272) = 136 channels, 34 bottleneck: 34 / 4 is not whole
+    with pytest.raises(InputError, match="groups=4 does not divide"):
+        net("shufflenet_v1.yaml", groups=4, scale=0.5)
+    with pytest.raises(InputError, match=r"layers\[0\].kernel: .*got 'groups: 1, 2, 3, 4 or 8'"):
+        net("shufflenet_v1.yaml", groups=6)
+
+
+# --- SqueezeNext 44 blocks ------------------------------------------------------------------
+
+def sqnxt_counts(blocks, width=1.0):
+    """(params, MACs) of the SqueezeNext v1 layout by hand at 227x227.
+
+    conv1 64 7x7/2 (111x111), max pool 3x3/2 ceil (55x55); stage k (channels C = int(c_k w),
+    c = 32, 64, 128, 256, stride 1, 2, 2, 2): its first block has a strided 1x1 projection
+    C_in -> C and a strided squeeze1; a block is 1x1 C_in -> C/2, 1x1 -> C/4, 3x1 and 1x3 ->
+    C/2, 1x1 -> C; then conv2 1x1 -> 128 and the FC 128 -> 1000, no bias anywhere.
+    """
+    params = 3 * 64 * 49
+    macs = params * 111 * 111
+    c_in, size = 64, 55
+    for n, c, stride in zip(blocks, (32, 64, 128, 256), (1, 2, 2, 2)):
+        ch = int(c * width)
+        for b in range(n):
+            s = (size - 1) // stride + 1 if b == 0 else size  # 1x1/2, unpadded
+            convs = [c_in * ch // 2, ch // 2 * ch // 4, ch // 4 * ch // 2 * 3,
+                     ch // 2 * ch // 2 * 3, ch // 2 * ch]
+            if b == 0:
+                convs.append(c_in * ch)
+            params += sum(convs)
+            macs += sum(convs) * s * s
+            c_in, size = ch, s
+    params += c_in * 128 + 128 * 1000
+    macs += c_in * 128 * size * size + 128 * 1000
+    return params, macs
+
+
+def test_sqnxt23_hand_count_is_the_bundled_file():
+    # the same arithmetic reproduces the authors' 1.0-SqNxt-23 (README table: 705,728)
+    assert sqnxt_counts((6, 6, 8, 1)) == (705_728, 277_999_808) == \
+        (net("sqnxt23.yaml").params, net("sqnxt23.yaml").macs)
+
+
+def test_sqnxt44_at_width_two_is_the_published_deeper_variant():
+    # 2.0-SqNxt-44 (blocks 12/12/16/2 from its Caffe definition): 4,384,960 parameters,
+    # the SqueezeNext abstract's "4.4 Million parameters"
+    wide = net("sqnxt44.yaml", width=2.0)
+    assert (wide.params, wide.macs) == sqnxt_counts((12, 12, 16, 2), 2.0)
+    assert wide.params == 4_384_960 and round(wide.params / 1e6, 1) == 4.4
+    assert len([layer for layer in wide if layer.type == "add"]) == 42
+    # the 1.0 width of the same depth (inferred, see the file)
+    base = net("sqnxt44.yaml")
+    assert (base.params, base.macs) == sqnxt_counts((12, 12, 16, 2)) == (1_217_216, 428_197_568)
+    assert base.accuracy == {}  # no sourced accuracy

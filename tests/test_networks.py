@@ -114,6 +114,8 @@ def test_published_accuracy_metadata():
     assert net("mobilenet_v1.yaml").accuracy == {"top1": 70.6}
     assert net("sqnxt23.yaml").accuracy == {"top1": 59.05, "top5": 82.60}
     assert net("sqnxt23v5.yaml").accuracy == {"top1": 59.24, "top5": 82.41}
+    # forresti/SqueezeNet README: ">= 80.3% top-5" for v1.1 (a lower bound, no top-1)
+    assert net("squeezenet_v1.1.yaml").accuracy == {"top5": 80.3}
 
 
 # --- MAC share (accelerator paper, Table 1) ----------------------------------------------

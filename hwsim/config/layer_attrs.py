@@ -22,16 +22,16 @@ TYPE_KEYS = {
     L.AVGPOOL: {"kernel", "stride", "padding", "rounding", "global"},
     L.CONCAT: set(), L.ADD: set(), L.MUL: set(),
     L.RELU: set(), L.BN: set(), L.LRN: {"size"}, L.DROPOUT: {"ratio"}, L.SOFTMAX: set(),
-    L.FLATTEN: set(),
+    L.FLATTEN: set(), L.SHUFFLE: {"groups"},
 } | {kind: set() for kind in L.ACTIVATION_TYPES}
 TYPE_ALIASES: dict[str, tuple[str, dict[str, Any]]] = {
     "global_avgpool": (L.AVGPOOL, {"global": True}),
     "global_maxpool": (L.MAXPOOL, {"global": True}),
     "depthwise": (L.CONV, {"groups": "in_channels"}),
     "relu6": (L.RELU, {}), "batchnorm": (L.BN, {}), "dense": (L.FC, {}),
-    "silu": (L.SWISH, {}),
+    "silu": (L.SWISH, {}), "channel_shuffle": (L.SHUFFLE, {}),
 }
-REQUIRED = {L.CONV: ("out_channels", "kernel"), L.FC: ("out_channels",)}
+REQUIRED = {L.CONV: ("out_channels", "kernel"), L.FC: ("out_channels",), L.SHUFFLE: ("groups",)}
 
 # Plausible ranges (see schema.py; listed in the README, "Errors").
 MAX_CHANNELS = 1 << 20     # channels, features, groups

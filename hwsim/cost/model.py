@@ -16,6 +16,15 @@ How a layer is costed
   output written back (layers run one after another, nothing is fused across layers).
 * **concat, dropout, flatten** cost nothing: concatenation is where the producers write
   their outputs, dropout is the identity at inference, flatten is a view.
+* **channel shuffle** (ShuffleNet) is a data-movement layer: no MACs and no vector
+  operations (``mac`` energy 0). The vector unit copies the tensor through the global buffer
+  with the permutation applied: every word is read from the buffer once and written once
+  (``glb_input_reads`` = ``glb_output_writes`` = C * H * W), ``lanes`` words a cycle, so
+  ``ceil(C * H * W / lanes)`` cycles. Its DRAM traffic is only what a layer boundary implies:
+  like every other vector layer its input is loaded and its output stored once (or kept in
+  the buffer by ``fusion.keep_on_chip``); the permutation adds no DRAM transfer. A design
+  that folds the permutation into the next layer's read addresses would make the shuffle free
+  like a concat; hwsim does not assume one.
 
 Time of a layer. ``compute_cycles`` is the array (or vector unit) time. The layer is cut
 into DRAM tiles (``hwsim.cost.dram_tiles``), each one DMA load and one DMA store of
@@ -161,7 +170,7 @@ def cost_layer(layer: Layer, machine: MachineParams, dataflow: str,
     shape = ConvShape.from_layer(layer)
     ops = layer.vector_ops + extra_vector_ops
     if kind == VECTOR:
-        return _vector_cost(shape, ops, machine, epi)
+        return _vector_cost(shape, ops, machine, epi, layer.moved_words)
     if dataflow == hybrid.NAME:
         return _hybrid_cost(shape, ops, machine, epi)
     return _array_cost(shape, ops, machine, dataflow, epi)
@@ -252,9 +261,11 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
 
 @lru_cache(maxsize=16384)
 def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams,
-                 epi: Epilogue | None = None) -> LayerCost:
+                 epi: Epilogue | None = None, moved_words: int = 0) -> LayerCost:
+    """A layer on the vector unit: ``vector_ops`` operations and ``moved_words`` words copied
+    (a shuffle), each lane one of either a cycle."""
     wb = m.word_bytes
-    compute = ceil_div(vector_ops, m.vector_lanes)
+    compute = ceil_div(vector_ops + moved_words, m.vector_lanes)
     tiling, tiles, _compute, _writeback, memory, cycles, fill, drain = _dram_tiles(
         shape, m, shape.out_channels, 1, shape.in_channels, compute, 0, 0, epi)
     read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb

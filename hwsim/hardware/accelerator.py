@@ -156,7 +156,8 @@ class Accelerator:
             f"DRAM {self.dram.bandwidth_gb_per_s:g} GB/s = {self.dram_bytes_per_cycle:.3g} "
             f"bytes/cycle at {self.clock_mhz:g} MHz, latency {self.dram.latency_cycles} cycles",
             f"layer setup {self.layer_setup_cycles} cycles per array layer",
-            f"vector unit {self.vector_unit.lanes} lanes (pooling, add, activations)",
+            f"vector unit {self.vector_unit.lanes} lanes (pooling, add, activations; a channel "
+            "shuffle moves one word per lane a cycle)",
         ]
         s = self.sparsity
         if s.zero_weight_fraction:

@@ -36,6 +36,7 @@ def layer_record(layer: L.Layer) -> dict[str, Any]:
         "macs": layer.macs,
         "mac_class": layer.mac_class,
         "vector_ops": layer.vector_ops,
+        "moved_words": layer.moved_words,
         "activation_elements": layer.out_shape.elements,
     }
 
@@ -67,7 +68,7 @@ def to_json(network: Network) -> str:
 
 CSV_COLUMNS = ["name", "type", "inputs", "in_shape", "out_shape", "kernel", "stride", "padding",
                "groups", "params", "bn_params", "macs", "mac_class", "vector_ops",
-               "activation_elements"]
+               "moved_words", "activation_elements"]
 
 
 def to_csv(network: Network) -> str:

@@ -14,6 +14,9 @@ Counting conventions (``shared/reference/networks.md``):
   pooling, activations, normalisation, concat and element-wise add / multiply have no MACs
   but are counted as vector operations (see :attr:`Layer.vector_ops` and
   :data:`ACTIVATION_OPS`);
+* data movement: a channel ``shuffle`` (ShuffleNet) has no MACs and no vector operations
+  (it computes nothing); it moves its tensor, :attr:`Layer.moved_words` words (see
+  ``hwsim/cost/model.py`` for what that costs);
 * parameters: conv / FC weights plus biases; BatchNorm scale and shift reported apart.
 
 Legend used in formulas: K output channels, C input channels, G groups, P x Q output
@@ -43,12 +46,16 @@ LRN = "lrn"
 DROPOUT = "dropout"
 SOFTMAX = "softmax"
 FLATTEN = "flatten"
+# Channel shuffle (ShuffleNet, Zhang et al. 2018): with ``groups`` g and C = g * n channels,
+# output channel i * g + j is input channel j * n + i (reshape to [g, n], transpose, flatten).
+SHUFFLE = "shuffle"
 
 POOL_TYPES = frozenset({MAXPOOL, AVGPOOL})
 JOIN_TYPES = frozenset({CONCAT, ADD, MUL})
 ACTIVATION_TYPES = frozenset({SIGMOID, HARDSIGMOID, HARDSWISH, SWISH})
 ELEMENTWISE_TYPES = frozenset({RELU, BN, LRN, DROPOUT, SOFTMAX, FLATTEN}) | ACTIVATION_TYPES
-LAYER_TYPES = frozenset({CONV, FC}) | JOIN_TYPES | POOL_TYPES | ELEMENTWISE_TYPES
+DATA_MOVEMENT_TYPES = frozenset({SHUFFLE})  # no arithmetic: the tensor is moved, not computed on
+LAYER_TYPES = frozenset({CONV, FC}) | JOIN_TYPES | POOL_TYPES | ELEMENTWISE_TYPES | DATA_MOVEMENT_TYPES
 
 # Vector-unit operations per element of each activation, counting one per elementary step
 # (a multiply-add, a clamp, an exp, a divide each count one):
@@ -137,7 +144,8 @@ class Layer:
     ``kernel``/``stride``/``dilation`` are (height, width); ``padding`` is
     (top, bottom, left, right). For ``fc`` the input is flattened: C*H*W features.
     ``activation`` and ``bn`` record a fused activation / BatchNorm that follows the layer
-    (they cost vector operations, not MACs).
+    (they cost vector operations, not MACs). ``groups`` is a conv's groups, or the groups a
+    ``shuffle`` interleaves.
     """
 
     name: str
@@ -261,6 +269,12 @@ class Layer:
         return ops
 
     @property
+    def moved_words(self) -> int:
+        """Words a data-movement layer reads and writes without computing on them: a
+        ``shuffle`` moves its whole tensor once (C * H * W); every other layer 0."""
+        return self.out_shape.elements if self.type in DATA_MOVEMENT_TYPES else 0
+
+    @property
     def mac_class(self) -> str:
         """Class for the MAC share: first_conv, conv1x1, convFxF, depthwise, fc or other."""
         if self.type == FC:
@@ -285,8 +299,9 @@ def ceil_div(a: int, b: int) -> int:
 __all__ = [
     "TensorShape", "Layer", "conv_output_size", "pool_output_size", "same_padding", "ceil_div",
     "CONV", "FC", "MAXPOOL", "AVGPOOL", "CONCAT", "ADD", "MUL", "RELU", "BN", "LRN", "DROPOUT",
-    "SOFTMAX", "FLATTEN", "SIGMOID", "HARDSIGMOID", "HARDSWISH", "SWISH", "LAYER_TYPES",
-    "POOL_TYPES", "JOIN_TYPES", "ACTIVATION_TYPES", "ELEMENTWISE_TYPES", "ACTIVATIONS",
+    "SOFTMAX", "FLATTEN", "SHUFFLE", "SIGMOID", "HARDSIGMOID", "HARDSWISH", "SWISH", "LAYER_TYPES",
+    "POOL_TYPES", "JOIN_TYPES", "ACTIVATION_TYPES", "ELEMENTWISE_TYPES", "DATA_MOVEMENT_TYPES",
+    "ACTIVATIONS",
     "ACTIVATION_OPS",
     "MAC_CLASSES", "FIRST_CONV", "CONV1X1", "CONV_FXF", "DEPTHWISE", "FC_CLASS", "OTHER",
 ]

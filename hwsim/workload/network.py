@@ -316,6 +316,13 @@ def _infer(spec: LayerSpec, in_shapes: tuple[TensorShape, ...], *, first_conv: b
     if kind in L.ELEMENTWISE_TYPES:
         out = TensorShape(x.elements, 1, 1) if kind == L.FLATTEN else x
         return Layer(out_shape=out, **common)
+    if kind == L.SHUFFLE:
+        groups = a.get("groups", 1)
+        groups = x.channels if groups == "in_channels" else int(groups)
+        if groups <= 0 or x.channels % groups:
+            raise _ShapeError(f"shuffle groups={groups} does not divide the input channels "
+                              f"({x.channels}, input shape {x})")
+        return Layer(out_shape=x, groups=groups, **common)
     if kind == L.FC:
         out_features = int(a["out_channels"])
         return Layer(out_shape=TensorShape(out_features, 1, 1), bias=bool(a.get("bias", False)),
