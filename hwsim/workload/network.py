@@ -327,7 +327,12 @@ def _infer(spec: LayerSpec, in_shapes: tuple[TensorShape, ...], *, first_conv: b
         out_features = int(a["out_channels"])
         return Layer(out_shape=TensorShape(out_features, 1, 1), bias=bool(a.get("bias", False)),
                      **common)
-    # conv and pooling
+    return _infer_windowed(kind, a, x, common, first_conv)
+
+
+def _infer_windowed(kind: str, a: dict[str, Any], x: TensorShape, common: dict[str, Any],
+                    first_conv: bool) -> Layer:
+    """A conv or pooling layer: its kernel window slides over the (padded) input ``x``."""
     if a.get("global"):
         kernel = (x.height, x.width)
         stride = (1, 1)
