@@ -108,6 +108,9 @@ def mechanisms(fit: DesignFit) -> list[str]:
     exposed = sum(layer.extra.get("fill_cycles", 0) + layer.extra.get("drain_cycles", 0)
                   for layer in layers)
     writeback = sum(layer.extra.get("writeback_cycles", 0) for layer in layers)
+    fetched = [layer.extra.get("prefetched_bytes")
+               or (layer.extra.get("event") or {}).get("prefetched_bytes", 0) for layer in layers]
+    prefetched = sum(1 for x in fetched if x)
     modes = sorted({layer.dataflow for layer in layers})
     out = [
         f"array {a.rows}x{a.cols} PEs ({acc.microarchitecture}), dataflow {acc.dataflow}: the "
@@ -119,6 +122,9 @@ def mechanisms(fit: DesignFit) -> list[str]:
         f"global buffer {b.global_kib:g} KiB, double buffering "
         f"{'on' if b.double_buffering else 'off'}: {len(tiled)} of {count} layers in more than "
         f"one DRAM tile; fill and drain exposed: {exposed / 1e3:.1f} K cycles in all",
+        f"weight prefetch {'on' if b.weight_prefetch else 'off'}"
+        + (f": {prefetched} of {count} layers start with {sum(fetched) / 1e3:.1f} K bytes of their "
+           "first loads fetched during the layer before" if prefetched else ""),
         f"buffer-to-array words per cycle: input {b.input_words_per_cycle}, weight "
         f"{b.weight_words_per_cycle}, partial sum {b.psum_words_per_cycle}, output "
         f"{b.output_words_per_cycle}" + (f" (OS write-back: {writeback / 1e3:.1f} K cycles)"

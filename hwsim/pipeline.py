@@ -7,11 +7,13 @@ energy table (``hwsim.cost.energy``), checks the model's invariants where the re
 ``max(compute, memory)`` and ``compute + memory``, MACs conserved) and records the result.
 
 Engines: ``analytic`` (the default, :data:`hwsim.result.DEFAULT_ENGINE`) takes each layer's
-time from the cost model and runs the layers one after another; ``event`` plays the same
-tiles through the SimPy event scheduler (``hwsim.sim``: DMA channel, double-buffered global
-buffer, weight prefetch during the previous layer) and takes each layer's span from the
-schedule. Both use the same counts,
-so energy differs only by leakage (which depends on time).
+time from the cost model and runs the layers one after another, with the next layer's weights
+prefetched in each layer's idle channel time when the buffer has ``weight_prefetch`` on
+(``hwsim.cost.prefetch``, a post-pass over the costs: :func:`analytic_layer_costs`); ``event``
+plays the same tiles through the SimPy event scheduler (``hwsim.sim``: DMA channel,
+double-buffered global buffer, the same weight prefetch) and takes each layer's span from the
+schedule. Both use the same counts (prefetched bytes stay with the layer whose weights they
+are), so energy differs only by leakage (which depends on time), and the times agree.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from hwsim._version import __version__
 from hwsim.cost.energy import price
 from hwsim.cost.fusion import FusionPlan, LayerFlow, plan_fusion
 from hwsim.cost.model import ARRAY, LayerCost, TilingError, cost_layer
+from hwsim.cost.prefetch import weight_prefetch
 from hwsim.dataflow.base import MachineParams
 from hwsim.errors import InputError, ModelError, Problem
 from hwsim.hardware.accelerator import Accelerator, Fusion, accepted_dataflows
@@ -79,6 +82,8 @@ def _layer_result(layer: Any, cost: LayerCost, acc: Accelerator) -> LayerResult:
                            "tiles": t.pipeline_tiles}
     if cost.alternatives:
         extra["cycles_by_dataflow"] = dict(cost.alternatives)
+    if cost.prefetched_bytes:  # analytic engine: fetched during the previous layer
+        extra["prefetched_bytes"] = cost.prefetched_bytes
     return LayerResult(
         name=layer.name, type=layer.type, mac_class=layer.mac_class, dataflow=cost.dataflow,
         macs=cost.counts.macs, effective_macs=int(round(cost.counts.effective_macs)),
@@ -91,8 +96,27 @@ def _layer_result(layer: Any, cost: LayerCost, acc: Accelerator) -> LayerResult:
 
 def layer_costs(network: Network, accelerator: Accelerator,
                 dataflow: str | None = None) -> list[LayerCost]:
-    """The cost model's record for every layer (analytic; no energy)."""
+    """The cost model's record for every layer (no energy), each layer on its own: what the
+    event engine is given (it plays the weight prefetch itself)."""
     return _costs(network, accelerator, dataflow)[0]
+
+
+def analytic_layer_costs(network: Network, accelerator: Accelerator,
+                         dataflow: str | None = None) -> list[LayerCost]:
+    """The records the analytic engine times the layers by: :func:`layer_costs` after the
+    weight-prefetch post-pass (``hwsim.cost.prefetch``) when the buffer prefetches."""
+    return _prefetched(*_costs(network, accelerator, dataflow), accelerator)
+
+
+def _prefetched(costs: list[LayerCost], plan: FusionPlan | None,
+                accelerator: Accelerator) -> list[LayerCost]:
+    """``costs`` with the next layer's weights prefetched (``buffer.weight_prefetch``), the
+    kept tensors of a fusing machine held in the buffer."""
+    if not accelerator.buffer.weight_prefetch:
+        return costs
+    held = [flow.resident_bytes for flow in plan.flows] if plan is not None else None
+    return weight_prefetch(costs, MachineParams.from_accelerator(accelerator),
+                           accelerator.buffer.global_bytes, held)
 
 
 def _costs(network: Network, accelerator: Accelerator, dataflow: str | None
@@ -152,7 +176,8 @@ def simulate(network: Network, accelerator: Accelerator, dataflow: str | None = 
     engine = Engine(engine)
     df = _resolve_dataflow(accelerator, dataflow)
     costs, plan = _costs(network, accelerator, df)
-    layers = [_layer_result(layer, cost, accelerator) for layer, cost in zip(network.layers, costs)]
+    timed = costs if engine == Engine.EVENT else _prefetched(costs, plan, accelerator)
+    layers = [_layer_result(layer, cost, accelerator) for layer, cost in zip(network.layers, timed)]
     schedule = None
     if engine == Engine.EVENT:
         layers, schedule = _event_schedule(network, accelerator, costs, layers,
@@ -209,4 +234,4 @@ def _event_schedule(network: Network, accelerator: Accelerator, costs: Sequence[
     return out, schedule
 
 
-__all__ = ["simulate", "layer_costs"]
+__all__ = ["simulate", "layer_costs", "analytic_layer_costs"]

@@ -204,13 +204,16 @@ def test_systolic_designs_run_through_the_same_cost_model():
 
 
 def test_readme_worked_example_fire9_expand1x1_on_ws_16x16():
-    """The README's worked example ("The model and its assumptions"), by hand."""
+    """The README's worked example ("The model and its assumptions"), by hand: the layer on
+    its own (weight prefetch off), then in the network, where the layer before it prefetches
+    its first loads."""
     import hwsim
 
     root = Path(__file__).resolve().parent.parent
     net = hwsim.load_network(root / "networks" / "squeezenet_v1.0.yaml")
-    ws = hwsim.simulate(net, hwsim.load_accelerator(root / "accelerators" / "ws_16x16.yaml"),
-                        engine="analytic").layer("fire9/expand1x1")
+    ws_16x16 = hwsim.load_accelerator(root / "accelerators" / "ws_16x16.yaml")
+    alone = ws_16x16.with_changes(buffer={"weight_prefetch": False})
+    ws = hwsim.simulate(net, alone, engine="analytic").layer("fire9/expand1x1")
     # 64/16 row folds x 256/16 column folds = 64 passes of 169 pixels + 16*16/32 weight loads
     assert ws.compute_cycles == 64 * (169 + 16 * 16 // 32) == 11_328
     # input 64*169 + weights 64*256 + 256 biases + output 256*169 words, 2 bytes each
@@ -247,3 +250,29 @@ def test_readme_worked_example_fire9_expand1x1_on_ws_16x16():
     # 32 channel groups x 64 input channels x (ceil(169/32) preload + 8 x 0.6 broadcasts)
     # + 32 write-backs of ceil(169 * 8 / 32) cycles
     assert os_.compute_cycles == math.ceil(32 * 64 * (6 + 8 * 0.6)) + 32 * 43 == 23_495
+
+    # In the network with weight prefetch (ws_16x16's default), fire9/squeeze1x1 (1x1, 512 ->
+    # 64, 13x13) runs just before: 32 x 4 passes of 177 cycles = 22,656 compute; it moves
+    # its input 512 x 169 and weights 512 x 64 + 64 in 32 loads and its output 64 x 169 in
+    # one store: memory = 33 x 100 + 2 x (86,528 + 32,832 + 10,816) / 16 = 19,572. So its
+    # channel is idle at least 22,656 - 19,572 = 3,084 cycles (its span is at least its
+    # compute, and its own transfers take at most its memory time).
+    squeeze = hwsim.simulate(net, alone, engine="analytic").layer("fire9/squeeze1x1")
+    assert squeeze.compute_cycles == 32 * 4 * 177 == 22_656
+    assert squeeze.memory_cycles == 33 * 100 + 2 * (512 * 169 + 512 * 64 + 64 + 64 * 169) / 16
+    assert squeeze.memory_cycles == 19_572 and squeeze.extra["tiling"]["tiles"] == 32
+    assert squeeze.extra["tiling"]["tile_bytes"] == 2 * (16 * 169 + 16 * 64 + 64 + 64 * 169)
+    # A squeeze1x1 tile holds 16 x 169 inputs, 16 x 64 weights, 64 biases and 64 x 169
+    # outputs: 14,608 words; its two live tiles take 2 x 29,216 bytes of the 512 KiB. So
+    # expand1x1 may get min(its weights 33,280 B, its first two tiles' loads 23,712 + 2,080 B,
+    # 524,288 - 58,432 B) = 25,792 bytes: one transfer of 100 + 25,792 / 16 = 1,712 cycles,
+    # at most the 3,084 idle ones, so all of it is fetched.
+    reserved = min(2 * (64 * 256 + 256), 2 * (64 * 169 + 16 * 64 + 16) + 2 * (16 * 64 + 16),
+                   512 * 1024 - 2 * 29_216)
+    assert reserved == 25_792 and 100 + reserved / 16 <= 22_656 - 19_572
+    fetched = hwsim.simulate(net, ws_16x16, engine="analytic").layer("fire9/expand1x1")
+    assert fetched.extra["prefetched_bytes"] == reserved
+    # tiles 1 and 2 load nothing more (A_1 = A_2 = 0), tiles 3-16 their weights (A = 230):
+    # T = 0 + max(c, 0) + 14 x max(c, a + d) + max(c, d) + d: compute plus the last store
+    assert fetched.cycles == 0 + max(c, 0) + 14 * max(c, a + d) + max(c, d) + d == 11_766
+    assert fetched.dram_bytes == ws.dram_bytes and fetched.energy == ws.energy  # no leakage

@@ -11,10 +11,11 @@ import random
 
 import pytest
 
+from hwsim.cost.prefetch import strip_leading_loads
 from hwsim.cost.tiles import TileRun
 from hwsim.errors import ModelError
 from hwsim.sim import ScheduleItem, SimMachine
-from hwsim.sim.engine import run_schedule, strip_leading_loads
+from hwsim.sim.engine import run_schedule
 from hwsim.sim.schedule import TRACK_ARRAY, TRACK_DMA, TRACK_PREFETCH, TRACK_VECTOR, TRACK_WRITEBACK
 
 

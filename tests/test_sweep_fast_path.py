@@ -1,6 +1,7 @@
 """A sweep row from the analytic fast path (totals summed from the cost model's records,
 ``hwsim/sweep/evaluate.py``) equals the row from ``hwsim.simulate`` (the reference), to the
-last bit, on a random sample of configurations of the bundled sweep's axes."""
+last bit, on a random sample of configurations of the bundled sweep's axes, with the weight
+prefetch (the analytic engine's post-pass over the layers) on and off."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def sampled_tasks(tmp_path: Path, samples: int):
             {"path": "buffer.global_kib", "range": {"from": 32, "to": 1024, "times": 2}},
             {"path": "dram.bandwidth_gb_per_s", "values": [8, 32]},
             {"path": "dataflow", "values": ["ws", "os", "hybrid"]},
+            {"path": "buffer.weight_prefetch", "values": [True, False]},
         ],
         "mode": "random", "samples": samples, "seed": random.Random(17).randrange(1000),
     }
@@ -39,6 +41,8 @@ def sampled_tasks(tmp_path: Path, samples: int):
 
 def test_fast_path_rows_equal_the_simulate_rows(tmp_path, monkeypatch):
     tasks = sampled_tasks(tmp_path, 8)
+    prefetch = {evaluate.build_accelerator(t).buffer.weight_prefetch for t in tasks}
+    assert prefetch == {True, False}
     fast = [evaluate.evaluate_task(t) for t in tasks]
     monkeypatch.setattr(evaluate, "fast_path_applies", lambda accelerator, engine: False)
     reference = [evaluate.evaluate_task(t) for t in tasks]

@@ -130,6 +130,9 @@ class LayerCost:
     mapping: Mapping | None = None
     tiling: Tiling | None = None
     alternatives: TMapping[str, float] = field(default_factory=dict)  # hybrid: cycles per mode
+    #: leading load bytes fetched during the previous layer (``hwsim.cost.prefetch``; the
+    #: analytic engine's post-pass sets it, the cost model itself never prefetches)
+    prefetched_bytes: int = 0
 
     @property
     def bound(self) -> str:

@@ -79,9 +79,10 @@ class Buffer:
     ``global_kib`` global buffer (KiB), ``preload_kib`` / ``broadcast_kib`` the array-side
     staging buffers (recorded and validated; the model assumes they keep the array fed),
     ``double_buffering`` whether DRAM transfers overlap compute (the global buffer is then
-    split in two halves), ``weight_prefetch`` whether the event engine may load the next
-    layer's weights into buffer space the current layer leaves free (event engine only),
-    and the per-operand bandwidths between buffer and array in words per cycle.
+    split in two halves), ``weight_prefetch`` whether the DMA may load the next layer's
+    weights, in channel time the current layer leaves idle, into buffer space it leaves free
+    (both engines: ``hwsim.cost.prefetch``), and the per-operand bandwidths between buffer
+    and array in words per cycle.
     """
 
     global_kib: float = 512.0

@@ -120,14 +120,14 @@ def assumption_lines(result: SimulationResult) -> list[str]:
     if result.engine == Engine.ANALYTIC:
         lines.append("  - analytic time: DRAM tiles, one load and one store each paying the DRAM "
                      "latency; double buffering hides all but the first load and the last store "
-                     "(between max(compute, memory) and compute + memory per layer)")
+                     "(between max(compute, memory of its own transfers) and compute + memory per layer)")
     elif result.engine == Engine.EVENT and result.schedule is not None:
         machine = result.schedule.machine
         lines.append("  - event time: tiles through one in-order DMA channel (DRAM latency on "
                      "every transfer), the array and a "
                      f"{'double' if machine.double_buffering else 'single'}-buffered global buffer")
-        lines.append("  - the next layer's weights are prefetched in idle channel time: "
-                     f"{'on' if machine.weight_prefetch else 'off'}")
+    lines.append("  - the next layer's weights are prefetched in idle channel time: "
+                 f"{'on' if acc.buffer.weight_prefetch else 'off'}")
     return lines
 
 

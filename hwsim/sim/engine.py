@@ -31,6 +31,8 @@ the vector unit does the same for pooling, element-wise and similar layers.
    idle, giving the channel back at once when the current layer needs it (and resuming
    without a second latency). The current layer's schedule is
    therefore exactly what it is without prefetch; the next layer no longer loads those bytes.
+   The reservation and the bytes a given idle time moves are :mod:`hwsim.cost.prefetch`'s,
+   which the analytic engine uses in closed form (the idle gaps sum to T - M, below).
 7. Kept tensors (``ScheduleItem.hold_bytes`` / ``free_bytes``, fusion's ``keep_on_chip``): an
    item's held bytes are reserved in the buffer when it starts and stay until the end of the
    item that frees them (the tensor's last consumer); the items in between place their
@@ -56,13 +58,12 @@ these bounds for every layer and raises :class:`~hwsim.errors.ModelError` if one
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from hwsim.cost.tiles import TileRun
+from hwsim.cost.prefetch import prefetch_transfer, reserved_bytes, strip_leading_loads
 from hwsim.errors import ModelError
 from hwsim.sim.items import ScheduleItem, SimMachine
 from hwsim.sim.plan import Block, Compute, ComputeBlock, Load, Plan, Store, make_plan
@@ -167,36 +168,6 @@ def _validate(items: tuple[ScheduleItem, ...], machine: SimMachine) -> None:
         seen.add(item.name)
 
 
-def strip_leading_loads(runs: tuple[TileRun, ...], num_bytes: int) -> tuple[TileRun, ...]:
-    """``runs`` with their first ``num_bytes`` of loads removed (already on chip), tile by
-    tile from the first; a partly affected run is split."""
-    out: list[TileRun] = []
-    left = num_bytes
-    for first in runs:
-        run: TileRun | None = first
-        while left > 0 and run is not None:
-            take = min(run.load_bytes, left)
-            left -= take
-            out.append(dataclasses.replace(run, count=1, load_bytes=int(run.load_bytes - take)))
-            run = dataclasses.replace(run, count=run.count - 1) if run.count > 1 else None
-        if run is not None:
-            out.append(run)
-    return tuple(out)
-
-
-def _initial_load_bytes(runs: tuple[TileRun, ...], plan: Plan) -> int:
-    """Load bytes of the tiles a layer admits at its start (before its first store)."""
-    total = 0
-    left = plan.initial_loads
-    for run in runs:
-        if left <= 0:
-            break
-        n = min(run.count, left)
-        total += n * run.load_bytes
-        left -= n
-    return total
-
-
 class _NetworkRun:
     """Runs the layers one after another and collects what they record."""
 
@@ -228,7 +199,7 @@ class _NetworkRun:
 
     def run(self):
         machine, env = self.machine, self.env
-        fetched = 0.0  # bytes of the current layer fetched during the previous one
+        fetched = 0  # bytes of the current layer fetched during the previous one
         fetched_cycles = 0.0
         reserved = 0
         held = 0  # kept tensors' bytes (rule 7)
@@ -248,12 +219,9 @@ class _NetworkRun:
 
             following = self.items[index + 1] if index + 1 < len(self.items) else None
             if machine.weight_prefetch and following is not None and following.prefetch_bytes:
-                next_plan = make_plan(following.tiles, slots=machine.slots,
-                                      glb_bytes=machine.glb_bytes, coalesce=True)
-                reserved = int(min(following.prefetch_bytes,
-                                   _initial_load_bytes(following.tiles, next_plan),
-                                   machine.glb_bytes - held - plan.peak_buffer_bytes))
-                reserved = max(reserved, 0)
+                reserved = reserved_bytes(following.prefetch_bytes, following.tiles,
+                                          machine.slots, machine.glb_bytes,
+                                          machine.glb_bytes - held - plan.peak_buffer_bytes)
                 if reserved:
                     yield self.glb.put(reserved)
                     self.glb_change(reserved)
@@ -266,7 +234,7 @@ class _NetworkRun:
                 self.glb_change(-item.free_bytes)
                 held -= item.free_bytes
 
-            next_fetched, next_cycles = 0.0, 0.0
+            next_fetched, next_cycles = 0, 0.0
             if reserved:
                 next_fetched, next_cycles = self._prefetch(layer, following.name, reserved,
                                                            start, end)
@@ -280,13 +248,13 @@ class _NetworkRun:
                 drain_cycles=end - layer.compute_end,
                 dram_read_bytes=float(sum(r.total_load_bytes for r in runs)),
                 dram_write_bytes=float(sum(r.total_store_bytes for r in runs)),
-                prefetched_bytes=fetched, prefetch_busy_cycles=fetched_cycles,
+                prefetched_bytes=float(fetched), prefetch_busy_cycles=fetched_cycles,
                 num_tiles=plan.num_tiles, peak_buffer_bytes=plan.peak_buffer_bytes,
                 analytic_compute_cycles=compute_c, analytic_memory_cycles=memory_c))
             fetched, fetched_cycles = next_fetched, next_cycles
 
     def _prefetch(self, layer: _LayerRun, target: str, reserved: int, ready: float,
-                  end: float) -> tuple[float, float]:
+                  end: float) -> tuple[int, float]:
         """Walk the channel's idle time in [ready, end] (rule 6): returns (bytes fetched,
         channel cycles used) and records the prefetch slices. The prefetch is one transfer:
         its first ``latency`` cycles of channel time move no bytes."""
@@ -319,11 +287,7 @@ class _NetworkRun:
             use = min(left, end - t)
             self._prefetch_slice(target, t, use, use, 1)
             left -= use
-        used = need - max(left, 0.0)
-        if left <= 1e-9 * need:
-            return float(reserved), need
-        moved = max(used - latency, 0.0)
-        return float(math.floor(moved * bw + 1e-6)), used  # whole bytes, robust to rounding
+        return prefetch_transfer(reserved, need - max(left, 0.0), latency, bw)
 
     def _prefetch_slice(self, target: str, start: float, duration: float, busy: float,
                         gaps: int) -> None:

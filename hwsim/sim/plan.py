@@ -37,6 +37,7 @@ import bisect
 from collections import deque
 from dataclasses import dataclass
 
+from hwsim.cost.prefetch import initial_tiles, peak_buffer_bytes
 from hwsim.cost.tiles import TileRun
 
 
@@ -125,7 +126,8 @@ def make_plan(runs: tuple[TileRun, ...], *, slots: int, glb_bytes: int,
               coalesce: bool = True) -> Plan:
     """The DMA and compute programs of a layer whose tiles are ``runs``.
 
-    Raises ValueError if a tile does not fit the global buffer on its own.
+    Raises ValueError if a tile does not fit the global buffer on its own, or unless
+    ``slots`` is 1 or 2. The peak and the initial loads are :mod:`hwsim.cost.prefetch`'s.
     """
     run_first: list[int] = []
     total = 0
@@ -144,10 +146,9 @@ def make_plan(runs: tuple[TileRun, ...], *, slots: int, glb_bytes: int,
     blocks_by_compute: dict[int, Block] = {}
     after_of: dict[int, int | None] = {}
     live: deque[int] = deque()
-    used = peak = 0
+    used = 0
     next_load = next_store = 0
     after: int | None = None
-    initial_loads: int | None = None
 
     while next_store < total:
         if next_load < total:
@@ -157,11 +158,8 @@ def make_plan(runs: tuple[TileRun, ...], *, slots: int, glb_bytes: int,
                 after_of[next_load] = after
                 live.append(next_load)
                 used += tile.buffer_bytes
-                peak = max(peak, used)
                 next_load += 1
                 continue
-        if initial_loads is None:
-            initial_loads = next_load
         i = next_store
         r = run_of(i)
         tile = runs[r]
@@ -197,8 +195,8 @@ def make_plan(runs: tuple[TileRun, ...], *, slots: int, glb_bytes: int,
             compute.append(Compute(j, after_of[j]))
             j += 1
     return Plan(runs=tuple(runs), run_first=first, num_tiles=total, dma=tuple(dma),
-                compute=tuple(compute), peak_buffer_bytes=peak,
-                initial_loads=total if initial_loads is None else initial_loads)
+                compute=tuple(compute), peak_buffer_bytes=peak_buffer_bytes(runs, slots, glb_bytes),
+                initial_loads=initial_tiles(runs, slots, glb_bytes))
 
 
 def _steady_block(i: int, r: int, tile: TileRun, live: deque[int], slots: int, glb_bytes: int,

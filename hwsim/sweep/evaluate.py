@@ -41,7 +41,7 @@ from hwsim.errors import InputError, Problem
 from hwsim.hardware.accelerator import Accelerator
 from hwsim.hardware.area import area_mm2, storage_bytes
 from hwsim.inputs import load_network
-from hwsim.pipeline import layer_costs, simulate
+from hwsim.pipeline import analytic_layer_costs, simulate
 from hwsim.result import TOTAL_COLUMN, Engine, SimulationResult
 from hwsim.sweep import results as R
 from hwsim.sweep.axes import PARAMS_PREFIX
@@ -133,7 +133,7 @@ def fast_path_applies(accelerator: Accelerator, engine: str) -> bool:
 def analytic_totals(network: Network, accelerator: Accelerator) -> RunTotals:
     """The analytic run's totals, summed in the order and with the operations of
     ``simulate(...).total_cycles``, ``.energy``, ... (so equal to the last bit)."""
-    costs = layer_costs(network, accelerator)
+    costs = analytic_layer_costs(network, accelerator)
     table = accelerator.energy
     energy = EnergyBreakdown()
     cycles: float = 0
