@@ -211,8 +211,9 @@ def test_readme_worked_example_fire9_expand1x1_on_ws_16x16():
 
     root = Path(__file__).resolve().parent.parent
     net = hwsim.load_network(root / "networks" / "squeezenet_v1.0.yaml")
-    ws_16x16 = hwsim.load_accelerator(root / "accelerators" / "ws_16x16.yaml")
-    alone = ws_16x16.with_changes(buffer={"weight_prefetch": False})
+    alone = hwsim.load_accelerator(root / "accelerators" / "ws_16x16.yaml")
+    assert not alone.buffer.weight_prefetch  # the study's designs price each layer alone
+    prefetching = alone.with_changes(buffer={"weight_prefetch": True})
     ws = hwsim.simulate(net, alone, engine="analytic").layer("fire9/expand1x1")
     # 64/16 row folds x 256/16 column folds = 64 passes of 169 pixels + 16*16/32 weight loads
     assert ws.compute_cycles == 64 * (169 + 16 * 16 // 32) == 11_328
@@ -251,7 +252,7 @@ def test_readme_worked_example_fire9_expand1x1_on_ws_16x16():
     # + 32 write-backs of ceil(169 * 8 / 32) cycles
     assert os_.compute_cycles == math.ceil(32 * 64 * (6 + 8 * 0.6)) + 32 * 43 == 23_495
 
-    # In the network with weight prefetch (ws_16x16's default), fire9/squeeze1x1 (1x1, 512 ->
+    # In the network with weight prefetch (turned on here), fire9/squeeze1x1 (1x1, 512 ->
     # 64, 13x13) runs just before: 32 x 4 passes of 177 cycles = 22,656 compute; it moves
     # its input 512 x 169 and weights 512 x 64 + 64 in 32 loads and its output 64 x 169 in
     # one store: memory = 33 x 100 + 2 x (86,528 + 32,832 + 10,816) / 16 = 19,572. So its
@@ -270,7 +271,7 @@ def test_readme_worked_example_fire9_expand1x1_on_ws_16x16():
     reserved = min(2 * (64 * 256 + 256), 2 * (64 * 169 + 16 * 64 + 16) + 2 * (16 * 64 + 16),
                    512 * 1024 - 2 * 29_216)
     assert reserved == 25_792 and 100 + reserved / 16 <= 22_656 - 19_572
-    fetched = hwsim.simulate(net, ws_16x16, engine="analytic").layer("fire9/expand1x1")
+    fetched = hwsim.simulate(net, prefetching, engine="analytic").layer("fire9/expand1x1")
     assert fetched.extra["prefetched_bytes"] == reserved
     # tiles 1 and 2 load nothing more (A_1 = A_2 = 0), tiles 3-16 their weights (A = 230):
     # T = 0 + max(c, 0) + 14 x max(c, a + d) + max(c, d) + d: compute plus the last store

@@ -314,6 +314,7 @@ def test_fused_design_event_schedule_keeps_the_buffer(stem):
     engine's time of the same fused machine (both prefetch in what the kept tensors leave)."""
     net = hwsim.load_network(REPO / "networks" / f"{stem}.yaml")
     _, fused = designs()
+    fused = fused.with_changes(buffer={"weight_prefetch": True})  # the design has it off
     e = hwsim.simulate(net, fused, engine="event")
     a = hwsim.simulate(net, fused)
     assert max(level for _, level in e.schedule.glb_occupancy) <= fused.buffer.global_bytes

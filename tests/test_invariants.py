@@ -105,9 +105,9 @@ def test_hybrid_is_never_slower_than_either_mode():
     its first loads the previous layer fetched, which differs between the runs (a WS layer
     after a WS layer may be prefetched more than after an OS one), so only the network's
     total is compared: never slower on any bundled network."""
-    base = accelerator(REPO / "accelerators" / "squeezelerator.yaml")
-    assert base.buffer.weight_prefetch
-    alone = base.with_changes(buffer={"weight_prefetch": False})
+    alone = accelerator(REPO / "accelerators" / "squeezelerator.yaml")
+    assert not alone.buffer.weight_prefetch
+    base = alone.with_changes(buffer={"weight_prefetch": True})
     for net_path in NETWORKS:
         net = network(net_path)
         hybrid = hwsim.simulate(net, alone, dataflow="hybrid")
