@@ -21,37 +21,48 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from hwsim._version import __version__
-from hwsim.config.accelerator_file import load_accelerator
-from hwsim.config.network_file import parse_network
-from hwsim.errors import HwsimError, InputError, ModelError
-from hwsim.inputs import load_network
-from hwsim.result import (
-    DEFAULT_ENGINE,
-    EnergyBreakdown,
-    Engine,
-    LayerResult,
-    SimulationResult,
-)
-from hwsim.workload.layer import Layer, TensorShape
-from hwsim.workload.network import Network
 
 if TYPE_CHECKING:  # imported lazily at run time (see __getattr__), visible to type checkers
+    from hwsim.config.accelerator_file import load_accelerator
+    from hwsim.config.network_file import parse_network
+    from hwsim.errors import HwsimError, InputError, ModelError
+    from hwsim.inputs import load_network
     from hwsim.pipeline import simulate
+    from hwsim.result import (
+        DEFAULT_ENGINE,
+        EnergyBreakdown,
+        Engine,
+        LayerResult,
+        SimulationResult,
+    )
     from hwsim.sweep.api import load_results, sweep
+    from hwsim.workload.layer import Layer, TensorShape
+    from hwsim.workload.network import Network
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-# Names served by __getattr__: the module that defines each.
-_LAZY = {"simulate": "hwsim.pipeline", "load_results": "hwsim.sweep.api"}
+# Names served by __getattr__: the module that defines each. Nothing of the model is imported
+# with the package (``hwsim --version`` and ``python -m hwsim`` start fast, and a command
+# loads only what it uses); ``hwsim.sweep`` is the (callable) sweep package.
+_LAZY = {
+    "load_network": "hwsim.inputs", "parse_network": "hwsim.config.network_file",
+    "load_accelerator": "hwsim.config.accelerator_file", "simulate": "hwsim.pipeline",
+    "load_results": "hwsim.sweep.api",
+    "SimulationResult": "hwsim.result", "LayerResult": "hwsim.result",
+    "EnergyBreakdown": "hwsim.result", "Engine": "hwsim.result", "DEFAULT_ENGINE": "hwsim.result",
+    "Network": "hwsim.workload.network", "Layer": "hwsim.workload.layer",
+    "TensorShape": "hwsim.workload.layer",
+    "HwsimError": "hwsim.errors", "InputError": "hwsim.errors", "ModelError": "hwsim.errors",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The pipeline is imported lazily so that ``import hwsim`` and the network tools stay
-    # fast (the pipeline loads SimPy). ``hwsim.sweep`` is the (callable) sweep package.
     if name == "sweep":
         return importlib.import_module("hwsim.sweep")
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # found once
+        return value
     raise AttributeError(f"module 'hwsim' has no attribute {name!r}")
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwsim._version import __version__
 from hwsim.cost.energy import price
@@ -31,10 +31,10 @@ from hwsim.dataflow.base import MachineParams
 from hwsim.errors import InputError, ModelError, Problem
 from hwsim.hardware.accelerator import Accelerator, Fusion, accepted_dataflows
 from hwsim.result import DEFAULT_ENGINE, ENGINES, Engine, LayerResult, SimulationResult
-from hwsim.sim.adapter import machine_from_accelerator, schedule_items
-from hwsim.sim.engine import run_schedule
-from hwsim.sim.schedule import Schedule
 from hwsim.workload.network import Network
+
+if TYPE_CHECKING:  # the event engine is imported when it runs (see _event_schedule)
+    from hwsim.sim.schedule import Schedule
 
 _TOLERANCE = 1e-6
 
@@ -215,6 +215,11 @@ def _event_schedule(network: Network, accelerator: Accelerator, costs: Sequence[
                     layers: list[LayerResult], flows: Sequence[LayerFlow] | None = None
                     ) -> tuple[list[LayerResult], Schedule]:
     """Replace each layer's time by its span in the event schedule (hwsim.sim)."""
+    # Imported here: an analytic run (the default, and every sweep) never loads the event
+    # engine and its records (start-up time of ``hwsim run``, docs/ARCHITECTURE.md).
+    from hwsim.sim.adapter import machine_from_accelerator, schedule_items
+    from hwsim.sim.engine import run_schedule
+
     items = schedule_items(network.layers, costs, flows)
     schedule = run_schedule(items, machine_from_accelerator(accelerator))
     out = []

@@ -10,6 +10,8 @@ import json
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hwsim.cost.prefetch import strip_leading_loads
 from hwsim.cost.tiles import TileRun
@@ -203,14 +205,80 @@ def test_coalesced_runs_give_exactly_the_tile_by_tile_schedule():
         items = _random_items(rng, m.glb_bytes)
         fast = run_schedule(items, m, coalesce=True)
         slow = run_schedule(items, m, coalesce=False)
-        for a, b in zip(fast.layers, slow.layers):
-            for key, value in a.to_dict().items():
-                other = b.to_dict()[key]
-                if isinstance(value, str):  # names: pytest.approx takes numbers only
-                    assert value == other, (a.name, key)
-                else:
-                    assert value == pytest.approx(other, rel=1e-9, abs=1e-6), (a.name, key)
+        _assert_same_layers(fast, slow)
         assert fast.events <= slow.events
+
+
+def _assert_same_layers(fast, slow):
+    for a, b in zip(fast.layers, slow.layers, strict=True):
+        for key, value in a.to_dict().items():
+            other = b.to_dict()[key]
+            if isinstance(value, str):  # names: pytest.approx takes numbers only
+                assert value == other, (a.name, key)
+            else:
+                assert value == pytest.approx(other, rel=1e-9, abs=1e-6), (a.name, key)
+
+
+_TILES = st.builds(TileRun, count=st.integers(1, 9),
+                   load_bytes=st.sampled_from([0, 16, 160, 1600]),
+                   compute_cycles=st.sampled_from([0, 5, 50, 400]),
+                   store_bytes=st.sampled_from([0, 16, 320]),
+                   writeback_cycles=st.sampled_from([0, 0, 7]),
+                   buffer_bytes=st.sampled_from([0, 300, 450, 600]))
+
+
+@st.composite
+def _patterned_runs(draw):
+    """A layer's tiles as a depthwise layer has them: a pattern of runs repeated, with other
+    runs before and after (pairs of 300 to 600 bytes fit 1,000 to 2,000 bytes or not)."""
+    pattern = draw(st.lists(_TILES, min_size=1, max_size=3))
+    return tuple(draw(st.lists(_TILES, max_size=2)) + pattern * draw(st.integers(1, 5))
+                 + draw(st.lists(_TILES, max_size=2)))
+
+
+@st.composite
+def _tile_programs(draw):
+    m = machine(latency=draw(st.sampled_from([0, 7, 100])),
+                bytes_per_cycle=draw(st.sampled_from([1, 2.5, 16])),
+                glb=draw(st.sampled_from([1000, 1200, 2000])),
+                double_buffering=draw(st.booleans()), prefetch=draw(st.booleans()))
+    count = draw(st.integers(1, 3))
+    hold = draw(st.sampled_from([0, 0, 150]))  # the first layer's output kept to the last
+    items = [ScheduleItem(f"l{i}", draw(_patterned_runs()), prefetch_bytes=draw(
+                 st.sampled_from([0, 100, 5000])), unit=draw(st.sampled_from(["array", "vector"])),
+                          hold_bytes=hold if i == 0 else 0,
+                          free_bytes=hold if i == count - 1 else 0)
+             for i in range(count)]
+    return m, items
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, database=None)
+@given(_tile_programs())
+def test_coalesced_patterns_of_runs_give_exactly_the_tile_by_tile_schedule(program):
+    # blocks that span runs of different tiles (and switch between two tiles live and one)
+    # against every tile simulated on its own; the built-in bounds check runs on both
+    m, items = program
+    fast = run_schedule(items, m, coalesce=True)
+    slow = run_schedule(items, m, coalesce=False)
+    _assert_same_layers(fast, slow)
+    assert fast.total_cycles == pytest.approx(slow.total_cycles, rel=1e-9)
+    assert fast.events <= slow.events
+    assert max(level for _, level in fast.glb_occupancy) <= m.glb_bytes
+    assert fast.glb_occupancy[-1][1] == slow.glb_occupancy[-1][1] == 0
+
+
+def test_a_repeated_pattern_of_short_runs_takes_a_bounded_number_of_events():
+    # A depthwise layer's tiles: one tile b then five tiles a, r times. L = 10, 1 B/cycle:
+    # b loads 40 B (a = 50), a loads 20 B (a = 30), both store 10 B (d = 20) and compute
+    # 100 >= 50 + 20: compute-bound, so T = A_1 + sum of C + D_n = 50 + 6 r 100 + 20.
+    b, a = TileRun(1, 40, 100, 10, 0, 100), TileRun(5, 20, 100, 10, 0, 100)
+    events = set()
+    for r in (10, 1000):
+        s = run_schedule([ScheduleItem("dw", (b, a) * r)], machine(latency=10, bytes_per_cycle=1))
+        assert s.total_cycles == 50 + 6 * r * 100 + 20
+        assert s.layers[0].compute_busy_cycles == 6 * r * 100
+        events.add(s.events)
+    assert len(events) == 1 and max(events) < 60  # the same events however many repeats
 
 
 def test_bounds_hold_and_prefetch_never_lengthens_a_layer():

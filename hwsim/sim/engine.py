@@ -52,21 +52,25 @@ not change, and times are maxima and sums of durations), so with prefetch
 max(C, M_own) <= T <= C + M_analytic, and no layer gets longer. :func:`run_schedule` checks
 these bounds for every layer and raises :class:`~hwsim.errors.ModelError` if one fails.
 
-**Coalescing.** The steady middle of a run of identical tiles is one closed-form block
-(:mod:`hwsim.sim.plan`), so the number of events grows with the number of runs, not tiles.
+**Coalescing.** Every stretch where the DMA program keeps one steady pattern (store a
+tile, load the next one that fits) is one closed-form block (:mod:`hwsim.sim.plan`), across
+runs of different tiles: the number of events grows with the number of pattern changes in a
+layer (where two tiles stop or start fitting together, its first loads and last stores),
+not with its tiles or runs, and a block's arithmetic with its distinct steps.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hwsim.cost.prefetch import prefetch_transfer, reserved_bytes, strip_leading_loads
 from hwsim.errors import ModelError
 from hwsim.sim.items import ScheduleItem, SimMachine
-from hwsim.sim.plan import Block, Compute, ComputeBlock, Load, Plan, Store, make_plan
+from hwsim.sim.plan import Block, Compute, ComputeBlock, Load, Part, Plan, Store, make_plan
 from hwsim.sim.schedule import (
     TRACK_ARRAY,
     TRACK_DMA,
@@ -86,6 +90,10 @@ log = logging.getLogger(__name__)
 
 _INF = float("inf")
 
+#: A stretch of DMA channel time: ``(start, end, None)`` for one transfer, ``(start, end,
+#: (period, busy, steps))`` for ``steps`` steps of a block, each busy first, then idle.
+_Stretch = tuple[float, float, tuple[float, float, int] | None]
+
 
 def run_schedule(items: Sequence[ScheduleItem], machine: SimMachine, *, coalesce: bool = True,
                  check_bounds: bool = True) -> Schedule:
@@ -97,10 +105,13 @@ def run_schedule(items: Sequence[ScheduleItem], machine: SimMachine, *, coalesce
     """
     items = tuple(items)
     _validate(items, machine)
-    import simpy  # lazily: only the event engine needs SimPy (see docs/ARCHITECTURE.md)
+    # The one import of SimPy, here: an analytic run or a sweep never loads it (start-up
+    # time, see docs/ARCHITECTURE.md).
+    import simpy
 
     env = simpy.Environment()
-    net = _NetworkRun(env, items, machine, coalesce)
+    glb = simpy.Container(env, capacity=machine.glb_bytes, init=0)
+    net = _NetworkRun(env, glb, items, machine, coalesce)
     env.process(net.run())
     events = 0
     while env.peek() < _INF:
@@ -171,15 +182,13 @@ def _validate(items: tuple[ScheduleItem, ...], machine: SimMachine) -> None:
 class _NetworkRun:
     """Runs the layers one after another and collects what they record."""
 
-    def __init__(self, env: simpy.Environment, items: tuple[ScheduleItem, ...],
-                 machine: SimMachine, coalesce: bool):
+    def __init__(self, env: simpy.Environment, glb: simpy.Container,
+                 items: tuple[ScheduleItem, ...], machine: SimMachine, coalesce: bool):
         self.env = env
+        self.glb = glb  # level = bytes held in the global buffer
         self.items = items
         self.machine = machine
         self.coalesce = coalesce
-        import simpy
-
-        self.glb = simpy.Container(env, capacity=machine.glb_bytes, init=0)
         self.glb_samples: list[tuple[float, int]] = [(0.0, 0)]
         self.slices: list[TraceSlice] = []
         self.layers: list[LayerSchedule] = []
@@ -264,7 +273,7 @@ class _NetworkRun:
         left = need
         t = ready
 
-        for begin, finish, pattern in layer.busy:
+        for begin, finish, pattern in layer.busy_stretches():
             if left <= 0:
                 break
             if begin > t:  # idle gap before this busy stretch
@@ -312,10 +321,11 @@ class _LayerRun:
         self.loaded: dict[int, simpy.Event] = {}
         self.computed: dict[int, simpy.Event] = {}
         self.block_done: dict[int, simpy.Event] = {}
-        self.block_start: dict[int, tuple[float, float]] = {}  # first compute -> (m, unit start)
+        self.block_start: dict[int, tuple[float, _BlockTiming]] = {}  # first compute -> (m, ..)
         self.store_end: dict[int, float] = {}
-        # channel busy stretches: (start, end, None) or (start, end, (period, busy, steps))
-        self.busy: list[tuple[float, float, tuple[float, float, int] | None]] = []
+        # the channel's busy time in time order: single transfers' stretches, and each
+        # block as (m, block) (see busy_stretches)
+        self.busy: list[_Stretch | tuple[float, Block]] = []
         self.dma_busy = 0.0
         self.compute_busy = 0.0
         self.stall_data = 0.0
@@ -346,6 +356,17 @@ class _LayerRun:
         self._slice(TRACK_DMA, f"{kind} {self.item.name} #{tile}", begin, duration,
                     args={"bytes": num_bytes, "tile": tile})
 
+    def busy_stretches(self) -> Iterator[_Stretch]:
+        """The channel's busy stretches in time order: ``(start, end, None)`` for one
+        transfer, ``(start, end, (period, busy, steps))`` for steps of a block (each busy
+        first, then idle). A block's stretches are made only if read this far."""
+        for entry in self.busy:
+            if len(entry) == 2:
+                m, block = entry
+                yield from _block_stretches(m, block, self.transfer)
+            else:
+                yield entry
+
     # -- the DMA engine -------------------------------------------------------------------
     def dma(self):
         env, plan, net = self.env, self.plan, self.net
@@ -371,41 +392,34 @@ class _LayerRun:
 
     def _block(self, block: Block):
         """k steady steps in closed form (see hwsim.sim.plan)."""
-        env = self.env
+        env, net = self.env, self.net
         yield self._event(self.computed, block.first_store)
         m = float(env.now)  # max(end of the previous command, end of the tile's computation)
-        tile = block.tile
-        a = self.transfer(tile.load_bytes)
-        d = self.transfer(tile.store_bytes)
-        c = float(tile.compute_cycles + tile.writeback_cycles)
-        k = block.steps
-        if block.lag == 2:
-            period = max(c, a + d)
-            unit_start, unit_end = m, m + (k - 1) * period + c
-        else:
-            period = a + c + d
-            unit_start, unit_end = m + d + a, m + k * period
-        dma_end = m + (k - 1) * period + d + a
-        self.store_end[block.first_store] = m + d
-        self.store_end[block.last_store] = m + (k - 1) * period + d
-        self.block_start[block.first_compute] = (m, unit_start)
+        timing = _block_timing(block, self.transfer)
+        self.store_end[block.first_store] = m + timing.first_store_end
+        self.store_end[block.last_store] = m + timing.last_store_end
+        self.block_start[block.first_compute] = (m, timing)
         done = self._event(self.block_done, block.first_compute)
 
         def finish(_event: Any) -> None:
             done.succeed()
 
-        env.timeout(unit_end - m).callbacks.append(finish)
-        if dma_end > m:
-            yield env.timeout(dma_end - m)
-        busy = k * (a + d)
-        self.dma_busy += busy
-        if a + d > 0:
-            self.busy.append((m, dma_end, (period, a + d, k)))
+        env.timeout(timing.unit_end).callbacks.append(finish)
+        if timing.dma_end > 0:
+            yield env.timeout(timing.dma_end)
+        self.dma_busy += timing.dma_busy
+        self.busy.append((m, block))  # its stretches are made when read (busy_stretches)
+        change = block.live_bytes_after - block.live_bytes_before
+        if change > 0:
+            yield net.glb.put(change)
+        elif change < 0:
+            yield net.glb.get(-change)
+        net.glb_change(change)
         first, last = block.first_store, block.last_load
-        self._slice(TRACK_DMA, f"store+load {self.item.name} #{first}-{last}", m, dma_end - m,
-                    tiles=k, busy=busy,
-                    args={"steps": k, "store_bytes_per_tile": tile.store_bytes,
-                          "load_bytes_per_tile": tile.load_bytes, "period_cycles": period})
+        self._slice(TRACK_DMA, f"store+load {self.item.name} #{first}-{last}", m, timing.dma_end,
+                    tiles=block.steps, busy=timing.dma_busy,
+                    args={"steps": block.steps, "store_bytes": timing.store_bytes,
+                          "load_bytes": timing.load_bytes})
         self._event(self.loaded, block.last_load).succeed()
 
     # -- the compute unit (PE array with write-back, or vector unit) ----------------------
@@ -449,33 +463,123 @@ class _LayerRun:
     def _compute_block(self, entry: ComputeBlock, last_end: float):
         block = entry.block
         yield self._event(self.block_done, block.first_compute)
-        m, unit_start = self.block_start[block.first_compute]
-        tile = block.tile
-        a = self.transfer(tile.load_bytes)
-        d = self.transfer(tile.store_bytes)
-        c = float(tile.compute_cycles + tile.writeback_cycles)
-        k = block.steps
-        self._idle(last_end, unit_start, entry.after_store)
-        if block.lag == 2:  # later waits: (p - c) each, of which max(0, d - c) for space
-            period = max(c, a + d)
-            buffer = max(0.0, d - c)
-            data = period - c - buffer
-        else:  # later waits: store (space) then load (data)
-            buffer, data = d, a
-        self.stall_buffer += (k - 1) * buffer
-        self.stall_data += (k - 1) * data
-        self.compute_busy += k * c
+        m, timing = self.block_start[block.first_compute]
+        unit_start = m + timing.unit_start
+        self._idle(last_end, unit_start, entry.after_store)  # the first tile's wait
+        self.stall_buffer += timing.stall_buffer  # the later tiles' waits
+        self.stall_data += timing.stall_data
+        self.compute_busy += timing.compute_busy
         end = float(self.env.now)
-        first, last = block.first_compute, block.last_compute
-        if tile.compute_cycles:
+        first, last, k = block.first_compute, block.last_compute, block.steps
+        if timing.compute_cycles:
             self._slice(self.unit_track, f"{self.item.name} #{first}-{last}", unit_start,
-                        end - unit_start - tile.writeback_cycles, tiles=k,
-                        busy=k * tile.compute_cycles,
-                        args={"tiles": k, "compute_cycles_per_tile": tile.compute_cycles})
-        if tile.writeback_cycles:
+                        end - unit_start - timing.last_writeback, tiles=k,
+                        busy=timing.compute_cycles, args={"tiles": k})
+        if timing.writeback_cycles:
             self._slice(TRACK_WRITEBACK, f"write-back {self.item.name} #{first}-{last}",
-                        unit_start + tile.compute_cycles, end - unit_start - tile.compute_cycles,
-                        tiles=k, busy=k * tile.writeback_cycles,
-                        args={"tiles": k, "writeback_cycles_per_tile": tile.writeback_cycles})
+                        unit_start + timing.first_compute, end - unit_start - timing.first_compute,
+                        tiles=k, busy=timing.writeback_cycles, args={"tiles": k})
         self._event(self.computed, block.last_compute).succeed()
 
+
+@dataclass(frozen=True, slots=True)
+class _BlockTiming:
+    """A block's closed form (hwsim.sim.plan), in cycles from the start m of its first step.
+
+    ``stall_buffer`` / ``stall_data``: the compute unit's waits before its second to last
+    tiles (the first tile's wait is attributed like any tile's); ``first_compute`` /
+    ``last_writeback``: the first tile's compute and the last one's write-back cycles (where
+    the block's slices start and end).
+    """
+
+    unit_start: float
+    unit_end: float
+    dma_end: float
+    first_store_end: float
+    last_store_end: float
+    dma_busy: float
+    stall_buffer: float
+    stall_data: float
+    compute_busy: float
+    compute_cycles: float
+    writeback_cycles: float
+    first_compute: float
+    last_writeback: float
+    load_bytes: int
+    store_bytes: int
+
+
+#: What one step's timing depends on: (store bytes, load bytes, compute cycles, write-back
+#: cycles) of its stored, loaded and computed tiles.
+_StepKey = tuple[int, int, float, float]
+
+
+def _step_key(part: Part) -> _StepKey:
+    _, stored, computed, loaded = part
+    return (stored.store_bytes, loaded.load_bytes, computed.compute_cycles,
+            computed.writeback_cycles)
+
+
+def _step(key: _StepKey, lag: int, transfer: Callable[[float], float]
+          ) -> tuple[float, float, float, float, float, float]:
+    """(d, a, c, p, wait for space, wait for data) of one step (hwsim.sim.plan): p is the
+    step's period, the waits are the next computed tile's."""
+    d, a = transfer(key[0]), transfer(key[1])
+    c = float(key[2] + key[3])
+    if lag == 2:  # the next tile waits p - c, of which max(0, d - c) for space
+        p = max(c, a + d)
+        space = max(0.0, d - c)
+        return d, a, c, p, space, p - c - space
+    return d, a, c, a + d + c, d, a  # it waits for the store (space), then its load (data)
+
+
+def _block_timing(block: Block, transfer: Callable[[float], float]) -> _BlockTiming:
+    """Sum the steps of ``block`` (the prefix sums of hwsim.sim.plan): the steps with the
+    same tiles' numbers are counted together, so the work grows with the distinct steps."""
+    counts: dict[_StepKey, int] = {}
+    for part in block.parts:
+        key = _step_key(part)
+        counts[key] = counts.get(key, 0) + part[0]
+    t = dma_busy = buffer = data = compute = compute_only = writeback = 0.0
+    load_bytes = store_bytes = 0
+    for key, n in counts.items():
+        d, a, c, p, space, wait = _step(key, block.lag, transfer)
+        t += n * p
+        dma_busy += n * (a + d)
+        buffer += n * space
+        data += n * wait
+        compute += n * c
+        compute_only += n * key[2]
+        writeback += n * key[3]
+        store_bytes += n * key[0]
+        load_bytes += n * key[1]
+    d0, a0 = _step(_step_key(block.parts[0]), block.lag, transfer)[:2]
+    d, a, c, p, space, wait = _step(_step_key(block.parts[-1]), block.lag, transfer)
+    last_start = t - p
+    if block.lag == 2:  # the last step's wait belongs to the tile after the block
+        unit_start, unit_end = 0.0, last_start + c
+        buffer, data = buffer - space, data - wait
+    else:  # the first step's wait is the first tile's
+        unit_start, unit_end = d0 + a0, t
+        buffer, data = buffer - d0, data - a0
+    first, last = block.parts[0][2], block.parts[-1][2]  # the first and last computed tiles
+    return _BlockTiming(
+        unit_start=unit_start, unit_end=unit_end, dma_end=last_start + d + a,
+        first_store_end=d0, last_store_end=last_start + d, dma_busy=dma_busy,
+        stall_buffer=buffer, stall_data=data, compute_busy=compute,
+        compute_cycles=compute_only, writeback_cycles=writeback,
+        first_compute=float(first.compute_cycles), last_writeback=float(last.writeback_cycles),
+        load_bytes=load_bytes, store_bytes=store_bytes)
+
+
+def _block_stretches(m: float, block: Block, transfer: Callable[[float], float]
+                     ) -> Iterator[_Stretch]:
+    """The channel's busy stretches in a block started at m, one per part: each step is
+    busy first (store, then load), then idle."""
+    t = m
+    for part in block.parts:
+        n = part[0]
+        d, a, _, p, _, _ = _step(_step_key(part), block.lag, transfer)
+        if a + d > 0:
+            yield t, t + (n - 1) * p + d + a, (p, a + d, n)
+        t += n * p
