@@ -37,6 +37,7 @@ class LayerDraft:
     fc_in_features: int | None = None  # from the weights' shape, when known
     conv_in_per_group: int | None = None  # from the weights' shape, when known
     scopes: tuple[str, ...] = ()  # the PyTorch module path a dynamo export records
+    module: str = ""  # the module path in its weight's name (layer1.0.conv1.weight)
 
     @property
     def place(self) -> str:
@@ -177,6 +178,21 @@ class Context:
         if isinstance(src, LayerDraft) and src.out_tensor == data[0] \
                 and self.sole_consumer(data[0]):
             src.out_tensor = node.output[0]
+
+
+def pair(values: Any) -> Any:
+    """(3, 3) -> 3; (3, 1) -> [3, 1] (the compact YAML form)."""
+    a, b = int(values[0]), int(values[1])
+    return a if a == b else [a, b]
+
+
+def one_input(ctx: Context, node: Any) -> str | None:
+    """The node's one activation input; None (a problem) if it has another number."""
+    data = ctx.data_inputs(node)
+    if len(data) != 1:
+        ctx.problem(node, "expected one activation input")
+        return None
+    return data[0]
 
 
 def new_context(graph: GraphFacts, problems: ProblemCollector, skip_unsupported: bool,
