@@ -67,6 +67,9 @@ class Context:
     layers: list[LayerDraft] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     absorbed: set[int] = field(default_factory=set)  # ids of nodes already part of a layer
+    # constants the graph computes as all zeros from a Constant node (never an initializer:
+    # a stored tensor is the model's, whatever its values)
+    zeros: set[str] = field(default_factory=set)
 
     # --- reading the node ------------------------------------------------------------------
     @property
@@ -82,6 +85,10 @@ class Context:
     def value(self, tensor: str) -> Any:
         """A constant's value as a numpy array, or None if unknown (or not stored here)."""
         return self.values.get(tensor) if tensor else None
+
+    def zero(self, tensor: str) -> bool:
+        """Whether the graph computes ``tensor`` as all zeros (see :attr:`zeros`)."""
+        return tensor in self.zeros
 
     def shape(self, tensor: str) -> Dims | None:
         return self.graph.shapes.get(tensor)

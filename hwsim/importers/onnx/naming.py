@@ -2,7 +2,8 @@
 
 ``/features/features.3/squeeze/Conv`` -> ``features.3.squeeze``: '/' becomes '.', a module
 path's repeated prefix and the trailing operator name are dropped (a dynamo export's nodes,
-named ``node_conv2d_3``, are named by the module path they record instead); the layer type is added
+named ``node_conv2d_3``, are named by the module path in their weight's name or the one
+they record instead); the layer type is added
 back where the name would otherwise be ambiguous (``layer1.0.add`` beside
 ``layer1.0.conv1``), and a number makes the rest unique.
 """
@@ -17,8 +18,7 @@ from hwsim.workload.network import INPUT
 
 def assign_names(layers: list[LayerDraft]) -> None:
     """Give every layer a readable name, unique among them and never ``input``."""
-    bases = [scope_name(layer.scopes) if layer.scopes
-             else base_name(layer.node_name, layer.op_type) for layer in layers]
+    bases = [layer_base(layer) for layer in layers]
     counts: dict[str, int] = {}
     for base, _ in bases:
         counts[base] = counts.get(base, 0) + 1
@@ -41,6 +41,17 @@ def assign_names(layers: list[LayerDraft]) -> None:
             k += 1
         used.add(unique)
         layer.name = unique
+
+
+def layer_base(layer: LayerDraft) -> tuple[str, bool]:
+    """The name before de-duplication, and whether an operator name was dropped from it: a
+    dynamo export's layer with PyTorch-named weights by its weight's module path, one
+    without by the module path its node records, a legacy export's by its node name."""
+    if layer.scopes and layer.module:
+        return layer.module, True
+    if layer.scopes:
+        return scope_name(layer.scopes)
+    return base_name(layer.node_name, layer.op_type)
 
 
 def type_word(layer: LayerDraft) -> str:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from hwsim.importers.onnx import folding
-from hwsim.importers.onnx.context import Context, pair
+from hwsim.importers.onnx import folding, reading
+from hwsim.importers.onnx.context import Context, LayerDraft, pair
 from hwsim.workload import layer as L
 
-# --- layers with weights -----------------------------------------------------------------
+# The onnxscript optimizer's rules (run by torch.onnx.export(dynamo=True) by default) that
+# fold an inference BatchNormalization into the Conv or Gemm before it.
+BN_FUSIONS = frozenset({"FuseBatchNormIntoConv", "FuseBatchNormIntoGemm"})
 
 def conv(ctx: Context, node: Any) -> None:
     """Conv: output channels and kernel from the weight's shape, else from kernel_shape and
@@ -47,8 +49,9 @@ def conv(ctx: Context, node: Any) -> None:
         "stride": pair(tuple(ctx.attr(node, "strides", [1, 1]))), "padding": padding,
         "dilation": pair(tuple(ctx.attr(node, "dilations", [1, 1]))),
         "groups": int(ctx.attr(node, "group", 1)),
-        "bias": len(node.input) > 2 and bool(node.input[2])}
+        "bias": len(node.input) > 2 and bool(node.input[2]) and not ctx.zero(node.input[2])}
     layer = ctx.add_layer(node, L.CONV, [src], attrs)
+    _weights_made(layer, node)
     layer.same_lower = ctx.attr(node, "auto_pad", "") == "SAME_LOWER"
     if w_shape and len(w_shape) == 4 and w_shape[1]:
         layer.conv_in_per_group = int(w_shape[1])
@@ -82,7 +85,7 @@ def gemm(ctx: Context, node: Any) -> None:
     out_features = in_features = None
     if b_shape and len(b_shape) == 2:
         in_features, out_features = (b_shape[1], b_shape[0]) if trans_b else tuple(b_shape)
-    bias = len(node.input) > 2 and bool(node.input[2])
+    bias = len(node.input) > 2 and bool(node.input[2]) and not ctx.zero(node.input[2])
     _fc(ctx, node, out_features, in_features, bias)
 
 
@@ -110,5 +113,22 @@ def _fc(ctx: Context, node: Any, out_features: int | None, in_features: int | No
     layer = ctx.simple(node, L.FC, {"out_channels": int(out_features), "bias": bias})
     if layer is not None:
         layer.fc_in_features = in_features
+        _weights_made(layer, node)
+
+
+def _weights_made(layer: LayerDraft, node: Any) -> None:
+    """What the exporter's naming and rewrites tell about a conv's or fc's weights.
+
+    The weight's name is the module path (``layer1.0.conv1.weight``) where PyTorch named
+    it: the layer is named from it, as the node's own path may be another module's (a
+    folded BatchNormalization leaves the fused node the BN's path, ``layer1.0.bn1``). A
+    BatchNormalization the optimizer folded into the node (:data:`BN_FUSIONS`) is the
+    layer's ``bn: true`` again, as in the module and the legacy exporter's
+    ``do_constant_folding=False`` export; the bias input is then the BN's shift (a bias of
+    the conv itself, rare before a BN, cannot be told apart from it and is not counted)."""
+    layer.module = reading.parameter_module(node.input[1]) if len(node.input) > 1 else ""
+    if reading.rewrite_rules(node) & BN_FUSIONS:
+        layer.attrs["bn"] = True
+        layer.attrs["bias"] = False
 
 
