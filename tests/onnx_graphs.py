@@ -232,6 +232,11 @@ class Graph:
                 bounds.append(self.node("CastLike", f"n{k + 1}", [f"bound_{k}", x], 0,
                                         out=f"bound_{k}_cast"))
             return self.op("Clip", path, "hardtanh", [x] + bounds, c)
+        if kind == "relu6" and self.style == "dynamo":  # one pair of scalars for all
+            if not any(t.name == "min_val_cast" for t in self.inits):
+                self.const("min_val_cast", 0.0)
+                self.const("max_val_cast", 6.0)
+            return self.op("Clip", path, "hardtanh", [x, "min_val_cast", "max_val_cast"], c)
         if kind == "relu6":
             lo = self.const(f"{path}.clip_min.{len(self.nodes)}", 0.0)
             hi = self.const(f"{path}.clip_max.{len(self.nodes)}", 6.0)

@@ -113,6 +113,21 @@ def test_a_weightless_dynamo_export(tmp_path):
         assert net.layer("layer2.0.downsample.0").kernel == (1, 1)
 
 
+def test_a_weightless_mobilenet_v2_keeps_its_relu6(tmp_path):
+    """export_params=False also drops the shared ReLU6 bounds 'min_val_cast' and
+    'max_val_cast' (as PyTorch 2.14 writes them): each Clip is still the conv's relu6, and
+    the import says so."""
+    weightless = imported(tmp_path, "mobilenet_v2", "dynamo", weights="none")
+    legacy = imported(tmp_path, "mobilenet_v2", "legacy").network
+    net = weightless.network
+    assert [(l.name, l.type, l.activation) for l in net.layers] == \
+        [(l.name, l.type, l.activation) for l in legacy.layers]
+    assert net.layer("features.0.0").activation == "relu6"
+    # 35 ReLU6: the stem, 2 per block with expansion (16 blocks), 1 in the first, the head
+    (note,) = weightless.notes
+    assert note.startswith("35 Clip node(s) whose bounds the file does not store")
+
+
 def test_a_weightless_export_without_kernel_shape_says_which_export_keeps_it(tmp_path):
     """A Conv with neither kernel_shape nor a declared weight: a clear error naming the
     export that keeps the shapes."""

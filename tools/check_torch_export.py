@@ -28,7 +28,8 @@ documentation, read from the installed torchvision). hwsim's parameters are its 
 parameters plus BatchNorm's scale and shift (``params + bn_params``, what ``num_params``
 counts); its MACs are compared with GFLOPS (torchvision counts one per multiply-accumulate)
 at the published two decimals. Warnings the importer logs (a shape that disagrees with the
-ONNX shape) are counted.
+ONNX shape) are counted, and a row agrees only with as many layers as the default export
+(``dynamo``) of the same model gives.
 
 Prints one table (text, or Markdown with ``--markdown``) and exits 1 if any import failed or
 disagrees with the published totals, 0 if all agree; without torch it says so and exits 0.
@@ -74,10 +75,13 @@ class Row:
     names: str = ""
     seconds: float = 0.0
 
+    reference_layers: int = 0  # the default (dynamo) export's layer count, if it ran
+
     @property
     def agrees(self) -> bool:
         return self.ok and self.params == self.published_params \
-            and abs(self.gmacs - self.published_gflops) <= 0.005 and not self.warnings
+            and abs(self.gmacs - self.published_gflops) <= 0.005 and not self.warnings \
+            and self.reference_layers in (0, self.layers)
 
 
 class _Count(logging.Handler):
@@ -177,7 +181,9 @@ def cells(row: Row) -> tuple[str, ...]:
     return (row.model, row.exporter, "yes" + (f" ({row.warnings} warnings)" if row.warnings
                                                else ""),
             str(row.layers), f"{row.params:,} / {row.published_params:,}",
-            f"{row.gmacs:.3f} / {row.published_gflops:.2f}", "yes" if row.agrees else "NO",
+            f"{row.gmacs:.3f} / {row.published_gflops:.2f}", "yes" if row.agrees else
+            "NO" + (f" ({row.reference_layers} layers by default)"
+                    if row.reference_layers not in (0, row.layers) else ""),
             row.names)
 
 
@@ -226,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name} {exporter}: {'ok' if row.ok else row.error[:160]} "
                       f"({row.seconds:.0f} s)", file=sys.stderr)
                 rows.append(row)
+    default = {r.model: r.layers for r in rows if r.exporter == "dynamo" and r.ok}
+    for row in rows:
+        row.reference_layers = default.get(row.model, 0)
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
           f"onnx {__import__('onnx').__version__}\n")
     print(table(rows, args.markdown))

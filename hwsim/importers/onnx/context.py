@@ -70,6 +70,7 @@ class Context:
     # constants the graph computes as all zeros from a Constant node (never an initializer:
     # a stored tensor is the model's, whatever its values)
     zeros: set[str] = field(default_factory=set)
+    unknown_bounds: list[str] = field(default_factory=list)  # Clips whose bounds are lost
 
     # --- reading the node ------------------------------------------------------------------
     @property

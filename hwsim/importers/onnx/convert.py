@@ -78,6 +78,11 @@ def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
     network = build_network(specs, graph.input_shape, name=name, file=file,
                             description=description, source=source)
     notes = []
+    if ctx.unknown_bounds:
+        notes.append(f"{len(ctx.unknown_bounds)} Clip node(s) whose bounds the file does not "
+                     "store (exported with export_params=False?) taken as ReLU6 (two bounds) "
+                     "or ReLU (a lower bound): " + ", ".join(ctx.unknown_bounds[:3])
+                     + (", ..." if len(ctx.unknown_bounds) > 3 else ""))
     lowered = [layer for layer in ctx.layers if layer.same_lower]
     if lowered:
         specs, note = _fix_same_lower(specs, network, lowered)

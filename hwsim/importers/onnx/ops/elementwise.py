@@ -117,7 +117,12 @@ def leaky_relu(ctx: Context, node: Any) -> None:
 
 
 def clip(ctx: Context, node: Any) -> None:
-    """Clip(0, inf) is a ReLU, Clip(0, 6) a ReLU6; other bounds stay a stand-alone op."""
+    """Clip(0, inf) is a ReLU, Clip(0, 6) a ReLU6; other bounds stay a stand-alone op.
+
+    Bounds that are stored nowhere (``export_params=False`` drops them with the weights) are
+    taken as ReLU6's for a two-sided clamp and ReLU's for a lower bound alone: the clamps
+    PyTorch models use, each costing one operation per element like any other clamp. The
+    import's notes list these nodes."""
     low = high = None
     known = True
     if ctx.opset < 11:
@@ -138,6 +143,11 @@ def clip(ctx: Context, node: Any) -> None:
         kind = "relu"
     elif known and low == 0 and high == 6:
         kind = "relu6"
+    elif not known and ctx.opset >= 11:
+        bounds = [node.input[s] for s in (1, 2) if len(node.input) > s and node.input[s]]
+        if bounds and all(b in ctx.graph.undeclared for b in bounds):
+            kind = "relu6" if len(bounds) == 2 and node.input[1] else "relu"
+            ctx.unknown_bounds.append(ctx.place(node))
     _activation(ctx, node, kind)
 
 
