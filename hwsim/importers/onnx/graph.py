@@ -29,6 +29,8 @@ def value_inputs(node: Any) -> list[str]:
     """The node's inputs whose values it reads (type-only inputs left out)."""
     skip = _TYPE_SLOTS.get(node.op_type, ())
     return [t for i, t in enumerate(node.input) if t and i not in skip]
+
+
 # Input positions that carry activations (the others carry weights or constants); None: all.
 _DATA_SLOTS: dict[str, tuple[int, ...] | None] = {
     "Concat": None, "Add": None, "Sum": None, "Mul": None, "Sub": None, "Div": None,
@@ -50,8 +52,7 @@ class GraphFacts:
 
     ``names`` maps ``id(node)`` to a name for messages; ``consumers`` maps a tensor to the
     (node, input position) pairs reading it, shape computations and type-only inputs left
-    out; ``layout_nodes``
-    are the ids of Transpose NHWC -> NCHW nodes right after the input.
+    out; ``layout_nodes`` are the ids of Transpose NHWC -> NCHW nodes right after the input.
     """
 
     onnx: Any

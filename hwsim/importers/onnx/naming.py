@@ -3,9 +3,8 @@
 ``/features/features.3/squeeze/Conv`` -> ``features.3.squeeze``: '/' becomes '.', a module
 path's repeated prefix and the trailing operator name are dropped (a dynamo export's nodes,
 named ``node_conv2d_3``, are named by the module path in their weight's name or the one
-they record instead); the layer type is added
-back where the name would otherwise be ambiguous (``layer1.0.add`` beside
-``layer1.0.conv1``), and a number makes the rest unique.
+they record instead); the layer type is added back where the name would otherwise be
+ambiguous (``layer1.0.add`` beside ``layer1.0.conv1``), and a number makes the rest unique.
 """
 
 from __future__ import annotations
