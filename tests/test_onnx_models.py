@@ -274,7 +274,47 @@ def test_a_stored_zero_bias_is_still_a_bias(tmp_path):
 @pytest.mark.parametrize("tensor, module", [
     ("layer1.0.conv1.weight", "layer1.0.conv1"), ("features.0.0.weight", "features.0.0"),
     ("fc.weight", "fc"), ("onnx::Conv_193", ""), ("W", ""), ("conv1.weight_bias", ""),
-    ("conv1.bias", "")])
+    ("conv1.bias", ""), ("trunk_output.block1.block1-0.proj.0.weight",
+                         "trunk_output.block1.block1-0.proj.0")])
 def test_the_module_path_in_a_parameter_name(tensor, module):
     from hwsim.importers.onnx.reading import parameter_module
     assert parameter_module(tensor) == module
+
+
+def test_a_fused_regnet_projection_is_named_by_its_conv(tmp_path):
+    """RegNet's module names hold '-' (``block1-0``): the fused conv + BN of its projection
+    (PyTorch 2.14: node named as the BN ``...proj.1``, weight ``...proj.0.weight``) is
+    named by the conv, as the legacy export names it."""
+    g = G.Graph(32, 56, 56, style="dynamo", weights="external")
+    p = "trunk_output.block1.block1-0.proj"
+    g.batchnorm(f"{p}.1", g.conv2d(f"{p}.0", "data", 32, 1, stride=2))
+    assert g.nodes[0].input[1] == f"{p}.0.weight"
+    (layer,) = import_onnx(g.save(tmp_path / "proj.onnx")).network.layers
+    assert (layer.name, layer.bn, layer.stride) == (f"{p}.0", True, (2, 2))
+
+
+def test_densenet_concat_of_one_tensor_is_a_copy(tmp_path):
+    """torchvision's DenseNet concatenates a one-tensor list before each block's first layer;
+    the legacy exporter writes it as Concat with one input (the dynamo exporter drops it).
+    It is no layer: the BN reads the pool."""
+    g = G.Graph(3, 224, 224)
+    x = g.activation("relu", "features.relu0", g.batchnorm("features.norm0", g.conv2d(
+        "features.conv0", "data", 64, 7, stride=2, padding=3)))
+    pool = g.op("MaxPool", "features.pool0", "max_pool2d", [x], 64, kernel_shape=[3, 3],
+                strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=0)
+    d = "features.denseblock1.denselayer1"
+    y = g.op("Concat", d, "cat", [pool], 64, axis=1)
+    assert g.nodes[-1].name == "/features/denseblock1/denselayer1/Concat" and \
+        list(g.nodes[-1].input) == [pool]
+    y = g.activation("relu", f"{d}.relu1", g.batchnorm(f"{d}.norm1", y))
+    y = g.activation("relu", f"{d}.relu2", g.batchnorm(f"{d}.norm2", g.conv2d(
+        f"{d}.conv1", y, 128, 1)))
+    y = g.conv2d(f"{d}.conv2", y, 32, 3)
+    g.op("Concat", "features.denseblock1.denselayer2", "cat", [pool, y], 96, axis=1)
+    net = import_onnx(g.save(tmp_path / "dense.onnx")).network
+    assert [(l.name, l.type) for l in net.layers] == [
+        ("features.conv0", "conv"), ("features.pool0", "maxpool"), (f"{d}.norm1", "bn"),
+        (f"{d}.relu1", "relu"), (f"{d}.conv1", "conv"), (f"{d}.conv2", "conv"),
+        ("features.denseblock1.denselayer2", "concat")]
+    assert net.layer(f"{d}.norm1").inputs == ("features.pool0",)
+    assert net.layers[-1].out_shape == TensorShape(64 + 32, 56, 56)

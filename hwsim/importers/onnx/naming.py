@@ -47,7 +47,7 @@ def layer_base(layer: LayerDraft) -> tuple[str, bool]:
     dynamo export's layer with PyTorch-named weights by its weight's module path, one
     without by the module path its node records, a legacy export's by its node name."""
     if layer.scopes and layer.module:
-        return layer.module, True
+        return _clean(layer.module), True
     if layer.scopes:
         return scope_name(layer.scopes)
     return base_name(layer.node_name, layer.op_type)
@@ -67,8 +67,12 @@ def scope_name(scopes: tuple[str, ...]) -> tuple[str, bool]:
     'flatten')``) gets ('', True): its layer type names it, as the legacy exporter's
     ``/Flatten`` does."""
     modules = [m for m in scopes[:-1] if m]
-    name = modules[-1] if modules else ""
-    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("._"), True
+    return _clean(modules[-1] if modules else ""), True
+
+
+def _clean(name: str) -> str:
+    """A name part with only letters, digits, '_', '.' and '-'."""
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("._")
 
 
 def base_name(node_name: str, op_type: str) -> tuple[str, bool]:
@@ -86,6 +90,4 @@ def base_name(node_name: str, op_type: str) -> tuple[str, bool]:
             or collapsed == [op_type]:  # '/Flatten' names nothing but its operator
         collapsed.pop()
         dropped = True
-    name = ".".join(collapsed)
-    name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("._")
-    return name, dropped
+    return _clean(".".join(collapsed)), dropped

@@ -175,6 +175,7 @@ def rewrite_rules(node: Any) -> frozenset[str]:
 
 def parameter_module(tensor: str) -> str:
     """The module path in a PyTorch parameter's name (``layer1.0.conv1.weight`` ->
-    ``layer1.0.conv1``), or '' for a name of another form (``onnx::Conv_193``, ``W``)."""
-    match = re.fullmatch(r"([A-Za-z_]\w*(?:\.\w+)*)\.weight", tensor)
+    ``layer1.0.conv1``; a module's name may hold any character but '.', as RegNet's
+    ``block1-0``), or '' for a name of another form (``onnx::Conv_193``, ``W``)."""
+    match = re.fullmatch(r"([^\s.:/]+(?:\.[^\s.:/]+)*)\.weight", tensor)
     return match.group(1) if match else ""

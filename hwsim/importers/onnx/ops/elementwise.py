@@ -20,6 +20,9 @@ def concat(ctx: Context, node: Any) -> None:
     if any(t in ctx.meta for t in node.input if t):
         ctx.unsupported_node(node, "concatenation with a constant is not supported")
         return
+    if len(ctx.data_inputs(node)) == 1:  # torch.cat of a one-tensor list (DenseNet's first
+        ctx.alias(node)                  # layer of a block, legacy exporter): a copy
+        return
     _join(ctx, node, L.CONCAT)
 
 
