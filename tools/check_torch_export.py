@@ -156,7 +156,8 @@ def check(torch, torchvision, name: str, exporter: str, folder: Path) -> Row:
     try:
         result = import_onnx(path)
     except InputError as exc:
-        lines = [line.strip(" -") for line in str(exc).splitlines() if line.strip(" -")]
+        text = str(exc).replace(f"{path}: ", "")  # the temporary folder says nothing
+        lines = [line.strip(" -") for line in text.splitlines() if line.strip(" -")]
         row.error = (lines[1] if len(lines) > 1 and "problems" in lines[0] else lines[0])[:160]
         if len(lines) > 2:
             row.error += f" (+{len(lines) - 2} more)"
