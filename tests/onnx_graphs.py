@@ -2,12 +2,20 @@
 torchvision architectures (ResNet-18/50, MobileNetV2, MobileNetV3-Large, EfficientNet-B0)
 written as PyTorch's two exporters write them.
 
-``Graph(style="legacy")`` names nodes as ``torch.onnx.export(dynamo=False)`` does
-(``/layer1/layer1.0/conv1/Conv``) and writes ``GlobalAveragePool`` and ``Flatten``;
-``style="dynamo"`` as ``torch.onnx.export(dynamo=True)`` (opset 18) does: nodes named
-``node_conv2d_3`` that record their module path in ``pkg.torch.onnx.name_scopes``, Conv
-without ``kernel_shape``, global average pooling as ``ReduceMean`` over axes [-1, -2],
-flatten as ``Reshape``, every activation's shape in ``value_info``.
+``Graph(style="legacy")`` names nodes as ``torch.onnx.export(dynamo=False,
+do_constant_folding=False)`` does (``/layer1/layer1.0/conv1/Conv``) and writes
+``GlobalAveragePool`` and ``Flatten``; ``style="dynamo"`` as ``torch.onnx.export(dynamo=True)``
+of PyTorch 2.14 does (read off real exports of torchvision 0.29's models,
+``tools/check_torch_export.py``): opset 20, nodes named ``node_conv2d_3`` whose tensors
+carry the FX names (``conv2d_3``) and that record their module path in
+``pkg.torch.onnx.name_scopes``, parameters named by their module path
+(``layer1.0.conv1.weight``, external, and declared in ``value_info``), global average
+pooling as ``ReduceMean`` over axes [-1, -2], flatten as ``Reshape``, every activation's
+shape in ``value_info``, and the optimizer's rewrites: a BatchNormalization folded into the
+Conv before it (node ``node_Conv_N`` named and placed as the BN: its module path, its
+output ``getitem_K``, a bias ``<weight>_bias`` stored in the file, and
+``pkg.onnxscript.rewriter.rule_name`` saying so). ``optimize=False`` keeps the
+BatchNormalization nodes.
 
 The architectures follow torchvision's model definitions (module names included), so their
 counts can be checked against the parameter totals torchvision publishes.
@@ -31,10 +39,11 @@ class Graph:
     """
 
     def __init__(self, channels, height, width, *, weights="initializer", opset=None,
-                 input_dims=None, style="legacy"):
+                 input_dims=None, style="legacy", optimize=True):
         self.weights = weights
         self.style = style
-        self.opset = opset or (18 if style == "dynamo" else 13)
+        self.optimize = optimize and style == "dynamo"
+        self.opset = opset or (20 if style == "dynamo" else 13)
         self.nodes, self.inits, self.value_info = [], [], []
         dims = input_dims if input_dims is not None else [1, channels, height, width]
         self.inputs = [helper.make_tensor_value_info("data", TensorProto.FLOAT, dims)]
@@ -59,8 +68,8 @@ class Graph:
         self.inits.append(numpy_helper.from_array(np.array(values, dtype), name))
         return name
 
-    def node(self, op, name, inputs, channels, **attrs):
-        out = f"{name}:out"
+    def node(self, op, name, inputs, channels, out=None, **attrs):
+        out = out or f"{name}:out"
         self.nodes.append(helper.make_node(op, inputs, [out], name=name, **attrs))
         self.channels[out] = channels
         return out
@@ -73,15 +82,17 @@ class Graph:
             name = "/" + "/".join(_legacy_scopes(path) + [op])
             name = self._unique(name)
             return self.node(op, name, inputs, channels, **attrs)
-        count = self._fx_counts.get(fx, 0)
-        self._fx_counts[fx] = count + 1
-        fx_name = fx if count == 0 else f"{fx}_{count}"
-        out = self.node(op, f"node_{fx_name}", inputs, channels, **attrs)
-        parts = path.split(".") if path else []
-        scopes = [""] + [".".join(parts[:i + 1]) for i in range(len(parts))] + [fx_name]
-        entry = self.nodes[-1].metadata_props.add()
-        entry.key, entry.value = "pkg.torch.onnx.name_scopes", repr(scopes)
+        fx_name = self._fx_name(fx)
+        out = self.node(op, f"node_{fx_name}", inputs, channels, out=fx_name, **attrs)
+        _set_scopes(self.nodes[-1], path, fx_name)
         return out
+
+    def _fx_name(self, fx, step=1):
+        """The FX node's name: ``conv2d``, ``conv2d_1``, ... (``step`` names a node's
+        outputs taken: batch norm's three make ``getitem``, ``getitem_3``, ...)."""
+        count = self._fx_counts.get(fx, 0)
+        self._fx_counts[fx] = count + step
+        return fx if count == 0 else f"{fx}_{count}"
 
     def _unique(self, name):
         taken = {n.name for n in self.nodes}
@@ -111,6 +122,38 @@ class Graph:
         c = self.channels[x]
         params = [self.weight(f"{name}.{p}", [c]) for p in ("scale", "shift", "mean", "var")]
         return self.node("BatchNormalization", name, [x] + params, c)
+
+    def _zero_bias(self, path, x, weight):
+        """The unoptimized dynamo export's bias of a conv without one: zeros cast to the
+        input's type and broadcast to the weight's first dimension."""
+        def val(op, inputs, **attrs):
+            out = f"val_{len(self.nodes)}"
+            self.node(op, f"node_{op}_{len(self.nodes)}", inputs, 0, out=out, **attrs)
+            _set_scopes(self.nodes[-1], path, "conv2d")
+            return out
+        rows = val("Shape", [weight], start=0, end=1)
+        rows = val("Expand", [rows, val("Constant", [], value_ints=[1])])
+        zero = val("Constant", [], value=numpy_helper.from_array(np.array(0.0, np.float32)))
+        return val("Expand", [val("CastLike", [zero, x]), rows])
+
+    def _fuse_batchnorm(self, path, conv):
+        """The optimizer's FuseBatchNormIntoConv: the Conv becomes the BN's node (its name,
+        module path and output) with a bias ``<weight>_bias`` stored in the file."""
+        c = self.channels[conv.output[0]]
+        bias = f"{conv.input[1]}_bias"
+        self.inits.append(numpy_helper.from_array(np.full([c], 0.1, np.float32), bias))
+        del conv.input[2:]
+        conv.input.append(bias)
+        fx_name = self._fx_name("getitem", step=3)
+        conv.name, conv.output[0] = f"node_Conv_{len(self.nodes) + 290}", fx_name
+        self.channels[fx_name] = c
+        bn_fx = self._fx_name("_native_batch_norm_legit_no_training")
+        del conv.metadata_props[:]
+        _set_scopes(conv, path, bn_fx)
+        entry = conv.metadata_props.add()
+        entry.key = "pkg.onnxscript.rewriter.rule_name"
+        entry.value = "FuseBatchNormIntoConv, RemoveOptionalBiasFromConv"
+        return fx_name
 
     def relu(self, name, x):
         return self.node("Relu", name, [x], self.channels[x])
@@ -158,14 +201,19 @@ class Graph:
         inputs = [x, self.weight(f"{path}.weight", [out, self.channels[x] // groups, k, k])]
         if bias:
             inputs.append(self.weight(f"{path}.bias", [out]))
+        elif self.style == "dynamo" and not self.optimize:
+            inputs.append(self._zero_bias(path, x, inputs[1]))
         attrs = dict(strides=[stride, stride], pads=[pad] * 4, group=groups,
-                     dilations=[1, 1])
-        if self.style == "legacy":
-            attrs["kernel_shape"] = [k, k]
+                     dilations=[1, 1], kernel_shape=[k, k])
+        if self.style == "dynamo":
+            attrs["auto_pad"] = "NOTSET"
         return self.op("Conv", path, "conv2d", inputs, out, **attrs)
 
     def batchnorm(self, path, x):
         c = self.channels[x]
+        conv = self.nodes[-1]
+        if self.optimize and conv.op_type == "Conv" and conv.output[0] == x:
+            return self._fuse_batchnorm(path, conv)
         params = [self.weight(f"{path}.{p}", [c])
                   for p in ("weight", "bias", "running_mean", "running_var")]
         return self.op("BatchNormalization", path, "batch_norm", [x] + params, c,
@@ -176,6 +224,19 @@ class Graph:
         c = self.channels[x]
         if kind == "relu":
             return self.op("Relu", path, "relu", [x], c)
+        if kind == "relu6" and self.style == "dynamo" and not self.optimize:
+            bounds = []  # Constant value_float, cast to x's type
+            for value in (0.0, 6.0):
+                k = len(self.nodes)
+                self.node("Constant", f"n{k}", [], 0, out=f"bound_{k}", value_float=value)
+                bounds.append(self.node("CastLike", f"n{k + 1}", [f"bound_{k}", x], 0,
+                                        out=f"bound_{k}_cast"))
+            return self.op("Clip", path, "hardtanh", [x] + bounds, c)
+        if kind == "relu6" and self.style == "dynamo":  # one pair of scalars for all
+            if not any(t.name == "min_val_cast" for t in self.inits):
+                self.const("min_val_cast", 0.0)
+                self.const("max_val_cast", 6.0)
+            return self.op("Clip", path, "hardtanh", [x, "min_val_cast", "max_val_cast"], c)
         if kind == "relu6":
             lo = self.const(f"{path}.clip_min.{len(self.nodes)}", 0.0)
             hi = self.const(f"{path}.clip_max.{len(self.nodes)}", 6.0)
@@ -238,6 +299,14 @@ class Graph:
         return path
 
 
+def _set_scopes(node, path, fx_name):
+    """Record module ``path`` ('layer1.0.conv1') as the dynamo exporter does."""
+    parts = path.split(".") if path else []
+    scopes = [""] + [".".join(parts[:i + 1]) for i in range(len(parts))] + [fx_name]
+    entry = node.metadata_props.add()
+    entry.key, entry.value = "pkg.torch.onnx.name_scopes", repr(scopes)
+
+
 def _legacy_scopes(path):
     """'features.1.conv.0.0' -> the legacy exporter's scopes: features, features.1, conv,
     conv.0, conv.0.0 (a Sequential's child is named by its parent's name and index)."""
@@ -254,6 +323,12 @@ def _with_activation_shapes(model, weights):
     inferred = onnx.shape_inference.infer_shapes(model)
     outputs = {o for n in model.graph.node for o in n.output}
     model.graph.value_info.extend(v for v in inferred.graph.value_info if v.name in outputs)
+    del model.graph.output[:]  # with their shapes, as the exporter writes them
+    model.graph.output.extend(inferred.graph.output)
+    if weights == "external":  # the exporter declares the external weights too
+        model.graph.value_info.extend(
+            helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
+            for t in model.graph.initializer if t.data_location == TensorProto.EXTERNAL)
     if weights in ("none", "value_info"):
         if weights == "value_info":
             model.graph.value_info.extend(
@@ -265,11 +340,11 @@ def _with_activation_shapes(model, weights):
 
 # --- torchvision's architectures ---------------------------------------------------------------
 
-def resnet(depth, style="legacy", weights="initializer"):
+def resnet(depth, style="legacy", weights="initializer", optimize=True):
     """torchvision ``resnet18`` / ``resnet50`` (v1.5: a Bottleneck's stride on its 3x3)."""
     blocks = {18: (2, 2, 2, 2), 50: (3, 4, 6, 3)}[depth]
     bottleneck = depth >= 50
-    g = Graph(3, 224, 224, style=style, weights=weights)
+    g = Graph(3, 224, 224, style=style, weights=weights, optimize=optimize)
     x = g.activation("relu", "relu", g.batchnorm("bn1", g.conv2d("conv1", "data", 64, 7,
                                                                   stride=2)))
     x = g.op("MaxPool", "maxpool", "max_pool2d", [x], 64, kernel_shape=[3, 3], strides=[2, 2],
@@ -319,9 +394,9 @@ def _squeeze_excitation(g, path, x, squeeze, inner, gate):
     return g.product(path, s, x)
 
 
-def mobilenet_v2(style="legacy", weights="initializer"):
+def mobilenet_v2(style="legacy", weights="initializer", optimize=True):
     """torchvision ``mobilenet_v2`` (width 1.0, 224 x 224)."""
-    g = Graph(3, 224, 224, style=style, weights=weights)
+    g = Graph(3, 224, 224, style=style, weights=weights, optimize=optimize)
     x = g.conv_bn_act("features.0", "data", 32, 3, stride=2, act="relu6")
     settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
                 (6, 160, 3, 2), (6, 320, 1, 1)]
@@ -344,9 +419,9 @@ def mobilenet_v2(style="legacy", weights="initializer"):
     return g
 
 
-def mobilenet_v3_large(style="legacy", weights="initializer"):
+def mobilenet_v3_large(style="legacy", weights="initializer", optimize=True):
     """torchvision ``mobilenet_v3_large`` (width 1.0, 224 x 224)."""
-    g = Graph(3, 224, 224, style=style, weights=weights)
+    g = Graph(3, 224, 224, style=style, weights=weights, optimize=optimize)
     x = g.conv_bn_act("features.0", "data", 16, 3, stride=2, act="hardswish")
     config = [  # in, kernel, expanded, out, SE, activation, stride
         (16, 3, 16, 16, False, "relu", 1), (16, 3, 64, 24, False, "relu", 2),
@@ -376,10 +451,10 @@ def mobilenet_v3_large(style="legacy", weights="initializer"):
     return g
 
 
-def efficientnet_b0(style="legacy", weights="initializer"):
+def efficientnet_b0(style="legacy", weights="initializer", optimize=True):
     """torchvision ``efficientnet_b0`` (224 x 224; stochastic depth is the identity at
     inference)."""
-    g = Graph(3, 224, 224, style=style, weights=weights)
+    g = Graph(3, 224, 224, style=style, weights=weights, optimize=optimize)
     x = g.conv_bn_act("features.0", "data", 32, 3, stride=2, act="silu")
     stages = [(1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2),
               (6, 3, 2, 40, 80, 3), (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4),

@@ -12,6 +12,8 @@ file is missing, imports the same (the file is read with ``load_external_data=Fa
 Each supported node becomes one :class:`~hwsim.workload.network.LayerSpec`, except where
 folding keeps the network readable and equal to a hand-written one:
 
+* a BatchNormalization that PyTorch's dynamo exporter already folded into a conv or fc (its
+  optimizer records ``FuseBatchNormIntoConv`` on the node) becomes ``bn: true`` again;
 * BatchNormalization right after a conv or fc, and Relu / Clip(0, 6) / Clip(0, inf) /
   LeakyRelu right after a conv, fc or add, become ``bn: true`` / ``activation: relu |
   relu6 | leaky`` of that layer when the layer's output is read by nothing else;
@@ -20,7 +22,9 @@ folding keeps the network readable and equal to a hand-written one:
   Dropout) disappear: an fc flattens its input anyway;
 * an Add of a constant right after a conv or fc (MatMul + Add) becomes its ``bias``;
 * Identity, Cast, Quantize/DequantizeLinear and constant computations (Constant, Shape,
-  Gather, ... on constants or shapes) vanish.
+  Gather, CastLike, Expand, ... on constants or shapes) vanish; a conv bias the graph
+  computes as zeros from a Constant (the unoptimized dynamo export of ``bias=False``) is no
+  bias.
 
 Conventions. ONNX pads ``[h_begin, w_begin, h_end, w_end]`` become hwsim's
 ``[top, bottom, left, right]``; ``auto_pad: SAME_UPPER`` becomes ``padding: same`` (the
@@ -38,7 +42,8 @@ replaced by its first input) and lists them in :attr:`OnnxImport.dropped`.
 The parts, in the order a run uses them: :mod:`.reading` (the optional ``onnx`` package,
 the file, shapes and small constants), :mod:`.graph` (names, dependency order, the input,
 who reads each tensor), :mod:`.context` (the run's state and the steps handlers share),
-:mod:`.handlers` (one function per operator and the ``{op_type: handler}`` table),
+:mod:`.handlers` (the ``{op_type: handler}`` table) and :mod:`.ops` (one function per
+operator, by family: layers with weights, pooling, element-wise, shaping),
 :mod:`.folding` (the folding rules above, one function each), :mod:`.naming` (layer names
 from node names) and :mod:`.convert` (the run itself, and the final checks).
 """

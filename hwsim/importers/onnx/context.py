@@ -37,6 +37,7 @@ class LayerDraft:
     fc_in_features: int | None = None  # from the weights' shape, when known
     conv_in_per_group: int | None = None  # from the weights' shape, when known
     scopes: tuple[str, ...] = ()  # the PyTorch module path a dynamo export records
+    module: str = ""  # the module path in its weight's name (layer1.0.conv1.weight)
 
     @property
     def place(self) -> str:
@@ -66,6 +67,10 @@ class Context:
     layers: list[LayerDraft] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     absorbed: set[int] = field(default_factory=set)  # ids of nodes already part of a layer
+    # constants the graph computes as all zeros from a Constant node (never an initializer:
+    # a stored tensor is the model's, whatever its values)
+    zeros: set[str] = field(default_factory=set)
+    unknown_bounds: list[str] = field(default_factory=list)  # Clips whose bounds are lost
 
     # --- reading the node ------------------------------------------------------------------
     @property
@@ -81,6 +86,10 @@ class Context:
     def value(self, tensor: str) -> Any:
         """A constant's value as a numpy array, or None if unknown (or not stored here)."""
         return self.values.get(tensor) if tensor else None
+
+    def zero(self, tensor: str) -> bool:
+        """Whether the graph computes ``tensor`` as all zeros (see :attr:`zeros`)."""
+        return tensor in self.zeros
 
     def shape(self, tensor: str) -> Dims | None:
         return self.graph.shapes.get(tensor)
@@ -177,6 +186,21 @@ class Context:
         if isinstance(src, LayerDraft) and src.out_tensor == data[0] \
                 and self.sole_consumer(data[0]):
             src.out_tensor = node.output[0]
+
+
+def pair(values: Any) -> Any:
+    """(3, 3) -> 3; (3, 1) -> [3, 1] (the compact YAML form)."""
+    a, b = int(values[0]), int(values[1])
+    return a if a == b else [a, b]
+
+
+def one_input(ctx: Context, node: Any) -> str | None:
+    """The node's one activation input; None (a problem) if it has another number."""
+    data = ctx.data_inputs(node)
+    if len(data) != 1:
+        ctx.problem(node, "expected one activation input")
+        return None
+    return data[0]
 
 
 def new_context(graph: GraphFacts, problems: ProblemCollector, skip_unsupported: bool,

@@ -16,7 +16,7 @@ from hwsim.errors import InputError, ProblemCollector
 from hwsim.importers.onnx import reading
 from hwsim.importers.onnx.context import Context, LayerDraft, new_context
 from hwsim.importers.onnx.folding import compact_padding
-from hwsim.importers.onnx.graph import SHAPE_OPS, GraphFacts, analyse
+from hwsim.importers.onnx.graph import SHAPE_OPS, GraphFacts, analyse, value_inputs
 from hwsim.importers.onnx.handlers import ALIAS_OPS, HANDLERS, LAYER_OPS
 from hwsim.importers.onnx.naming import assign_names
 from hwsim.importers.onnx.validate import check_attributes, check_names, check_weights
@@ -78,6 +78,11 @@ def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
     network = build_network(specs, graph.input_shape, name=name, file=file,
                             description=description, source=source)
     notes = []
+    if ctx.unknown_bounds:
+        notes.append(f"{len(ctx.unknown_bounds)} Clip node(s) whose bounds the file does not "
+                     "store (exported with export_params=False?) taken as ReLU6 (two bounds) "
+                     "or ReLU (a lower bound): " + ", ".join(ctx.unknown_bounds[:3])
+                     + (", ..." if len(ctx.unknown_bounds) > 3 else ""))
     lowered = [layer for layer in ctx.layers if layer.same_lower]
     if lowered:
         specs, note = _fix_same_lower(specs, network, lowered)
@@ -97,6 +102,12 @@ def convert(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
                       notes=tuple(notes))
 
 
+# Constant computations whose output is all zeros when their first input is (a cast, a copy,
+# a broadcast): the dynamo exporter's unoptimized graph writes a conv without bias as
+# Conv(x, W, Expand(CastLike(0, x), Shape(W)[0:1])).
+_BROADCASTS = frozenset({"Cast", "CastLike", "Identity", "Expand"})
+
+
 def convert_node(ctx: Context, node: Any) -> None:
     """Convert one node whose inputs are converted (or failed)."""
     inputs = [t for t in node.input if t]
@@ -109,11 +120,16 @@ def convert_node(ctx: Context, node: Any) -> None:
         value = reading.constant_node_value(ctx.graph.onnx, node)
         if value is not None:
             ctx.values[node.output[0]] = value
+            if value.size and not value.any():
+                ctx.zeros.add(node.output[0])
         return
-    if op in SHAPE_OPS or (inputs and all(t in ctx.meta for t in inputs)):
+    values = value_inputs(node)
+    if op in SHAPE_OPS or (values and all(t in ctx.meta for t in values)):
         ctx.meta.update(node.output)  # a constant computation (shapes, weights)
-        if op in ALIAS_OPS and inputs and inputs[0] in ctx.values:
+        if (op in ALIAS_OPS or op == "CastLike") and inputs and inputs[0] in ctx.values:
             ctx.values[node.output[0]] = ctx.values[inputs[0]]
+        if op in _BROADCASTS and inputs and ctx.zero(inputs[0]):
+            ctx.zeros.add(node.output[0])
         return
     if id(node) in ctx.graph.layout_nodes:
         ctx.alias(node)

@@ -20,6 +20,17 @@ from hwsim.workload.layer import TensorShape
 
 # Nodes whose output depends only on their input's shape: never an activation.
 SHAPE_OPS = frozenset({"Shape", "Size"})
+# Input positions that give only a type, never values (CastLike's target_type: the dynamo
+# exporter casts constants to an activation's type with it).
+_TYPE_SLOTS: dict[str, tuple[int, ...]] = {"CastLike": (1,)}
+
+
+def value_inputs(node: Any) -> list[str]:
+    """The node's inputs whose values it reads (type-only inputs left out)."""
+    skip = _TYPE_SLOTS.get(node.op_type, ())
+    return [t for i, t in enumerate(node.input) if t and i not in skip]
+
+
 # Input positions that carry activations (the others carry weights or constants); None: all.
 _DATA_SLOTS: dict[str, tuple[int, ...] | None] = {
     "Concat": None, "Add": None, "Sum": None, "Mul": None, "Sub": None, "Div": None,
@@ -40,8 +51,8 @@ class GraphFacts:
     """What the converter knows about the graph before converting it (never changed after).
 
     ``names`` maps ``id(node)`` to a name for messages; ``consumers`` maps a tensor to the
-    (node, input position) pairs reading it, shape computations left out; ``layout_nodes``
-    are the ids of Transpose NHWC -> NCHW nodes right after the input.
+    (node, input position) pairs reading it, shape computations and type-only inputs left
+    out; ``layout_nodes`` are the ids of Transpose NHWC -> NCHW nodes right after the input.
     """
 
     onnx: Any
@@ -94,7 +105,8 @@ def analyse(onnx: Any, model: Any, file: str, input_size: tuple[int, int] | None
     consumers: dict[str, list[tuple[Any, int]]] = {}
     for node in order:
         for i, tensor in enumerate(node.input):
-            if tensor and node.op_type not in SHAPE_OPS:
+            if tensor and node.op_type not in SHAPE_OPS \
+                    and i not in _TYPE_SLOTS.get(node.op_type, ()):
                 consumers.setdefault(tensor, []).append((node, i))
     return GraphFacts(onnx=onnx, file=file, opset=reading.opset_version(model),
                       order=tuple(order), names=names, shapes=shapes, consumers=consumers,

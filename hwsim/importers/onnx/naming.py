@@ -2,9 +2,9 @@
 
 ``/features/features.3/squeeze/Conv`` -> ``features.3.squeeze``: '/' becomes '.', a module
 path's repeated prefix and the trailing operator name are dropped (a dynamo export's nodes,
-named ``node_conv2d_3``, are named by the module path they record instead); the layer type is added
-back where the name would otherwise be ambiguous (``layer1.0.add`` beside
-``layer1.0.conv1``), and a number makes the rest unique.
+named ``node_conv2d_3``, are named by the module path in their weight's name or the one
+they record instead); the layer type is added back where the name would otherwise be
+ambiguous (``layer1.0.add`` beside ``layer1.0.conv1``), and a number makes the rest unique.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from hwsim.workload.network import INPUT
 
 def assign_names(layers: list[LayerDraft]) -> None:
     """Give every layer a readable name, unique among them and never ``input``."""
-    bases = [scope_name(layer.scopes) if layer.scopes
-             else base_name(layer.node_name, layer.op_type) for layer in layers]
+    bases = [layer_base(layer) for layer in layers]
     counts: dict[str, int] = {}
     for base, _ in bases:
         counts[base] = counts.get(base, 0) + 1
@@ -43,6 +42,17 @@ def assign_names(layers: list[LayerDraft]) -> None:
         layer.name = unique
 
 
+def layer_base(layer: LayerDraft) -> tuple[str, bool]:
+    """The name before de-duplication, and whether an operator name was dropped from it: a
+    dynamo export's layer with PyTorch-named weights by its weight's module path, one
+    without by the module path its node records, a legacy export's by its node name."""
+    if layer.scopes and layer.module:
+        return _clean(layer.module), True
+    if layer.scopes:
+        return scope_name(layer.scopes)
+    return base_name(layer.node_name, layer.op_type)
+
+
 def type_word(layer: LayerDraft) -> str:
     """The layer's type as a name part (``global_avgpool`` for a global pool)."""
     if layer.attrs.get("global"):
@@ -57,8 +67,12 @@ def scope_name(scopes: tuple[str, ...]) -> tuple[str, bool]:
     'flatten')``) gets ('', True): its layer type names it, as the legacy exporter's
     ``/Flatten`` does."""
     modules = [m for m in scopes[:-1] if m]
-    name = modules[-1] if modules else ""
-    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("._"), True
+    return _clean(modules[-1] if modules else ""), True
+
+
+def _clean(name: str) -> str:
+    """A name part with only letters, digits, '_', '.' and '-'."""
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("._")
 
 
 def base_name(node_name: str, op_type: str) -> tuple[str, bool]:
@@ -76,6 +90,4 @@ def base_name(node_name: str, op_type: str) -> tuple[str, bool]:
             or collapsed == [op_type]:  # '/Flatten' names nothing but its operator
         collapsed.pop()
         dropped = True
-    name = ".".join(collapsed)
-    name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("._")
-    return name, dropped
+    return _clean(".".join(collapsed)), dropped

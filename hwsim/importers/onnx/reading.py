@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import logging
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,20 @@ def name_scopes(node: Any) -> tuple[str, ...]:
     if namespace:
         return tuple(part.partition(":")[0].strip() for part in namespace.split("/"))
     return ()
+
+
+def rewrite_rules(node: Any) -> frozenset[str]:
+    """The onnxscript optimizer's rules that made ``node`` (``pkg.onnxscript.rewriter.
+    rule_name``, comma-separated: ``"FuseBatchNormIntoConv, RemoveOptionalBiasFromConv"``
+    on a Conv that a BatchNormalization was folded into), or none."""
+    meta = {p.key: p.value for p in getattr(node, "metadata_props", ())}
+    raw = meta.get("pkg.onnxscript.rewriter.rule_name", "")
+    return frozenset(rule.strip() for rule in raw.split(",") if rule.strip())
+
+
+def parameter_module(tensor: str) -> str:
+    """The module path in a PyTorch parameter's name (``layer1.0.conv1.weight`` ->
+    ``layer1.0.conv1``; a module's name may hold any character but '.', as RegNet's
+    ``block1-0``), or '' for a name of another form (``onnx::Conv_193``, ``W``)."""
+    match = re.fullmatch(r"([^\s.:/]+(?:\.[^\s.:/]+)*)\.weight", tensor)
+    return match.group(1) if match else ""
