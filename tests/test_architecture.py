@@ -238,8 +238,6 @@ LONG_MODULES = {
                            "(one cohesive thing, named so by issue 11)",
     "hwsim/cost/dram_tiles.py": "being split now by the engineer reworking the DRAM tiling "
                                 "(issue 11's cost/ move); remove this entry with that split",
-    "hwsim/importers/onnx/handlers.py": "being split now by the engineer changing the ONNX "
-                                        "importer (issue 16's operators); remove with that split",
     "hwsim/sweep/runner.py": "being split now by the engineer changing the sweep runner; "
                              "remove this entry with that split",
 }
