@@ -217,3 +217,26 @@ def test_the_checker_finds_an_upward_import_and_a_cycle(tmp_path):
     assert [(t, top) for t, _l, top in found_a] == [("hwsim.pipeline", True), ("hwsim.cost.b", True)]
     assert [(t, top) for t, _l, top in found_b] == [("hwsim.cost.a", False)]
     assert layer_of("hwsim.pipeline") > layer_of("hwsim.cost.a")
+
+
+#: Functions of the cost model allowed over the size rule, each with its reason.
+LONG_COST_FUNCTIONS = {
+    "plan_fusion": "being split into steps on its own branch (issue 11)",
+}
+
+
+def test_cost_modules_and_functions_stay_small():
+    """Issue 11's size rule on ``hwsim/cost``: no module over 400 lines, no function over 60
+    lines (the exceptions above name their reason)."""
+    too_long = []
+    for path in sorted((PACKAGE / "cost").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if source.count("\n") > 400:
+            too_long.append(f"{path.name}: {source.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
+                    and node.name not in LONG_COST_FUNCTIONS:
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 60:
+                    too_long.append(f"{path.name}: {node.name} {length} lines")
+    assert not too_long
