@@ -105,13 +105,12 @@ def _columns(kind: int, z: Sizes, ct: np.ndarray, totals: Totals) -> list[np.nda
 
 def _enumerate(g: LayerGeometry) -> Candidates:
     """Every candidate (module docstring), counted over arrays, sorted into the order."""
-    pairs = [g.sizes(kt, pt) for kt in g.kts for pt in g.pts
-             if g.pool is None or g.pooled(pt) is not None]
-    if not pairs:
+    z = g.size_grid()
+    if not len(z.kt):
         return Candidates(g, Columns(*(np.zeros(0, dtype=np.int64),) * len(Columns._fields)))
-    z = Sizes(*(np.array(column, dtype=np.int64) for column in zip(*pairs)))
-    base = np.arange(len(pairs), dtype=np.int64) * 1000  # room for each pair's candidates
-    parts = [(base, _columns(K_ALL, z, np.full(len(pairs), g.C), k_outer_totals(g, z)))]
+    pairs = len(z.kt)
+    base = np.arange(pairs, dtype=np.int64) * 1000  # room for each (kt, pt)'s candidates
+    parts = [(base, _columns(K_ALL, z, np.full(pairs, g.C), k_outer_totals(g, z)))]
     p_rows = np.flatnonzero((z.n_k > 1) | (z.n_p > 1))
     zp = Sizes(*(column[p_rows] for column in z))
     parts.append((base[p_rows] + 1, _columns(P_ALL, zp, np.full(len(p_rows), g.C),

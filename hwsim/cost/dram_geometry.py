@@ -86,18 +86,36 @@ class LayerGeometry:
         tiles, or no pooling)."""
         return pooled_rows_per_tile(self.pool, self.P, pt) if self.pool is not None else None
 
-    def sizes(self, kt: int, pt: int) -> Sizes:
-        """The cut of one candidate (integers)."""
-        n_k = ceil_div(self.K, kt)
-        k_last = self.K - (n_k - 1) * kt
+    def _row_split(self, pt: int) -> tuple[int, ...]:
+        """(n_p, r_full, p_last, r_last, r_max, pooled first, middle, last) of row tiles
+        of ``pt``."""
         n_p = ceil_div(self.P, pt)
         p_last = self.P - (n_p - 1) * pt
         full, last = self.rows_in(pt), self.rows_in(p_last)
         r_last = last + max(0, self.H - ((n_p - 1) * full + last))
         counts = self.pooled(pt) or [0]
+        return (n_p, full, p_last, r_last, max(full, r_last), counts[0],
+                counts[1 if len(counts) > 1 else 0], counts[-1])
+
+    def sizes(self, kt: int, pt: int) -> Sizes:
+        """The cut of one candidate (integers)."""
+        n_k = ceil_div(self.K, kt)
+        k_last = self.K - (n_k - 1) * kt
+        n_p, full, p_last, r_last, r_max, first, mid, last = self._row_split(pt)
         return Sizes(kt, n_k, n_k - 1 if k_last != kt else n_k, k_last, pt, n_p, full, p_last,
-                     r_last, max(full, r_last), counts[0], counts[1 if len(counts) > 1 else 0],
-                     counts[-1])
+                     r_last, r_max, first, mid, last)
+
+    def size_grid(self) -> Sizes:
+        """The cuts of every (kt, pt) of the halvings lists, ``kt`` outer (arrays), without
+        the row tiles whose pooling windows do not line up with the tiles."""
+        pts = [pt for pt in self.pts if self.pool is None or self.pooled(pt) is not None]
+        kt = np.repeat(np.array(self.kts, dtype=np.int64), len(pts))
+        n_k = -(-self.K // kt)
+        k_last = self.K - (n_k - 1) * kt
+        n_full = n_k - (k_last != kt)
+        rows = np.array([(pt, *self._row_split(pt)) for pt in pts], dtype=np.int64)
+        rows = np.tile(rows.reshape(len(pts), 9), (len(self.kts), 1)).T
+        return Sizes(kt, n_k, n_full, k_last, *rows)
 
     def c_need(self, k: Any) -> Any:
         """Input channels ``k`` output channels read."""

@@ -119,6 +119,9 @@ class DramTiling:
         """The runs in execution order, repetitions expanded, equal neighbours merged."""
         out: list[list[int]] = []
         for pattern, repeat in self.segments:
+            if len(pattern) == 1:  # one run repeated: merged into one run of count x repeat
+                count, i, w, work, stored = pattern[0]
+                pattern, repeat = ((count * repeat, i, w, work, stored),), 1
             for _ in range(repeat):
                 for step in pattern:
                     if out and tuple(out[-1][1:]) == step[1:]:
