@@ -122,7 +122,7 @@ def print_cache_shares(args: argparse.Namespace, networks: list[Path]) -> None:
     stages = {"layer cost (mapping + tiling), per layer and machine": [model._array_cost,
                                                                         model._vector_cost],
               "fastest DRAM tiling, per shape, budget and timing": [tiling.search_dram_tiles],
-              "tiling candidates, per shape and array granularity": [dram_candidates.candidates]}
+              "tiling candidates, per shape and array granularity": [dram_candidates.CANDIDATE_CACHE]}
     model.clear_caches()
     with tempfile.TemporaryDirectory() as tmp:
         spec = load_sweep(write_spec(Path(tmp), args.accelerator.resolve(), networks,

@@ -3,7 +3,8 @@
 every candidate's totals must equal what ``make_tiling`` counts tile by tile over the tiles
 the reference builders write out (``hwsim/cost/dram_reference.py``), on bundled layers and
 random shapes, with and without fusion epilogues and whole passes. The search's bounds,
-computed over arrays, must equal the scalar formula of each candidate.
+computed over arrays, must equal the scalar formula of each candidate, and the search, which
+times only the candidates whose bound can still win, must pick what timing all would.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwsim.cost.dram_candidates import candidates, enumerate_tilings
-from hwsim.cost.dram_search import lower_bounds
-from hwsim.cost.dram_tiles import DramTiling, Epilogue, make_tiling
+from hwsim.cost.dram_search import best_tiling, lower_bounds, tiling_time
+from hwsim.cost.dram_tiles import DramTiling, Epilogue, NoTileFits, make_tiling
 from hwsim.cost.tiles import one_transfer
 from hwsim.dataflow.base import ConvShape
 from hwsim.inputs import load_network
@@ -108,3 +109,46 @@ def test_bounds_over_arrays_equal_the_scalar_bound_of_each_candidate():
             assert bound == want
     # some candidates leave part of a pass idle (40 channels in tiles of 16, 24 in tiles of 8)
     assert (found.columns.work_sum > found.geometry.work_total).any()
+
+
+def test_the_candidate_cache_keeps_the_most_recently_used_and_can_grow():
+    from hwsim.cost.dram_candidates import LruCache
+
+    calls = []
+    cache = LruCache(lambda *key: calls.append(key) or len(calls), maxsize=2)
+    assert [cache(1), cache(2), cache(1), cache(3)] == [1, 2, 1, 3]  # (1) a hit, 2 evicted
+    assert cache(1) == 1 and cache(2) == 4 and calls == [(1,), (2,), (3,), (2,)]
+    assert cache.cache_info() == (2, 4, 2, 2)
+    cache.maxsize = 3
+    cache(5)
+    assert cache.cache_info().currsize == 3
+    cache.cache_clear()
+    assert cache.cache_info() == (0, 0, 3, 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(c=st.integers(1, 64), k=st.integers(1, 64), h=st.integers(1, 16),
+       kernel=st.sampled_from([1, 3]), budget=st.sampled_from([40, 200, 1000, 5000, 40000]),
+       compute=st.integers(0, 200_000), setup=st.sampled_from([0, 40]),
+       bandwidth=st.sampled_from([4.0, 16.0, 5.3]), double_buffering=st.booleans(),
+       passes=st.tuples(st.booleans(), st.booleans(), st.booleans()))
+def test_the_search_returns_the_best_of_every_candidate_timed(
+        c, k, h, kernel, budget, compute, setup, bandwidth, double_buffering, passes):
+    """The search times only the candidates whose bound can still win; timing every
+    candidate that fits and taking the least (time, DRAM words, tiles, order, largest
+    tiles) must give the same tiling."""
+    shape = ConvShape(c, k, h, h, h, h, kernel, kernel, bias=True)
+    units = (16, 1, 8)
+    latency, wb = 100.0, 2
+    whole = 2 * budget if double_buffering else budget
+    fitting = [t for t in enumerate_tilings(shape, *units, None, passes)
+               if t.footprint_words <= (whole if t.n_tiles == 1 else budget)]
+    args = (float(compute), float(setup), wb, latency, bandwidth, double_buffering)
+    if not fitting:
+        with pytest.raises(NoTileFits):
+            best_tiling(shape, budget, whole, *units, *args, None, passes)
+        return
+    brute = min(fitting, key=lambda t: (round(tiling_time(t, *args), 6), t.dram_words,
+                                        t.n_tiles, t.order, -t.kt, -t.pt, -t.ct))
+    got = best_tiling(shape, budget, whole, *units, *args, None, passes)
+    assert (got.order, got.kt, got.pt, got.ct) == (brute.order, brute.kt, brute.pt, brute.ct)

@@ -19,10 +19,11 @@ flags); :func:`enumerate_tilings` gives them all built, in the enumeration order
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
-from typing import NamedTuple
+from functools import partial
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -131,16 +132,72 @@ def _enumerate(g: LayerGeometry) -> Candidates:
     return Candidates(g, columns)
 
 
-@lru_cache(maxsize=4096)
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    maxsize: int
+    currsize: int
+
+
+class LruCache:
+    """A least-recently-used cache of a function's results whose size can change (with the
+    ``cache_info`` and ``cache_clear`` of :func:`functools.lru_cache`)."""
+
+    def __init__(self, function: Callable[..., Any], maxsize: int) -> None:
+        self.function = function
+        self.maxsize = maxsize
+        self._data: OrderedDict[tuple, Any] = OrderedDict()
+        self._hits = self._misses = 0
+
+    def __call__(self, *args: Any) -> Any:
+        data = self._data
+        try:
+            value = data[args]
+        except KeyError:
+            self._misses += 1
+            value = data[args] = self.function(*args)
+            while len(data) > self.maxsize:
+                data.popitem(last=False)
+            return value
+        self._hits += 1
+        data.move_to_end(args)
+        return value
+
+    def cache_info(self) -> CacheInfo:
+        return CacheInfo(self._hits, self._misses, self.maxsize, len(self._data))
+
+    def cache_clear(self) -> None:
+        self._data.clear()
+        self._hits = self._misses = 0
+
+
+#: Layers whose candidates are kept: a layer's are ~40 KB of columns, so a run of a
+#: 10,000-layer network of distinct shapes stays within ~160 MB; a sweep, which meets the
+#: same shapes and array granularity on many machines, keeps :data:`SWEEP_CACHE_SIZE`
+#: (``hwsim.sweep.evaluate`` raises it).
+CACHE_SIZE = 4096
+SWEEP_CACHE_SIZE = 8192
+
+
+def _candidates(shape: ConvShape, k_unit: int, p_unit: int, c_unit: int,
+                epi: Epilogue | None, whole_passes: tuple[bool, bool, bool]) -> Candidates:
+    return _enumerate(LayerGeometry(shape, k_unit, p_unit, c_unit, epi, whole_passes))
+
+
+#: The cache of :func:`candidates` (``cache_info``, ``cache_clear``, ``maxsize``).
+CANDIDATE_CACHE = LruCache(_candidates, CACHE_SIZE)
+
+
 def candidates(shape: ConvShape, k_unit: int, p_unit: int, c_unit: int,
                epi: Epilogue | None = None,
                whole_passes: tuple[bool, bool, bool] = (False, False, False)) -> Candidates:
     """Every candidate tiling of ``shape`` (module docstring), changed by a fusion ``epi``
-    (see :class:`~hwsim.cost.dram_tiles.Epilogue`). With ``whole_passes`` (per loop: output
-    channels, output rows, input channels) a tile's work counts rounded-up units (see
-    :func:`~hwsim.cost.dram_tiles.pass_work`); otherwise work is channels x rows x input
-    channels."""
-    return _enumerate(LayerGeometry(shape, k_unit, p_unit, c_unit, epi, whole_passes))
+    (see :class:`~hwsim.cost.dram_tiles.Epilogue`), cached in :data:`CANDIDATE_CACHE`.
+    With ``whole_passes`` (per loop: output channels, output rows, input channels) a
+    tile's work counts rounded-up units (see :func:`~hwsim.cost.dram_tiles.pass_work`);
+    otherwise work is channels x rows x input channels."""
+    result: Candidates = CANDIDATE_CACHE(shape, k_unit, p_unit, c_unit, epi, whole_passes)
+    return result
 
 
 def enumerate_tilings(shape: ConvShape, k_unit: int, p_unit: int, c_unit: int,
@@ -152,4 +209,4 @@ def enumerate_tilings(shape: ConvShape, k_unit: int, p_unit: int, c_unit: int,
 
 
 __all__ = ["enumerate_tilings", "candidates", "Candidates", "Columns", "K_ALL", "P_ALL",
-           "K_CUT"]
+           "K_CUT", "CANDIDATE_CACHE", "CACHE_SIZE", "SWEEP_CACHE_SIZE", "LruCache"]

@@ -35,6 +35,7 @@ from typing import Any
 
 from hwsim.config.accelerator_file import parse_accelerator
 from hwsim.config.network_file import parse_network
+from hwsim.cost import dram_candidates
 from hwsim.cost.energy import EnergyBreakdown, price
 from hwsim.cost.tiling import TilingError
 from hwsim.errors import InputError, Problem
@@ -169,8 +170,16 @@ def metrics(result: SimulationResult | RunTotals, accelerator: Accelerator) -> d
     return row
 
 
+def keep_sweep_caches() -> None:
+    """A sweep meets the same layer shapes and array granularity on many machines: keep
+    more layers' tiling candidates than a run does."""
+    cache = dram_candidates.CANDIDATE_CACHE
+    cache.maxsize = max(cache.maxsize, dram_candidates.SWEEP_CACHE_SIZE)
+
+
 def evaluate_task(task: Task) -> list[Outcome]:
     """Run every network of ``task`` on its configuration (see the module docstring)."""
+    keep_sweep_caches()
     try:
         accelerator = build_accelerator(task)
     except InputError as exc:
