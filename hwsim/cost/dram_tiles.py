@@ -117,18 +117,22 @@ class DramTiling:
 
     def steps(self) -> tuple[Step, ...]:
         """The runs in execution order, repetitions expanded, equal neighbours merged."""
-        out: list[list[int]] = []
+        counts: list[int] = []
+        kinds: list[tuple[int, int, int, int]] = []  # (input, weights, work, stored) of each
+        last = None
         for pattern, repeat in self.segments:
             if len(pattern) == 1:  # one run repeated: merged into one run of count x repeat
                 count, i, w, work, stored = pattern[0]
                 pattern, repeat = ((count * repeat, i, w, work, stored),), 1
             for _ in range(repeat):
-                for step in pattern:
-                    if out and tuple(out[-1][1:]) == step[1:]:
-                        out[-1][0] += step[0]
+                for count, *kind in pattern:
+                    if kind == last:
+                        counts[-1] += count
                     else:
-                        out.append(list(step))
-        return tuple((s[0], s[1], s[2], s[3], s[4]) for s in out)
+                        counts.append(count)
+                        last = kind
+                        kinds.append((kind[0], kind[1], kind[2], kind[3]))
+        return tuple((n, i, w, work, s) for n, (i, w, work, s) in zip(counts, kinds))
 
     def first_load_words(self) -> int:
         return self.first_load
