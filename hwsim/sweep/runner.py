@@ -13,7 +13,8 @@ kind ``invalid`` (the combination is not a valid machine: reported, skipped, not
 is :func:`hwsim.sweep.evaluate.evaluate_task`; tests inject a stub. The evaluator must be a
 module-level function (it is pickled to the workers).
 
-Executors: ``local`` (a process pool of ``jobs`` processes; ``jobs=1`` runs in this process)
+Executors: ``local`` (a process pool of ``jobs`` processes, each sent batches of neighbouring
+tasks, see :func:`batch_size`; ``jobs=1`` runs in this process)
 and ``dask`` (a ``dask.distributed`` cluster at ``scheduler``, or a local one). Both keep a
 bounded number of tasks in flight and hand results back in completion order; rows are written
 and flushed one by one, so an interrupted sweep keeps everything finished, and rerunning the
