@@ -132,8 +132,7 @@ KILLED_SWEEP = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {tests!r})
     from sweep_fixtures import stub_evaluate
-    from hwsim.sweep import runner
-from hwsim.sweep.runner import run_sweep
+    from hwsim.sweep.runner import run_sweep
     from hwsim.sweep.spec import load_sweep
 
     def slow(task):
