@@ -171,11 +171,13 @@ class LruCache:
         self._hits = self._misses = 0
 
 
-#: Layers whose candidates are kept: a layer's are ~40 KB of columns, so a run of a
-#: 10,000-layer network of distinct shapes stays within ~160 MB; a sweep, which meets the
-#: same shapes and array granularity on many machines, keeps :data:`SWEEP_CACHE_SIZE`
-#: (``hwsim.sweep.evaluate`` raises it).
-CACHE_SIZE = 4096
+#: Layers whose candidates are kept: a layer's are 40-130 KB of columns (a few hundred to
+#: a thousand candidates), so a run of a 10,000-layer network of distinct shapes stays
+#: within ~150 MB of them (a run reuses only repeated shapes); a sweep, which meets the same
+#: shapes and array granularity on many machines, keeps :data:`SWEEP_CACHE_SIZE`
+#: (``hwsim.sweep.evaluate`` raises it; ~300 MB for the 13 bundled networks of the speed
+#: benchmark).
+CACHE_SIZE = 1024
 SWEEP_CACHE_SIZE = 8192
 
 
