@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_cache_shares(args: argparse.Namespace, networks: list[Path]) -> None:
     """Run a few configurations in this process and print each stage's cache hits."""
-    from hwsim.cost import dram_tiles, model, tiling
+    from hwsim.cost import dram_candidates, model, tiling
     from hwsim.sweep.evaluate import evaluate_task
     from hwsim.sweep.runner import plan
     from hwsim.sweep.spec import load_sweep
@@ -122,7 +122,7 @@ def print_cache_shares(args: argparse.Namespace, networks: list[Path]) -> None:
     stages = {"layer cost (mapping + tiling), per layer and machine": [model._array_cost,
                                                                         model._vector_cost],
               "fastest DRAM tiling, per shape, budget and timing": [tiling.search_dram_tiles],
-              "tiling candidates, per shape and array granularity": [dram_tiles.enumerate_tilings]}
+              "tiling candidates, per shape and array granularity": [dram_candidates.CANDIDATE_CACHE]}
     model.clear_caches()
     with tempfile.TemporaryDirectory() as tmp:
         spec = load_sweep(write_spec(Path(tmp), args.accelerator.resolve(), networks,

@@ -236,15 +236,11 @@ MAX_FUNCTION_LINES = 60
 LONG_MODULES = {
     "hwsim/sim/engine.py": "the event engine: one SimPy model whose processes share its state "
                            "(one cohesive thing, named so by issue 11)",
-    "hwsim/cost/dram_tiles.py": "being split now by the engineer reworking the DRAM tiling "
-                                "(issue 11's cost/ move); remove this entry with that split",
     "hwsim/sweep/runner.py": "being split now by the engineer changing the sweep runner; "
                              "remove this entry with that split",
 }
 #: Functions allowed over :data:`MAX_FUNCTION_LINES` ((path, qualified name)), each with why.
 LONG_FUNCTIONS = {
-    ("hwsim/cost/dram_tiles.py", "enumerate_tilings"): "being split now with dram_tiles.py "
-                                                       "(see LONG_MODULES)",
     ("hwsim/dataflow/os.py", "OutputStationary.pixel_mapping"): "the pixel mapping's formula "
                                                                 "and access table read as one "
                                                                 "(the reason is in its docstring)",

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from hwsim.cost.dram_tiles import best_tiling, enumerate_tilings, tile_runs_of, tiling_time
+from hwsim.cost.dram_candidates import enumerate_tilings
+from hwsim.cost.dram_search import best_tiling, tiling_time
+from hwsim.cost.dram_tiles import tile_runs_of
 from hwsim.cost.tiles import runs_time, transfer_cycles
 from hwsim.dataflow.base import ConvShape
 
@@ -120,7 +122,8 @@ def test_traffic_never_below_compulsory_even_with_strided_rows():
 def test_a_tile_smaller_than_an_array_pass_costs_the_whole_pass():
     """WS: a pass holds 16 output channels (columns) and 3 input channels (rows); a DRAM tile
     of 8 output channels leaves 8 columns idle for the whole pass."""
-    from hwsim.cost.dram_tiles import enumerate_tilings, pass_work
+    from hwsim.cost.dram_candidates import enumerate_tilings
+    from hwsim.cost.dram_tiles import pass_work
     from hwsim.dataflow.base import ConvShape
 
     assert pass_work(8, 5, 3, 16, 1, 3) == 16 * 5 * 3

@@ -35,9 +35,9 @@ words, weight words, work, store words) repeated a number of times, e.g. per out
 block [first tile with weights, middle row tiles, edge row tile] x the number of blocks, so
 a layer is a handful of segments and its time is computed in closed form, never tile by tile.
 
-:func:`best_tiling` enumerates every (order, kt, pt, ct) from the halvings lists and keeps
-every candidate that fits, so a bigger buffer only adds candidates and is never slower; it
-takes the shortest time, then the least DRAM traffic, then the fewest tiles (exact ties).
+The candidates (every (order, kt, pt, ct) from the halvings lists) are built in
+:mod:`hwsim.cost.dram_candidates`, the fastest that fits is chosen in
+:mod:`hwsim.cost.dram_search`; this module holds the records both share.
 
 The array computes a tile in whole passes (a WS pass holds ``rows`` input channels and
 ``cols`` output channels, an OS pass ``rows`` output rows and a group of ``accumulators``
@@ -51,11 +51,12 @@ layer's data for nothing).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from hwsim.cost.tiles import TileRun, one_transfer, steps_time
+from hwsim.cost.tiles import TileRun
 from hwsim.workload.layer import ceil_div
 
 K_OUTER = "k_outer"
@@ -69,7 +70,12 @@ Segment = tuple[tuple[Step, ...], int]
 
 @dataclass(frozen=True, slots=True)
 class DramTiling:
-    """One candidate tiling: sizes, footprint (words), DRAM traffic (words) and its tiles."""
+    """One candidate tiling: sizes, footprint (words), DRAM traffic (words) and its tiles.
+
+    The totals are always there; the tiles themselves (:attr:`segments`) are either given
+    (``built``) or made on first use by ``build`` (the candidates that cut input channels
+    are counted in closed form and built only if the search times them).
+    """
 
     order: str
     kt: int
@@ -80,11 +86,26 @@ class DramTiling:
     weight_words: int
     output_words: int
     n_tiles: int
-    segments: tuple[Segment, ...]
     work_total: int
     #: The tiles' work added up: ``work_total`` when the tiles fill whole array passes, more
     #: when a tile smaller than a pass leaves PEs idle (``whole_passes``).
-    work_sum: int = 0
+    work_sum: int
+    #: DMA transfers: one per tile and direction that moves anything.
+    transfers: int
+    #: Words the first tile loads and the last tile stores (exposed before and after).
+    first_load: int
+    last_store: int
+    built: tuple[Segment, ...] | None = field(default=None, compare=False, repr=False)
+    build: Callable[[], list[Segment]] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """The tiles as segments (a pattern of runs repeated a number of times)."""
+        if self.built is None:
+            assert self.build is not None
+            object.__setattr__(self, "built", tuple(self.build()))
+        assert self.built is not None
+        return self.built
 
     def compute_scale(self) -> float:
         """The tiles' compute over the layer's untiled compute (1 unless tiles waste passes)."""
@@ -94,31 +115,48 @@ class DramTiling:
     def dram_words(self) -> int:
         return self.input_words + self.weight_words + self.output_words
 
-    @property
-    def transfers(self) -> int:
-        n = 0
-        for pattern, repeat in self.segments:
-            n += repeat * sum(s[0] * ((s[1] + s[2] > 0) + (s[4] > 0)) for s in pattern)
-        return n
-
     def steps(self) -> tuple[Step, ...]:
         """The runs in execution order, repetitions expanded, equal neighbours merged."""
-        out: list[list[int]] = []
+        counts: list[int] = []
+        kinds: list[tuple[int, int, int, int]] = []  # (input, weights, work, stored) of each
+        last = None
         for pattern, repeat in self.segments:
+            if len(pattern) == 1:  # one run repeated: merged into one run of count x repeat
+                count, i, w, work, stored = pattern[0]
+                pattern, repeat = ((count * repeat, i, w, work, stored),), 1
             for _ in range(repeat):
-                for step in pattern:
-                    if out and tuple(out[-1][1:]) == step[1:]:
-                        out[-1][0] += step[0]
+                for count, *kind in pattern:
+                    if kind == last:
+                        counts[-1] += count
                     else:
-                        out.append(list(step))
-        return tuple((s[0], s[1], s[2], s[3], s[4]) for s in out)
+                        counts.append(count)
+                        last = kind
+                        kinds.append((kind[0], kind[1], kind[2], kind[3]))
+        return tuple((n, i, w, work, s) for n, (i, w, work, s) in zip(counts, kinds))
 
     def first_load_words(self) -> int:
-        s = self.segments[0][0][0]
-        return s[1] + s[2]
+        return self.first_load
 
     def last_store_words(self) -> int:
-        return self.segments[-1][0][-1][4]
+        return self.last_store
+
+
+def make_tiling(order: str, kt: int, pt: int, ct: int, foot: int, segments: list[Segment],
+                work_total: int) -> DramTiling:
+    """The tiling of ``segments``, its totals counted tile by tile (the reference count)."""
+    inp = wts = outw = n = work = transfers = 0
+    for pattern, repeat in segments:
+        for count, i, w, step_work, s in pattern:
+            times = repeat * count
+            inp += times * i
+            wts += times * w
+            outw += times * s
+            n += times
+            work += times * step_work
+            transfers += times * ((i + w > 0) + (s > 0))
+    first = segments[0][0][0]
+    return DramTiling(order, kt, pt, ct, foot, inp, wts, outw, n, work_total, work, transfers,
+                      first[1] + first[2], segments[-1][0][-1][4], built=tuple(segments))
 
 
 class Epilogue(NamedTuple):
@@ -180,315 +218,12 @@ def halvings(total: int, unit: int) -> tuple[int, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _add(segments: list[Segment], pattern: list[Step], repeat: int) -> None:
-    steps = tuple(s for s in pattern if s[0] > 0)
-    if repeat > 0 and steps:
-        segments.append((steps, repeat))
-
-
-@lru_cache(maxsize=4096)
-def enumerate_tilings(shape: Any, k_unit: int, p_unit: int, c_unit: int,
-                      epi: Epilogue | None = None,
-                      whole_passes: tuple[bool, bool, bool] = (False, False, False)
-                      ) -> tuple[DramTiling, ...]:
-    """Every (order, kt, pt, ct) from the halvings lists, with its tiles (not filtered);
-    ``epi`` changes the tiles' loads, stores and footprints (see :class:`Epilogue`).
-
-    ``whole_passes`` (per loop: output channels, output rows, input channels): along a
-    flagged loop the array computes a tile in whole units (``k_unit``, ``p_unit``,
-    ``c_unit``), so a tile smaller than a unit (or a remainder) costs a whole one: its work
-    counts rounded-up units (see :func:`pass_work`). Otherwise work is channels x rows x
-    input channels."""
-    K, C, G = shape.out_channels, shape.in_channels, shape.groups
-    Kg, Cg = K // G, C // G
-    H, W, P, Q = shape.in_height, shape.in_width, shape.out_height, shape.out_width
-    RS = shape.kernel_h * shape.kernel_w if shape.weights else 0
-    sh = shape.stride_h
-    r_eff = shape.dilation_h * (shape.kernel_h - 1) + 1
-    bias = 1 if (shape.bias and shape.weights) else 0
-    k_unit = max(1, min(k_unit, K))
-    p_unit = max(1, min(p_unit, P))
-    c_unit = max(1, min(c_unit, Cg))
-    kts = halvings(K, k_unit)
-    pts = halvings(P, p_unit)
-    cts = halvings(Cg, c_unit) if Cg > 1 and shape.weights else (Cg,)
-
-    def rows_in(p: int) -> int:
-        return min(H, (p - 1) * sh + r_eff)
-
-    def row_blocks(pt: int) -> tuple[int, int, int, int, int]:
-        """(n_p, rows of a full block, output rows of the last, its input rows, max rows)."""
-        n_p = ceil_div(P, pt)
-        p_last = P - (n_p - 1) * pt
-        raw = (n_p - 1) * rows_in(pt) + rows_in(p_last)
-        r_last = rows_in(p_last) + max(0, H - raw)
-        return n_p, rows_in(pt), p_last, r_last, max(rows_in(pt), r_last)
-
-    def c_need(k: int) -> int:
-        if not shape.weights:  # pooling / element-wise: an output channel needs its own inputs
-            return min(C, ceil_div(k * C, K))
-        return C if G == 1 else min(C, ceil_div(k, Kg) * Cg)
-
-    def w_words(k: int, c: int) -> int:
-        return k * c * RS
-
-    # The epilogue's hooks (identities without one). Row-tile positions: 0 first, 1 middle,
-    # -1 last; a layer of one row tile is position -1 with ``n == 1``.
-    num, den = (epi.input_num, epi.input_den) if epi is not None else (1, 1)
-    store_out = epi is None or epi.store
-    operand = epi is not None and epi.operand
-    pool = epi.pool if epi is not None else None
-    q_out = pool[4] if pool is not None else Q
-    pool_keep = ceil_div(max(0, pool[0] - pool[1]), pool[1]) * q_out if pool is not None else 0
-
-    def ld(words: int, k: int = 0, p: int = 0) -> int:
-        """Input words a tile loads: its share from DRAM, plus its operand tile."""
-        own = words if num == den else ceil_div(words * num, den)
-        return own + (k * p * Q if operand else 0)
-
-    counts_of: dict[int, list[int] | None] = {}
-
-    def pooled(pt: int) -> list[int] | None:
-        if pt not in counts_of:
-            counts_of[pt] = pooled_rows_per_tile(pool, P, pt) if pool is not None else None
-        return counts_of[pt]
-
-    def st(k: int, p: int, pos: int, pt: int) -> int:
-        """Words a tile stores: its k x p outputs, or its pooled rows, or none."""
-        if not store_out:
-            return 0
-        if pool is None:
-            return k * p * Q
-        counts = pooled(pt)
-        assert counts is not None
-        return k * counts[pos] * q_out
-
-    def foot_extra(k: int, pt: int) -> int:
-        return (k * pt * Q if operand else 0) + k * pool_keep
-
-    out: list[DramTiling] = []
-    units = tuple(u if flag else 1 for u, flag in zip((k_unit, p_unit, c_unit), whole_passes))
-
-    def work(k: int, p: int, c: int) -> int:
-        return pass_work(k, p, c, *units)
-
-    work_total = work(K, P, Cg)
-    for kt in kts:
-        n_k = ceil_div(K, kt)
-        k_last = K - (n_k - 1) * kt
-        n_full = n_k - 1 if k_last != kt else n_k
-        for pt in pts:
-            n_p, r_full, p_last, r_last, r_max = row_blocks(pt)
-            if pool is not None:
-                counts = pooled(pt)
-                if counts is None:
-                    continue  # windows not aligned with the row tiles
-            # --- k_outer, all input channels ---------------------------------------------
-            stay = n_p == 1 and G == 1 and shape.weights
-            segs: list[Segment] = []
-
-            def k_block(k: int, first: bool, *, stay: bool = stay, n_p: int = n_p,
-                        r_full: int = r_full, p_last: int = p_last, r_last: int = r_last,
-                        pt: int = pt) -> list[Step]:
-                wk = w_words(k, Cg) + k * bias
-                cn = c_need(k)
-                if n_p == 1:
-                    inp = cn * r_last * W if (first or not stay) else 0
-                    return [(1, ld(inp, k, p_last), wk, work(k, p_last, Cg), st(k, p_last, -1, pt))]
-                return [(1, ld(cn * r_full * W, k, pt), wk, work(k, pt, Cg), st(k, pt, 0, pt)),
-                        (n_p - 2, ld(cn * r_full * W, k, pt), 0, work(k, pt, Cg), st(k, pt, 1, pt)),
-                        (1, ld(cn * r_last * W, k, p_last), 0, work(k, p_last, Cg),
-                         st(k, p_last, -1, pt))]
-
-            _add(segs, k_block(kt if n_k > 1 else K, True), 1)
-            if n_k > 1:
-                _add(segs, k_block(kt, False), n_full - 1)
-                if k_last != kt:
-                    _add(segs, k_block(k_last, False), 1)
-            if stay or (n_p == 1 and n_k == 1):
-                foot = C * H * W + w_words(kt, Cg) + kt * bias + kt * P * Q
-            else:
-                foot = c_need(kt) * r_max * W + w_words(kt, Cg) + kt * bias + kt * pt * Q
-            foot += foot_extra(kt, pt)
-            out.append(_make(K_OUTER, kt, pt, C, foot, segs, work_total))
-
-            # --- p_outer, all input channels ---------------------------------------------
-            if n_k > 1 or n_p > 1:
-                segs = []
-                w_foot = (w_words(K, Cg) + K * bias) if n_k == 1 else w_words(kt, Cg) + kt * bias
-
-                def p_block(rows: int, p: int, first: bool, pos: int, *, n_k: int = n_k,
-                            k_last: int = k_last, kt: int = kt, pt: int = pt) -> list[Step]:
-                    if n_k == 1:
-                        wk = w_words(K, Cg) + K * bias if first else 0
-                        return [(1, ld(C * rows * W, K, p), wk, work(K, p, Cg), st(K, p, pos, pt))]
-                    wt = w_words(kt, Cg) + kt * bias
-                    # the block's input rows come with its first tile, each tile's operand
-                    # with the tile
-                    return [(1, ld(C * rows * W, kt, p), wt, work(kt, p, Cg), st(kt, p, pos, pt)),
-                            (n_k - 2, ld(0, kt, p), wt, work(kt, p, Cg), st(kt, p, pos, pt)),
-                            (1, ld(0, k_last, p), w_words(k_last, Cg) + k_last * bias,
-                             work(k_last, p, Cg), st(k_last, p, pos, pt))]
-
-                if n_p == 1:
-                    _add(segs, p_block(r_last, p_last, True, -1), 1)
-                else:
-                    _add(segs, p_block(r_full, pt, True, 0), 1)
-                    _add(segs, p_block(r_full, pt, False, 1), n_p - 2)
-                    _add(segs, p_block(r_last, p_last, False, -1), 1)
-                foot = C * r_max * W + w_foot + kt * pt * Q + foot_extra(K, pt)
-                out.append(_make(P_OUTER, kt, pt, C, foot, segs, work_total))
-
-            # --- k_outer, input channels cut -------------------------------------------
-            if G > 1 and kt > Kg:
-                continue
-            if pool is not None and n_p > 2 and pooled(pt)[0] != pooled(pt)[1]:  # type: ignore[index]
-                continue  # the cut order repeats the first row tile's pattern
-            for ct in cts:
-                if ct >= Cg:
-                    continue
-                n_c = ceil_div(Cg, ct)
-                c_last = Cg - (n_c - 1) * ct
-
-                def kp_block(k: int, rows: int, p: int, pos: int = 0, *, ct: int = ct,
-                             n_c: int = n_c, c_last: int = c_last, pt: int = pt) -> list[Step]:
-                    # the operand comes with the last input-channel tile (which stores)
-                    return [(1, ld(ct * rows * W), w_words(k, ct) + k * bias, work(k, p, ct), 0),
-                            (n_c - 2, ld(ct * rows * W), w_words(k, ct), work(k, p, ct), 0),
-                            (1, ld(c_last * rows * W, k, p), w_words(k, c_last),
-                             work(k, p, c_last), st(k, p, pos, pt))]
-
-                segs = []
-                blocks = [(kt, 1)]
-                if n_k > 1:
-                    blocks.append((kt, n_full - 1))
-                    if k_last != kt:
-                        blocks.append((k_last, 1))
-                for k, repeat in blocks:
-                    if repeat <= 0:
-                        continue
-                    if n_p == 1:
-                        _add(segs, kp_block(k, r_last, p_last, -1), repeat)
-                    else:  # one block of output channels: its row tiles, rows inner
-                        block = (kp_block(k, r_full, pt, 0) * (n_p - 1)
-                                 + kp_block(k, r_last, p_last, -1))
-                        _add(segs, block, repeat)
-                foot = (ct * r_max * W + w_words(kt, ct) + kt * bias + kt * pt * Q
-                        + foot_extra(kt, pt))
-                out.append(_make(K_OUTER, kt, pt, ct, foot, segs, work_total))
-    return tuple(out)
-
-
 def pass_work(k: int, p: int, c: int, k_unit: int, p_unit: int, c_unit: int) -> int:
     """The array work of a tile of ``k`` output channels, ``p`` output rows and ``c`` input
     channels in whole passes: each extent rounded up to its unit (a tile of 8 output channels
     on a pass of 16 columns leaves 8 columns idle for the whole pass)."""
     return (ceil_div(k, k_unit) * k_unit) * (ceil_div(p, p_unit) * p_unit) \
         * (ceil_div(c, c_unit) * c_unit)
-
-
-def _rescaled(t: DramTiling, epi: Epilogue) -> DramTiling:
-    """``t`` with each tile's input load scaled to the share from DRAM (rounded up) and its
-    store dropped when the output stays on chip (the hooks of :func:`enumerate_tilings`)."""
-    num, den = epi.input_num, epi.input_den
-
-    def step(s: Step) -> Step:
-        count, i, w, work, out = s
-        return (count, i if num == den else ceil_div(i * num, den), w, work,
-                out if epi.store else 0)
-
-    segments = [(tuple(step(s) for s in pattern), repeat) for pattern, repeat in t.segments]
-    return _make(t.order, t.kt, t.pt, t.ct, t.footprint_words, segments, t.work_total)
-
-
-def _make(order: str, kt: int, pt: int, ct: int, foot: int, segments: list[Segment],
-          work_total: int) -> DramTiling:
-    inp = wts = outw = n = work = 0
-    for pattern, repeat in segments:
-        for count, i, w, step_work, s in pattern:
-            inp += repeat * count * i
-            wts += repeat * count * w
-            outw += repeat * count * s
-            n += repeat * count
-            work += repeat * count * step_work
-    return DramTiling(order, kt, pt, ct, foot, inp, wts, outw, n, tuple(segments), work_total,
-                      work)
-
-
-def tiling_time(t: DramTiling, compute: float, setup: float, word_bytes: int,
-                latency: float, bytes_per_cycle: float, double_buffering: bool) -> float:
-    """The layer's time with tiling ``t`` (see :func:`hwsim.cost.tiles.steps_time`)."""
-    rate = (compute - setup) / t.work_total if t.work_total else 0.0
-    timed: list[tuple[tuple[tuple[int, float, float, float], ...], int]] = []
-    first = True
-    for pattern, repeat in t.segments:
-        steps = []
-        for count, i, w, work, s in pattern:
-            c = rate * work
-            steps.append((count, one_transfer((i + w) * word_bytes, latency, bytes_per_cycle),
-                          c, one_transfer(s * word_bytes, latency, bytes_per_cycle)))
-        if first and setup:
-            count, a, c, d = steps[0]
-            if count == 1 and repeat == 1:
-                steps[0] = (1, a, c + setup, d)
-            else:  # split the first tile off (never happens with the builders above)
-                timed.append((((1, a, c + setup, d),), 1))
-                steps[0] = (count - 1, a, c, d)
-                if steps[0][0] == 0:
-                    steps.pop(0)
-        first = False
-        if steps:
-            timed.append((tuple(steps), repeat))
-    return steps_time(timed, double_buffering)
-
-
-def best_tiling(shape: Any, half_budget_words: int, whole_budget_words: int, k_unit: int,
-                p_unit: int, c_unit: int, compute: float, setup: float, word_bytes: int,
-                latency: float, bytes_per_cycle: float, double_buffering: bool,
-                epi: Epilogue | None = None,
-                whole_passes: tuple[bool, bool, bool] = (False, False, False)) -> DramTiling:
-    """The fastest tiling that fits (module docstring); NoTileFits if none does."""
-    # Lower bound of each candidate's time, from its totals: T >= A_1 + compute + D_n and
-    # T >= memory (module docstring of hwsim.cost.tiles). Candidates are timed exactly in
-    # the order of their bounds until the bound exceeds the best time found: same result as
-    # timing them all.
-    bounded = []
-    rescale = epi is not None and not epi.operand and epi.pool is None
-    # only the input share and the store change: the plain tilings, rescaled once they fit
-    candidates = enumerate_tilings(shape, k_unit, p_unit, c_unit, None if rescale else epi,
-                                   whole_passes)
-    for t in candidates:
-        limit = whole_budget_words if t.n_tiles == 1 else half_budget_words
-        if t.footprint_words > limit:
-            continue
-        if rescale:
-            assert epi is not None
-            t = _rescaled(t, epi)
-        memory = t.transfers * latency + t.dram_words * word_bytes / bytes_per_cycle
-        exposed = (one_transfer(t.first_load_words() * word_bytes, latency, bytes_per_cycle)
-                   + one_transfer(t.last_store_words() * word_bytes, latency, bytes_per_cycle))
-        tiled = setup + (compute - setup) * t.compute_scale()  # with the passes tiles waste
-        low = max(memory, exposed + tiled) if double_buffering else memory + tiled
-        bounded.append((low, t))
-    bounded.sort(key=lambda x: x[0])
-    best: tuple | None = None
-    for low, t in bounded:
-        if best is not None and low > best[0][0] + 1e-6:
-            break
-        time = tiling_time(t, compute, setup, word_bytes, latency, bytes_per_cycle,
-                           double_buffering)
-        key = (round(time, 6), t.dram_words, t.n_tiles, t.order, -t.kt, -t.pt, -t.ct)
-        if best is None or key < best[0]:
-            best = (key, t)
-    if best is None:
-        H, W = shape.in_height, shape.in_width
-        r_eff = shape.dilation_h * (shape.kernel_h - 1) + 1
-        RS = shape.kernel_h * shape.kernel_w if shape.weights else 0
-        smallest = min(H, r_eff) * W + RS + shape.out_width
-        raise NoTileFits(f"no tile fits the global buffer: the smallest (one output channel, "
-                         f"one input channel, one output row) needs {smallest} words, the "
-                         f"budget is {half_budget_words} words")
-    return best[1]
 
 
 def tile_runs_of(t: DramTiling, compute: int, writeback: int, setup: int,

@@ -52,7 +52,8 @@ from collections.abc import Mapping as TMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from hwsim.cost.dram_tiles import Epilogue, enumerate_tilings, tile_runs_of
+from hwsim.cost.dram_candidates import CANDIDATE_CACHE
+from hwsim.cost.dram_tiles import Epilogue, tile_runs_of
 from hwsim.cost.tiles import TileRun
 from hwsim.cost.tiling import Tiling, TilingError, search_dram_tiles
 from hwsim.cost.timing import Timing, layer_timing
@@ -301,7 +302,7 @@ def _compulsory_words(shape: ConvShape, epi: Epilogue | None) -> int:
 
 def clear_caches() -> None:
     """Forget cached costs (tests and benchmarks)."""
-    for fn in (_array_cost, _vector_cost, _hybrid_cost, enumerate_tilings, search_dram_tiles):
+    for fn in (_array_cost, _vector_cost, _hybrid_cost, CANDIDATE_CACHE, search_dram_tiles):
         fn.cache_clear()
 
 

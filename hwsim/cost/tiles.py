@@ -48,6 +48,9 @@ class TileRun:
     buffer_bytes: int = 0
 
     def __post_init__(self) -> None:
+        if self.count > 0 and min(self.load_bytes, self.compute_cycles, self.store_bytes,
+                                  self.writeback_cycles, self.buffer_bytes) >= 0:
+            return  # the common case, checked at once (a layer makes many runs)
         if self.count <= 0:
             raise ValueError("TileRun.count must be positive")
         for name in ("load_bytes", "compute_cycles", "store_bytes", "writeback_cycles",

@@ -2,7 +2,8 @@
 
 Everything between DRAM and the global buffer is dataflow-independent and lives here and in
 :mod:`hwsim.cost.dram_tiles` (how a layer is cut into DRAM tiles, what each tile loads and
-stores, and the closed-form time of the tiles): :func:`search_tiling` takes the fastest
+stores), :mod:`hwsim.cost.dram_candidates` (every candidate) and :mod:`hwsim.cost.dram_search`
+(the closed-form time of the tiles and the search): :func:`search_tiling` takes the fastest
 tiling that fits (then the least DRAM traffic, then the fewest tiles; exact ties only) and
 returns it as a :class:`Tiling` record. Every DRAM tile is one DMA load and one DMA store,
 each paying the DRAM latency; with double buffering the first tile's load and the last
@@ -20,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hwsim.cost.dram_tiles import DramTiling, Epilogue, NoTileFits, best_tiling
+from hwsim.cost.dram_search import best_tiling
+from hwsim.cost.dram_tiles import DramTiling, Epilogue, NoTileFits
 from hwsim.cost.timing import DEFAULT_TIMING, Timing
 from hwsim.dataflow.base import ConvShape
 

@@ -4,7 +4,7 @@ Each DRAM tile is one DMA load and one DMA store, each paying the DRAM latency; 
 buffering the load of tile i + 1 and the store of tile i - 1 overlap the compute of tile i,
 so only the first tile's load and the last tile's store are exposed. :func:`layer_timing` is
 that time (closed form over runs of identical tiles, :mod:`hwsim.cost.tiles`); the tiling
-search scores its candidates with the same formula (``dram_tiles.tiling_time``) and the
+search scores its candidates with the same formula (``dram_search.tiling_time``) and the
 event engine plays the same schedule.
 """
 

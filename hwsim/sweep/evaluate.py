@@ -15,7 +15,10 @@ layer); the event engine, and any accelerator section this path does not model, 
 ``hwsim.simulate`` (the reference; ``tests/test_sweep_fast_path.py`` checks both agree).
 Networks are parsed once per process and kept (cached by their content digest), and
 one task runs all networks of one configuration back to back, so the cost model's per-layer
-cache serves every network on that machine (identical layer shapes are costed once).
+cache serves every network on that machine (identical layer shapes are costed once). A
+worker keeps more layers' DRAM tiling candidates than a run (:func:`keep_sweep_caches`):
+they depend only on the layer's shape and the array's granularity, which many machines of a
+sweep share.
 
 The metrics of a row (see ``results.METRIC_COLUMNS``): total cycles, latency in ms, energy
 and its components in the accelerator's energy unit, average PE utilization, MACs, DRAM
@@ -35,6 +38,7 @@ from typing import Any
 
 from hwsim.config.accelerator_file import parse_accelerator
 from hwsim.config.network_file import parse_network
+from hwsim.cost import dram_candidates
 from hwsim.cost.energy import EnergyBreakdown, price
 from hwsim.cost.tiling import TilingError
 from hwsim.errors import InputError, Problem
@@ -170,8 +174,16 @@ def metrics(result: SimulationResult | RunTotals, accelerator: Accelerator) -> d
     return row
 
 
+def keep_sweep_caches() -> None:
+    """A sweep meets the same layer shapes and array granularity on many machines: keep
+    more layers' tiling candidates than a run does."""
+    cache = dram_candidates.CANDIDATE_CACHE
+    cache.maxsize = max(cache.maxsize, dram_candidates.SWEEP_CACHE_SIZE)
+
+
 def evaluate_task(task: Task) -> list[Outcome]:
     """Run every network of ``task`` on its configuration (see the module docstring)."""
+    keep_sweep_caches()
     try:
         accelerator = build_accelerator(task)
     except InputError as exc:
@@ -278,6 +290,6 @@ def _within(place: str, path: str) -> bool:
     return place == path or path.startswith(place + ".") or path.startswith(place + "[")
 
 
-__all__ = ["evaluate_task", "preflight", "metrics", "analytic_totals", "RunTotals",
+__all__ = ["evaluate_task", "keep_sweep_caches", "preflight", "metrics", "analytic_totals", "RunTotals",
            "fast_path_applies", "network_metrics", "area_buffer_bytes", "build_accelerator",
            "load_network_ref"]

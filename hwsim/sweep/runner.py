@@ -13,7 +13,8 @@ kind ``invalid`` (the combination is not a valid machine: reported, skipped, not
 is :func:`hwsim.sweep.evaluate.evaluate_task`; tests inject a stub. The evaluator must be a
 module-level function (it is pickled to the workers).
 
-Executors: ``local`` (a process pool of ``jobs`` processes; ``jobs=1`` runs in this process)
+Executors: ``local`` (a process pool of ``jobs`` processes, each sent batches of neighbouring
+tasks, see :func:`batch_size`; ``jobs=1`` runs in this process)
 and ``dask`` (a ``dask.distributed`` cluster at ``scheduler``, or a local one). Both keep a
 bounded number of tasks in flight and hand results back in completion order; rows are written
 and flushed one by one, so an interrupted sweep keeps everything finished, and rerunning the
@@ -378,33 +379,64 @@ def _run_light(evaluate: Evaluator, task: Task) -> Sequence[Outcome]:
     return evaluate(dataclasses.replace(task, networks=networks))
 
 
+def _run_batch(evaluate: Evaluator, tasks: Sequence[Task]) -> list[Sequence[Outcome]]:
+    """In a pool worker: the outcomes of each task of a batch, in order; an evaluator's
+    exception becomes that task's internal errors (as in :func:`_call`)."""
+    out: list[Sequence[Outcome]] = []
+    for task in tasks:
+        try:
+            out.append(_run_light(evaluate, task))
+        except Exception as exc:  # noqa: BLE001 - a bug in one task must not end the batch
+            out.append(_failed(task, exc))
+    return out
+
+
+#: Batches: each worker gets about this many batches of a sweep (fewer, larger batches for
+#: large sweeps, so neighbouring configurations run in one process), of at most
+#: :data:`MAX_BATCH` tasks (a batch's rows are written when it finishes).
+BATCHES_PER_WORKER = 16
+MAX_BATCH = 8
+
+
+def batch_size(tasks: int, jobs: int) -> int:
+    """Tasks per batch sent to a worker: configurations next to each other in the sweep
+    (in grid order the last axis changes fastest, e.g. the dataflow: hybrid reuses the
+    layer costs of ws and os on the same machine) run in one process and share its
+    caches, while every worker still gets :data:`BATCHES_PER_WORKER` batches to balance
+    the load."""
+    return max(1, min(MAX_BATCH, tasks // (jobs * BATCHES_PER_WORKER)))
+
+
 def _run_pool(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, state: _State) -> None:
     networks = {(n.file, n.digest): n for t in tasks for n in t.networks if n.digest}
     pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                                   initargs=(tuple(networks.values()),))
-    pending: dict[cf.Future, Task] = {}
-    queue = iter(tasks)
+    pending: dict[cf.Future, list[Task]] = {}
+    size = batch_size(len(tasks), jobs)
+    batches = (list(tasks[i:i + size]) for i in range(0, len(tasks), size))
     limit = jobs * IN_FLIGHT_PER_WORKER
     try:
         while True:
             while len(pending) < limit:
-                task = next(queue, None)
-                if task is None:
+                batch = next(batches, None)
+                if batch is None:
                     break
-                pending[pool.submit(_run_light, evaluate, _light(task))] = task
+                future = pool.submit(_run_batch, evaluate, [_light(t) for t in batch])
+                pending[future] = batch
             if not pending:
                 break
             finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for future in finished:
-                task = pending.pop(future)
+                batch = pending.pop(future)
                 try:
-                    outcomes = future.result()
+                    results = future.result()
                 except cf.process.BrokenProcessPool as exc:
                     raise HwsimError(f"a sweep worker process died ({exc}); the rows "
                                      "finished so far are saved, rerun to resume") from None
                 except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
-                    outcomes = _failed(task, exc)
-                _record(task, outcomes, state)
+                    results = [_failed(task, exc) for task in batch]
+                for task, outcomes in zip(batch, results):
+                    _record(task, outcomes, state)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
