@@ -236,8 +236,6 @@ MAX_FUNCTION_LINES = 60
 LONG_MODULES = {
     "hwsim/sim/engine.py": "the event engine: one SimPy model whose processes share its state "
                            "(one cohesive thing, named so by issue 11)",
-    "hwsim/sweep/runner.py": "being split now by the engineer changing the sweep runner; "
-                             "remove this entry with that split",
 }
 #: Functions allowed over :data:`MAX_FUNCTION_LINES` ((path, qualified name)), each with why.
 LONG_FUNCTIONS = {

@@ -16,7 +16,7 @@ import sweep_fixtures
 from sweep_fixtures import counting_evaluate, crashing_evaluate, stub_evaluate, write_files
 
 from hwsim.errors import InputError
-from hwsim.sweep import runner
+from hwsim.sweep import executors
 from hwsim.sweep.results import METRIC_COLUMNS, errors_path, read_rows
 from hwsim.sweep.runner import run_sweep
 from hwsim.sweep.spec import load_sweep
@@ -176,16 +176,16 @@ def test_process_pool_gives_the_same_rows_as_one_process(spec, tmp_path):
 def test_workers_get_batches_of_neighbouring_configurations():
     # 100 tasks on 2 workers: 100 // (2 x 16) = 3 per batch; a large sweep: at most 8;
     # a small one: one task per batch
-    assert runner.batch_size(100, 2) == 3
-    assert runner.batch_size(2808, 2) == 8
-    assert runner.batch_size(6, 2) == 1
+    assert executors.batch_size(100, 2) == 3
+    assert executors.batch_size(2808, 2) == 8
+    assert executors.batch_size(6, 2) == 1
 
 
 def test_a_failing_task_in_a_batch_leaves_its_neighbours_rows(spec, tmp_path, monkeypatch):
     # one batch per worker: 6 configurations / (2 x 1) = 3 tasks per batch, the first batch
     # holding both 8x8 configurations (which raise) and 16x16 with 64 KiB
-    monkeypatch.setattr(runner, "BATCHES_PER_WORKER", 1)
-    assert runner.batch_size(6, 2) == 3
+    monkeypatch.setattr(executors, "BATCHES_PER_WORKER", 1)
+    assert executors.batch_size(6, 2) == 3
     one = run_sweep(spec, tmp_path / "one.csv", evaluate=crashing_evaluate, jobs=1)
     two = run_sweep(spec, tmp_path / "two.csv", evaluate=crashing_evaluate, jobs=2)
     assert (two.ok_rows, two.invalid_rows, two.internal_rows) == (6, 2, 4) == \
