@@ -85,3 +85,9 @@ def test_sqnxt_space_against_the_published_totals(tmp_path):
     assert all(rows[w][f"front_{k}"] == "True" for w in (1.0, 2.0) for k, _l, _s in _design_space.DESIGN_KEYS)
     hybrid = study.simulate("sqnxt23", _common.HYBRID)
     assert float(rows[1.0]["latency_ms_hybrid"]) == pytest.approx(hybrid.latency_ms)
+
+
+def test_every_sqnxt_space_file_is_bundled():
+    # run_all exits 1 when an artifact misses an input file: each point must exist
+    networks = REPO / "networks"
+    assert [f for f in sqnxt_space.FILES if not (networks / f"{f}.yaml").is_file()] == []
