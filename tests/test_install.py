@@ -124,3 +124,11 @@ def test_readme_quick_start_makes_a_venv_first():
     assert commands[0].startswith("python3 -m venv .venv && . .venv/bin/activate")
     assert "hwsim[onnx]" not in readme and "pip install -e '.[onnx]'" in readme
     assert "hwsim run sqnxt23v5 --accel squeezelerator" in quick
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    quick = readme[readme.index("## Quick start"):readme.index("## Inspecting")]
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    command = [line for line in ci if "pytest" in line]
+    assert len(command) == 1 and "\n" + command[0] + "\n" in quick

@@ -102,7 +102,7 @@ class Accelerator:
                                  f"{self.microarchitecture} array")
         require_positive("Accelerator", clock_mhz=self.clock_mhz)
         require_integer("Accelerator", data_width_bits=self.data_width_bits,
-                 layer_setup_cycles=self.layer_setup_cycles)
+                        layer_setup_cycles=self.layer_setup_cycles)
         require_positive("Accelerator", data_width_bits=self.data_width_bits)
         require_non_negative("Accelerator", layer_setup_cycles=self.layer_setup_cycles)
         if self.data_width_bits % 8:

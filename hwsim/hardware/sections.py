@@ -97,17 +97,17 @@ class Buffer:
 
     def __post_init__(self) -> None:
         require_positive("Buffer", global_kib=self.global_kib, preload_kib=self.preload_kib,
-                  broadcast_kib=self.broadcast_kib)
+                         broadcast_kib=self.broadcast_kib)
         require_integer("Buffer", input_words_per_cycle=self.input_words_per_cycle,
-                 weight_words_per_cycle=self.weight_words_per_cycle,
-                 psum_words_per_cycle=self.psum_words_per_cycle,
-                 output_words_per_cycle=self.output_words_per_cycle)
+                        weight_words_per_cycle=self.weight_words_per_cycle,
+                        psum_words_per_cycle=self.psum_words_per_cycle,
+                        output_words_per_cycle=self.output_words_per_cycle)
         require_positive("Buffer", input_words_per_cycle=self.input_words_per_cycle,
-                  weight_words_per_cycle=self.weight_words_per_cycle,
-                  psum_words_per_cycle=self.psum_words_per_cycle,
-                  output_words_per_cycle=self.output_words_per_cycle)
+                         weight_words_per_cycle=self.weight_words_per_cycle,
+                         psum_words_per_cycle=self.psum_words_per_cycle,
+                         output_words_per_cycle=self.output_words_per_cycle)
         require_boolean("Buffer", double_buffering=self.double_buffering,
-                 weight_prefetch=self.weight_prefetch)
+                        weight_prefetch=self.weight_prefetch)
 
     @property
     def global_bytes(self) -> int:
@@ -207,9 +207,9 @@ class EnergyTable:
         if self.unit not in ENERGY_UNITS:
             raise ValueError(f"EnergyTable.unit must be one of {ENERGY_UNITS}, got {self.unit!r}")
         require_non_negative("EnergyTable", mac=self.mac, rf_access=self.rf_access,
-                      inter_pe=self.inter_pe, glb_access=self.glb_access,
-                      dram_word=self.dram_word, vector_op=self.vector_op,
-                      leakage_per_cycle=self.leakage_per_cycle)
+                             inter_pe=self.inter_pe, glb_access=self.glb_access,
+                             dram_word=self.dram_word, vector_op=self.vector_op,
+                             leakage_per_cycle=self.leakage_per_cycle)
 
 
 __all__ = ["PEArray", "Buffer", "Dram", "VectorUnit", "Sparsity", "Fusion", "EnergyTable",

@@ -14,7 +14,7 @@ is :func:`hwsim.sweep.evaluate.evaluate_task`; tests inject a stub. The evaluato
 module-level function (it is pickled to the workers).
 
 Executors: ``local`` (a process pool of ``jobs`` processes, each sent batches of neighbouring
-tasks, see :func:`batch_size`; ``jobs=1`` runs in this process)
+tasks, see :func:`hwsim.sweep.executors.batch_size`; ``jobs=1`` runs in this process)
 and ``dask`` (a ``dask.distributed`` cluster at ``scheduler``, or a local one). Both keep a
 bounded number of tasks in flight and hand results back in completion order; rows are written
 and flushed one by one, so an interrupted sweep keeps everything finished, and rerunning the
@@ -35,7 +35,7 @@ from hwsim.errors import InputError, Problem
 from hwsim.result import ENGINES, Engine
 from hwsim.sweep import results as R
 from hwsim.sweep.evaluate import evaluate_task
-from hwsim.sweep.executors import batch_size, failed_outcomes, run_dask, run_pool
+from hwsim.sweep.executors import failed_outcomes, run_dask, run_pool
 from hwsim.sweep.lock import ResultsLock
 from hwsim.sweep.spec import SweepSpec
 from hwsim.sweep.tasks import Evaluator, Outcome, Task
@@ -266,5 +266,5 @@ def _record(task: Task, outcomes: Sequence[Outcome], state: _State) -> None:
         state.progress(state.done, state.summary.total_rows)
 
 
-__all__ = ["SweepSummary", "run_sweep", "plan", "ResultsLock", "batch_size",
+__all__ = ["SweepSummary", "run_sweep", "plan", "ResultsLock",
            "default_jobs", "check_jobs", "EXECUTORS", "CONNECT_TIMEOUT_S"]
