@@ -14,7 +14,7 @@ columns from the table; it never reads a record field on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -75,7 +75,7 @@ class LayerResult:
     stall_cycles: float | None = None
     # The schedule the cost model chose, for the event scheduler (hwsim.cost.tiles.TileRun
     # records) and the weight bytes it may prefetch during the previous layer:
-    tiles: tuple[Any, ...] = ()
+    tiles: Sequence[Any] = ()
     weight_bytes: int = 0
 
     @property

@@ -49,14 +49,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping as TMapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import NamedTuple
 
 from hwsim.cost.dram_candidates import CANDIDATE_CACHE
-from hwsim.cost.dram_tiles import Epilogue, tile_runs_of
-from hwsim.cost.tiles import TileRun
+from hwsim.cost.dram_tiles import DramTiling, Epilogue, tile_runs_of
+from hwsim.cost.tiles import LazyRuns, TileRun
 from hwsim.cost.tiling import Tiling, TilingError, search_dram_tiles
-from hwsim.cost.timing import Timing, layer_timing
+from hwsim.cost.timing import Timing, tiling_timing
 from hwsim.dataflow import hybrid
 from hwsim.dataflow.base import ConvShape, MachineParams, Mapping
 from hwsim.dataflow.registry import registered_dataflows, strategy_for
@@ -127,7 +129,8 @@ class LayerCost:
     dram_write_bytes: int
     weight_bytes: int
     compulsory_dram_bytes: int
-    tiles: tuple[TileRun, ...] = ()
+    #: the tile runs the event engine plays (built when first read; a sweep never reads them)
+    tiles: Sequence[TileRun] = ()
     mapping: Mapping | None = None
     tiling: Tiling | None = None
     alternatives: TMapping[str, float] = field(default_factory=dict)  # hybrid: cycles per mode
@@ -208,39 +211,96 @@ def _replace_alternatives(cost: LayerCost, alternatives: dict[str, float]) -> La
     return dataclasses.replace(cost, alternatives=alternatives)
 
 
-def _dram_tiles(shape: ConvShape, m: MachineParams, k_unit: int, p_unit: int, c_unit: int,
-                compute: int, writeback: int, setup: int, epi: Epilogue | None = None,
-                whole_passes: tuple[bool, bool, bool] = (False, False, False)
-                ) -> tuple[Tiling, tuple[TileRun, ...], int, int, float, float, float, float]:
-    """The fastest DRAM tiling (:func:`~hwsim.cost.tiling.search_dram_tiles`), its tiles,
-    the layer's compute and write-back cycles as the tiles run them (more than ``compute``
-    when a tile leaves part of an array pass idle), and its memory time, time, fill and drain
-    (:func:`~hwsim.cost.timing.layer_timing`)."""
+class ArrayPlan(NamedTuple):
+    """A layer's mapping in one dataflow and what its DRAM tiling search needs from it:
+    the array time with setup (``compute``), the granularity (units) and whole-pass flags."""
+
+    dataflow: str
+    mapping: Mapping
+    compute: int
+
+
+#: The machine fields the mapping stage never reads (the DRAM side and the tiling budget):
+#: :func:`array_plan` is cached on the machine with these cleared, so machines that differ
+#: only there share it (``tests/test_stage_keys.py`` checks the mapping reads none of them).
+MAPPING_FREE_FIELDS = ("tile_budget_bytes", "double_buffering", "dram_bytes_per_cycle",
+                       "dram_latency_cycles")
+
+
+def array_plan(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: str) -> ArrayPlan:
+    """The mapping stage of an array layer (cached on the fields it reads)."""
+    cleared = m._replace(tile_budget_bytes=0, double_buffering=False, dram_bytes_per_cycle=0.0,
+                         dram_latency_cycles=0)
+    return _array_plan(shape, vector_ops, cleared, dataflow)
+
+
+@lru_cache(maxsize=16384)
+def _array_plan(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: str) -> ArrayPlan:
+    mp = strategy_for(m.microarchitecture, dataflow).map(shape, m)
+    vector_cycles = ceil_div(vector_ops, m.vector_lanes)
+    return ArrayPlan(dataflow, mp, max(mp.array_cycles, vector_cycles) + m.layer_setup_cycles)
+
+
+def search_tiles(shape: ConvShape, m: MachineParams, k_unit: int, p_unit: int, c_unit: int,
+                 compute: int, setup: int, epi: Epilogue | None = None,
+                 whole_passes: tuple[bool, bool, bool] = (False, False, False)) -> DramTiling:
+    """The search stage: the fastest DRAM tiling (:func:`~hwsim.cost.tiling.search_dram_tiles`,
+    cached on its arguments)."""
     wb = m.word_bytes
-    timing = Timing.from_machine(m)
     whole = m.tile_budget_bytes * 2 if m.double_buffering else m.tile_budget_bytes
-    t = search_dram_tiles(shape, m.tile_budget_bytes // wb, k_unit, p_unit, c_unit,
-                          float(compute), timing, whole // wb, float(setup), epi, whole_passes)
+    return search_dram_tiles(shape, m.tile_budget_bytes // wb, k_unit, p_unit, c_unit,
+                             float(compute), Timing.from_machine(m), whole // wb, float(setup),
+                             epi, whole_passes)
+
+
+class Finished(NamedTuple):
+    """A layer's chosen tiling timed: its record, its tiles (built when read), the compute and
+    write-back cycles as the tiles run them, and memory time, time, fill and drain."""
+
+    tiling: Tiling
+    tiles: LazyRuns
+    compute: int
+    writeback: int
+    memory: float
+    cycles: float
+    fill: float
+    drain: float
+
+
+def finish_tiles(t: DramTiling, m: MachineParams, compute: int, writeback: int,
+                 setup: int) -> Finished:
+    """The timing stage: the layer's cycles with tiling ``t`` (more than ``compute`` when a
+    tile leaves part of an array pass idle), in closed form
+    (:func:`~hwsim.cost.timing.tiling_timing`); the tile runs are built only when read."""
     if t.work_sum > t.work_total:  # idle PEs in partly filled passes: more array cycles
         extra = ceil_div((compute - setup) * (t.work_sum - t.work_total), t.work_total)
         writeback = writeback * t.work_sum // t.work_total
         compute += extra
-    runs = tile_runs_of(t, compute, writeback, setup, wb, t.footprint_words * wb)
-    memory, cycles, fill, drain = layer_timing(runs, timing)
-    return Tiling.of(t), runs, compute, writeback, memory, cycles, fill, drain
+    wb = m.word_bytes
+    memory, cycles, fill, drain = tiling_timing(t, compute, writeback, setup,
+                                                Timing.from_machine(m))
+    runs = LazyRuns(partial(tile_runs_of, t, compute, writeback, setup, wb,
+                            t.footprint_words * wb))
+    return Finished(Tiling.of(t), runs, compute, writeback, memory, cycles, fill, drain)
 
 
 @lru_cache(maxsize=16384)
 def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: str,
                 epi: Epilogue | None = None) -> LayerCost:
-    strategy = strategy_for(m.microarchitecture, dataflow)
-    mp = strategy.map(shape, m)
+    plan = array_plan(shape, vector_ops, m, dataflow)
+    mp = plan.mapping
+    t = search_tiles(shape, m, mp.k_unit, mp.p_unit, mp.c_unit, plan.compute,
+                     m.layer_setup_cycles, epi, mp.whole_passes)
+    return array_cost(shape, vector_ops, m, plan, t, epi)
+
+
+def array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, plan: ArrayPlan,
+               t: DramTiling, epi: Epilogue | None = None) -> LayerCost:
+    """The record of an array layer mapped by ``plan`` and cut by ``t``."""
+    mp = plan.mapping
     wb = m.word_bytes
-    vector_cycles = ceil_div(vector_ops, m.vector_lanes)
-    compute = max(mp.array_cycles, vector_cycles) + m.layer_setup_cycles
-    tiling, tiles, compute, writeback, memory, cycles, fill, drain = _dram_tiles(
-        shape, m, mp.k_unit, mp.p_unit, mp.c_unit, compute, mp.writeback_cycles,
-        m.layer_setup_cycles, epi, mp.whole_passes)
+    f = finish_tiles(t, m, plan.compute, mp.writeback_cycles, m.layer_setup_cycles)
+    tiling = f.tiling
     read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb
     counts = AccessCounts(
         macs=shape.macs, effective_macs=mp.effective_macs, vector_ops=vector_ops,
@@ -252,26 +312,39 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
         dram_input_read_words=tiling.input_read_words,
         dram_weight_read_words=tiling.weight_read_words,
         dram_output_write_words=tiling.output_write_words)
-    utilization = mp.effective_macs / (m.pes * cycles) if cycles else 0.0
+    utilization = mp.effective_macs / (m.pes * f.cycles) if f.cycles else 0.0
     return LayerCost(
-        kind=ARRAY, dataflow=dataflow, counts=counts, compute_cycles=compute,
-        writeback_cycles=writeback, memory_cycles=memory, cycles=cycles,
-        fill_cycles=fill, drain_cycles=drain, utilization=utilization,
+        kind=ARRAY, dataflow=plan.dataflow, counts=counts, compute_cycles=f.compute,
+        writeback_cycles=f.writeback, memory_cycles=f.memory, cycles=f.cycles,
+        fill_cycles=f.fill, drain_cycles=f.drain, utilization=utilization,
         spatial_utilization=mp.spatial_utilization, dram_read_bytes=read_bytes,
         dram_write_bytes=write_bytes, weight_bytes=shape.weight_words * wb,
         compulsory_dram_bytes=_compulsory_words(shape, epi) * wb,
-        tiles=tiles, mapping=mp, tiling=tiling)
+        tiles=f.tiles, mapping=mp, tiling=tiling)
+
+
+def vector_compute(vector_ops: int, moved_words: int, m: MachineParams) -> int:
+    """A vector layer's cycles: each lane one operation or one copied word a cycle."""
+    return ceil_div(vector_ops + moved_words, m.vector_lanes)
 
 
 @lru_cache(maxsize=16384)
 def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams,
                  epi: Epilogue | None = None, moved_words: int = 0) -> LayerCost:
     """A layer on the vector unit: ``vector_ops`` operations and ``moved_words`` words copied
-    (a shuffle), each lane one of either a cycle."""
+    (a shuffle), each lane one of either a cycle; its tiles cut output channels and rows
+    (units: all output channels, one row, all input channels)."""
+    compute = vector_compute(vector_ops, moved_words, m)
+    t = search_tiles(shape, m, shape.out_channels, 1, shape.in_channels, compute, 0, epi)
+    return vector_cost(shape, vector_ops, m, compute, t, epi)
+
+
+def vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams, compute: int,
+                t: DramTiling, epi: Epilogue | None = None) -> LayerCost:
+    """The record of a vector layer of ``compute`` cycles cut by ``t``."""
     wb = m.word_bytes
-    compute = ceil_div(vector_ops + moved_words, m.vector_lanes)
-    tiling, tiles, _compute, _writeback, memory, cycles, fill, drain = _dram_tiles(
-        shape, m, shape.out_channels, 1, shape.in_channels, compute, 0, 0, epi)
+    f = finish_tiles(t, m, compute, 0, 0)
+    tiling = f.tiling
     read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb
     counts = AccessCounts(
         vector_ops=vector_ops, glb_input_reads=float(shape.input_words),
@@ -281,10 +354,10 @@ def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams,
         dram_output_write_words=tiling.output_write_words)
     return LayerCost(
         kind=VECTOR, dataflow=VECTOR, counts=counts, compute_cycles=compute, writeback_cycles=0,
-        memory_cycles=memory, cycles=cycles, fill_cycles=fill, drain_cycles=drain,
+        memory_cycles=f.memory, cycles=f.cycles, fill_cycles=f.fill, drain_cycles=f.drain,
         utilization=0.0, spatial_utilization=0.0, dram_read_bytes=read_bytes,
         dram_write_bytes=write_bytes, weight_bytes=0,
-        compulsory_dram_bytes=_compulsory_words(shape, epi) * wb, tiles=tiles,
+        compulsory_dram_bytes=_compulsory_words(shape, epi) * wb, tiles=f.tiles,
         tiling=tiling)
 
 
@@ -302,7 +375,8 @@ def _compulsory_words(shape: ConvShape, epi: Epilogue | None) -> int:
 
 def clear_caches() -> None:
     """Forget cached costs (tests and benchmarks)."""
-    for fn in (_array_cost, _vector_cost, _hybrid_cost, CANDIDATE_CACHE, search_dram_tiles):
+    for fn in (_array_cost, _vector_cost, _hybrid_cost, _array_plan, CANDIDATE_CACHE,
+               search_dram_tiles):
         fn.cache_clear()
 
 

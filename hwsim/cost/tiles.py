@@ -25,8 +25,9 @@ channel time of all transfers (:func:`transfer_cycles`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,42 @@ class TileRun:
     def transfers(self) -> int:
         """DMA transfers of the run: one load and one store per tile, those with bytes."""
         return self.count * ((self.load_bytes > 0) + (self.store_bytes > 0))
+
+
+class LazyRuns(Sequence[TileRun]):
+    """A layer's tile runs, built by ``build`` when first read (a sweep reads only a layer's
+    totals, the event engine its runs). Equal to the tuple of its runs."""
+
+    __slots__ = ("_build", "_runs")
+
+    def __init__(self, build: Callable[[], tuple[TileRun, ...]]) -> None:
+        self._build: Callable[[], tuple[TileRun, ...]] | None = build
+        self._runs: tuple[TileRun, ...] = ()
+
+    @property
+    def runs(self) -> tuple[TileRun, ...]:
+        if self._build is not None:
+            self._runs, self._build = tuple(self._build()), None
+        return self._runs
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.runs[index]
+
+    def __iter__(self) -> Iterator[TileRun]:
+        return iter(self.runs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyRuns):
+            other = other.runs
+        return self.runs == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazyRuns({self.runs!r})"
 
 
 def one_transfer(num_bytes: float, latency: float, bytes_per_cycle: float) -> float:
