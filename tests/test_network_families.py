@@ -223,6 +223,24 @@ def test_sqnxt_width_two_is_a_table_point(file, params, accuracy):
     assert network.accuracy == accuracy
 
 
+# The SqueezeNext paper's two ImageNet tables (read as text in a secondary transcription, see
+# sqnxt23.yaml): accuracy, and parameters in millions as the tables round them (with BN).
+@pytest.mark.parametrize("file, params, accuracy, millions", [
+    ("sqnxt23.yaml", {}, {"top1": 59.05, "top5": 82.60}, 0.72),
+    ("sqnxt23.yaml", {"groups": 2}, {"top1": 57.16, "top5": 80.23}, 0.54),  # G-SqNxt-23
+    ("sqnxt23_g.yaml", {}, {"top1": 57.16, "top5": 80.23}, 0.54),
+    ("sqnxt23.yaml", {"width": 1.5}, {"top1": 63.52, "top5": 85.66}, 1.4),
+    ("sqnxt44.yaml", {}, {"top1": 62.64, "top5": 85.15}, 1.2),
+    ("sqnxt44.yaml", {"width": 1.5}, {"top1": 67.28, "top5": 88.15}, 2.6),
+    ("sqnxt44.yaml", {"width": 2.0}, {"top1": 69.59, "top5": 89.53}, 4.4),
+])
+def test_sqnxt_table_points_match_the_papers_parameter_counts(file, params, accuracy, millions):
+    network = net(file, **params)
+    assert network.accuracy == accuracy
+    digits = 2 if millions < 1 else 1
+    assert round((network.params + network.bn_params) / 1e6, digits) == millions
+
+
 def test_misspelt_wiring_is_bad_input():
     from hwsim.errors import InputError
     with pytest.raises(InputError, match=r"params.wiring: override 'v6' is not one of v1, v5"):
@@ -395,4 +413,4 @@ def test_sqnxt44_at_width_two_is_the_published_deeper_variant():
     # the 1.0 width of the same depth (inferred, see the file)
     base = net("sqnxt44.yaml")
     assert (base.params, base.macs) == sqnxt_counts((12, 12, 16, 2)) == (1_217_216, 428_197_568)
-    assert base.accuracy == {}  # no sourced accuracy
+    assert base.accuracy == {"top1": 62.64, "top5": 85.15}  # the paper's SqNxt-44
