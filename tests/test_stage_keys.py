@@ -137,3 +137,25 @@ def test_an_analytic_run_builds_no_tile_runs(monkeypatch):
     assert result.total_cycles > 0 and not built
     hwsim.simulate(net, acc, engine="event")
     assert built  # the event engine plays the runs
+
+
+def test_an_energy_table_change_reprices_without_recounting():
+    # count first, price second: the machine the counts are keyed on excludes the energy
+    # table, so a second run differing only in prices recounts nothing and its energy is
+    # the same counts times the new prices (DRAM words at 400 instead of 200 per word)
+    import dataclasses
+
+    model.clear_caches()
+    acc = hwsim.load_accelerator(ROOT / "accelerators" / "ws_32x32.yaml")
+    net = load_network(ROOT / "networks" / "squeezenet_v1.0.yaml")
+    first = hwsim.simulate(net, acc, engine="analytic")
+    misses = (model._array_cost.cache_info().misses, model._vector_cost.cache_info().misses)
+    pricier = dataclasses.replace(acc, energy=dataclasses.replace(
+        acc.energy, dram_word=2 * acc.energy.dram_word))
+    second = hwsim.simulate(net, pricier, engine="analytic")
+    assert (model._array_cost.cache_info().misses,
+            model._vector_cost.cache_info().misses) == misses
+    assert second.total_cycles == first.total_cycles
+    dram_words = first.dram_bytes / acc.word_bytes
+    assert math.isclose(second.energy.total - first.energy.total,
+                        dram_words * acc.energy.dram_word, rel_tol=1e-9)
