@@ -20,7 +20,7 @@ from hwsim.cost.dram_batch import batch_best_tilings, candidate_times
 from hwsim.cost.dram_batch_plan import plan_of
 from hwsim.cost.dram_candidates import Candidates, candidates
 from hwsim.cost.dram_search import best_tiling, tiling_time
-from hwsim.cost.dram_tiles import NoTileFits
+from hwsim.cost.dram_tiles import Epilogue, NoTileFits
 from hwsim.dataflow.base import ConvShape
 from hwsim.inputs import load_network
 from hwsim.workload import layer as L
@@ -79,6 +79,20 @@ def test_candidate_times_equal_tiling_time_on_every_candidate_of_bundled_layers(
         # setup) + (db, setup), (db, setup) + (single, setup), (single, setup) + (db, none)
         checked += check_times(candidates(shape, *units, None, passes), machines, rows=2)
     assert checked > 4000
+
+
+def test_candidate_times_follow_fusion_epilogues():
+    """The tiles' hooks (input share, fused operand, fused pooling) are the reference
+    builders': the times of epilogue candidate sets equal tiling_time too."""
+    checked = 0
+    for shape in layer_shapes("sqnxt23v5")[::6]:
+        rows = shape.out_height // 2 or 1
+        for epi in (Epilogue(1, 2, False), Epilogue(operand=True),
+                    Epilogue(operand=True, pool=(2, 2, 0, rows, shape.out_width // 2 or 1))):
+            found = candidates(shape, 16, 1, 16, epi, (True, False, True))
+            checked += check_times(found, [(1e5, 40.0, 2, 100.0, 5.3, True),
+                                           (1e5, 0.0, 2, 100.0, 5.3, False)])
+    assert checked > 1000
 
 
 def random_shape(c: int, k: int, h: int, kernel: int, stride: int, groups: int, bias: bool,

@@ -8,14 +8,18 @@ candidate set (:mod:`hwsim.cost.dram_batch_plan`), with single buffering the can
 totals (``transfers x latency + bytes / bandwidth + compute``). :func:`batch_best_tilings`
 then picks, per machine, the candidate :func:`~hwsim.cost.dram_search.best_tiling` returns.
 
-Assumptions. Only candidate sets without a fusion epilogue (``epi=None``; the sweep's fast
-path never fuses). The array times equal the scalar ones up to rounding (a different order
-of the same additions) within a bound per candidate
-(:func:`~hwsim.cost.dram_batch_plan.error_units`); the search's key rounds the time to 6
-decimals, so where two or more candidates may share the least rounded time and one of them
-lies so close to a rounding boundary that the two roundings could differ, that machine's
-contenders are timed by the scalar :func:`~hwsim.cost.dram_search.tiling_time` (the
-reference), so the choice is always the scalar search's.
+Assumptions. :func:`batch_best_tilings` takes candidate sets without a fusion epilogue
+(``epi=None``; the sweep's fast path never fuses; ``best_tiling`` rescales some epilogues'
+tilings after the fit); :func:`candidate_times` follows epilogue sets too (the tiles' hooks
+are the reference builders'). ``compute >= setup >= 0``, the other machine arguments
+non-negative and bandwidths positive, so every term of a time is non-negative. The array
+times equal the scalar ones up to rounding (a different order of the same additions) within
+a bound per candidate (:func:`~hwsim.cost.dram_batch_plan.error_units`); the search's key
+rounds the time to 6 decimals, so where two or more candidates may share the least rounded
+time and one of them lies so close to a rounding boundary that the two roundings could
+differ, that machine's contenders are timed by the scalar
+:func:`~hwsim.cost.dram_search.tiling_time` (the reference), so the choice is always the
+scalar search's.
 """
 
 from __future__ import annotations
@@ -52,10 +56,10 @@ def _double_buffered(plan: Plan, rate: np.ndarray, setup: np.ndarray,
 
 def candidate_times(found: Candidates, compute: Any, setup: Any, word_bytes: Any,
                     latency: Any, bytes_per_cycle: Any, double_buffering: Any) -> np.ndarray:
-    """:func:`~hwsim.cost.dram_search.tiling_time` of every candidate of ``found`` (no
-    fusion epilogue). The machine arguments broadcast against the candidates: scalars give
-    shape (N,), arrays of shape (B, 1) give (B, N); ``double_buffering`` may be a bool array.
-    The first tile carries ``setup``; the tiles share ``compute - setup`` by their work."""
+    """:func:`~hwsim.cost.dram_search.tiling_time` of every candidate of ``found``. The
+    machine arguments broadcast against the candidates: scalars give shape (N,), arrays of
+    shape (B, 1) give (B, N); ``double_buffering`` may be a bool array. The first tile
+    carries ``setup``; the tiles share ``compute - setup`` by their work."""
     args = (compute, setup, word_bytes, latency, bytes_per_cycle, double_buffering)
     shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     if shape and shape[-1] != 1:

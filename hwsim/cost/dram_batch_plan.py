@@ -25,9 +25,8 @@ contexts. Closing the candidate's sequence (outer neighbours 0) adds the end til
 ``A_1 + D_n`` (a context of no work), the last tile's and the first tile's; the first tile
 carries the layer's setup cycles, so its term is kept apart (:class:`Plan`).
 
-Only a candidate set without a fusion epilogue is claimed exact (the hooks of
-:class:`~hwsim.cost.dram_geometry.LayerGeometry` are used as the reference builders use
-them, so the operand and input share would follow, but only ``epi=None`` is tested).
+The tiles come from the hooks of :class:`~hwsim.cost.dram_geometry.LayerGeometry`, used as
+the reference builders use them, so fusion epilogues (input share, operand, pooling) follow.
 """
 
 from __future__ import annotations
@@ -225,9 +224,8 @@ class Plan(NamedTuple):
     error: np.ndarray
 
 
-def _sizes(g: LayerGeometry, kt: np.ndarray, pt: np.ndarray) -> Sizes:
-    """The cuts of candidates of sizes (kt, pt), looked up in the layer's size grid."""
-    grid = g.size_grid()
+def _sizes(g: LayerGeometry, grid: Sizes, kt: np.ndarray, pt: np.ndarray) -> Sizes:
+    """The cuts of candidates of sizes (kt, pt), looked up in the layer's size ``grid``."""
     codes = grid.kt * (g.P + 1) + grid.pt
     sorter = np.argsort(codes, kind="stable")
     rows = sorter[np.searchsorted(codes, kt * (g.P + 1) + pt, sorter=sorter)]
@@ -296,11 +294,12 @@ def build_plan(found: Candidates) -> Plan:
     first_work = np.zeros(n, dtype=np.int64)
     first_load = np.zeros(n, dtype=np.int64)
     columns: list[tuple[np.ndarray, ...]] = [(np.zeros(0, dtype=np.int64),) * 5]
+    grid = g.size_grid()
     for kind in (K_ALL, P_ALL, K_CUT):
         index = np.flatnonzero(c.kind == kind)
         if not len(index):
             continue
-        z = _sizes(g, c.kt[index], c.pt[index])
+        z = _sizes(g, grid, c.kt[index], c.pt[index])
         seq = (_cut(g, z, c.ct[index]) if kind == K_CUT else
                _p_outer(g, z) if kind == P_ALL else _k_outer(g, z))
         contexts, (work, load) = _close(seq)
