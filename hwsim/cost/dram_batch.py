@@ -60,23 +60,24 @@ def candidate_times(found: Candidates, compute: Any, setup: Any, word_bytes: Any
     machine arguments broadcast against the candidates: scalars give shape (N,), arrays of
     shape (B, 1) give (B, N); ``double_buffering`` may be a bool array. The first tile
     carries ``setup``; the tiles share ``compute - setup`` by their work."""
-    args = (compute, setup, word_bytes, latency, bytes_per_cycle, double_buffering)
-    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    arrays = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in
+                                   (compute, setup, word_bytes, latency, bytes_per_cycle)),
+                                 np.asarray(double_buffering, dtype=bool))
+    shape = arrays[0].shape
     if shape and shape[-1] != 1:
         raise ValueError(f"machine arguments of shape {shape}: expected scalars or (..., 1)")
-    compute, setup, word_bytes, latency, bytes_per_cycle = (
-        np.broadcast_to(np.asarray(a, dtype=np.float64), shape).reshape(-1) for a in args[:5])
-    double = np.broadcast_to(np.asarray(double_buffering, dtype=bool), shape).reshape(-1)
+    compute, setup, word_bytes, latency, bytes_per_cycle, double = (a.reshape(-1)
+                                                                    for a in arrays)
     work_total = found.geometry.work_total
     rate = (compute - setup) / work_total if work_total else compute * 0.0
     transfer = np.stack([latency, word_bytes / bytes_per_cycle], axis=1)
-    out = np.empty((len(rate), len(found)))
-    if len(found):
+    if not len(found):
+        out = np.empty((len(rate), 0))
+    elif double.all():
+        out = _double_buffered(plan_of(found), rate, setup, transfer)
+    else:
         plan = plan_of(found)
-        single = ~double
-        if single.any():
-            out[single] = np.column_stack([transfer[single], rate[single], setup[single]]) \
-                @ plan.totals
+        out = np.column_stack([transfer, rate, setup]) @ plan.totals
         if double.any():
             out[double] = _double_buffered(plan, rate[double], setup[double], transfer[double])
     return out.reshape(shape[:-1] + (len(found),)) if shape else out[0]
@@ -127,16 +128,14 @@ def _choose(times: np.ndarray, fits: np.ndarray, plan: Plan
     slack = plan.error[cols] * np.abs(near)
     low, high = np.round(near - slack, 6), np.round(near + slack, 6)
     heads = _heads(rows)
-    least = np.repeat(np.minimum.reduceat(high, heads), np.diff(heads, append=len(rows)))
-    keep = low <= least
-    rows, cols, sure = rows[keep], cols[keep], (low == high)[keep]
-    order = np.lexsort((plan.rank[cols], rows))
-    rows, cols, sure = rows[order], cols[order], sure[order]
-    heads = _heads(rows)
-    best[rows[heads]] = cols[heads]
+    least = np.full(len(times), np.inf)
+    least[rows[heads]] = np.minimum.reduceat(high, heads)
+    keep = low <= least[rows]
+    rows, cols, unsure = rows[keep], cols[keep], low[keep] != high[keep]
+    heads = _heads(rows)  # rows stay sorted: each machine's contenders
+    best[rows[heads]] = plan.by_rank[np.minimum.reduceat(plan.rank[cols], heads)]
     counts = np.diff(heads, append=len(rows))
-    unsure_rows = np.minimum.reduceat(sure, heads) == 0
-    pick = np.flatnonzero((counts > 1) & unsure_rows)
+    pick = np.flatnonzero((counts > 1) & np.logical_or.reduceat(unsure, heads))
     contenders = {int(rows[heads[i]]): cols[heads[i]:heads[i] + counts[i]] for i in pick}
     return best, contenders, np.array(sorted(contenders), dtype=np.int64)
 

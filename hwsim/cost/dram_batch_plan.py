@@ -210,7 +210,8 @@ class Plan(NamedTuple):
     first_work + setup, [latency, ...] @ first_transfer)``. With single buffering the time is
     ``[latency, word_bytes / bytes_per_cycle, rate, setup] @ totals``, rows (transfers, DRAM
     words, work, 1). ``rank``: each candidate's place by the search's exact ties (DRAM
-    words, tiles, order, largest kt, pt, ct). ``error``: a bound of how far the scalar
+    words, tiles, order, largest kt, pt, ct), ``by_rank`` the candidates in that order.
+    ``error``: a bound of how far the scalar
     :func:`~hwsim.cost.dram_search.tiling_time` and these sums may differ, relative to the
     time (:func:`error_units` x 2^-53)."""
 
@@ -221,6 +222,7 @@ class Plan(NamedTuple):
     first_transfer: np.ndarray
     totals: np.ndarray
     rank: np.ndarray
+    by_rank: np.ndarray
     error: np.ndarray
 
 
@@ -306,11 +308,12 @@ def build_plan(found: Candidates) -> Plan:
         first_work[index], first_load[index] = work, load
         columns.append(_flatten(contexts, index))
     cand, work, moves, words, times = _merged(columns)
+    rank = tie_rank(c)
     totals = np.stack([c.transfers, c.dram_words(), c.work_sum, np.ones(n, dtype=np.int64)])
     return Plan(work * times * 1.0, np.stack([moves * times, words * times]) * 1.0,
                 np.searchsorted(cand, np.arange(n)), first_work * 1.0,
                 np.stack([(first_load > 0) * 1, first_load]) * 1.0, totals * 1.0,
-                tie_rank(c), error_units(g, c) * 2.0 ** -53)
+                rank, np.argsort(rank), error_units(g, c) * 2.0 ** -53)
 
 
 #: Plans kept, by the identity of their (cached) candidate set, with the set itself so the
