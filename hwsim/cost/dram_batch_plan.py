@@ -74,7 +74,7 @@ def _contexts(*rows: tuple[Any, Any, Any, Any]) -> Contexts:
 
 
 def _pick_tile(cond: Any, a: _Tile, b: _Tile) -> _Tile:
-    return _Tile(*(np.where(cond, x, y) for x, y in zip(a, b)))
+    return _Tile(*(x if x is y else np.where(cond, x, y) for x, y in zip(a, b)))
 
 
 def _run(tile: _Tile, count: Any) -> _Seq:
@@ -118,8 +118,14 @@ def _repeat(s: _Seq, r: Any) -> _Seq:
 
 
 def _tile(n: int, load: Any, work: Any, store: Any) -> _Tile:
-    return _Tile(*(np.broadcast_to(np.asarray(v, dtype=np.int64), (n,)) for v in
-                   (load, work, store)))
+    return _Tile(_column(n, load), _column(n, work), _column(n, store))
+
+
+def _column(n: int, value: Any) -> np.ndarray:
+    """``value`` (an integer or an array over the candidates) as an int64 array of ``n``."""
+    if isinstance(value, np.ndarray) and value.shape == (n,) and value.dtype == np.int64:
+        return value
+    return np.broadcast_to(np.asarray(value, dtype=np.int64), (n,))
 
 
 def _k_outer(g: LayerGeometry, z: Sizes) -> _Seq:
@@ -280,13 +286,15 @@ def tie_rank(c: Columns) -> np.ndarray:
 def error_units(g: LayerGeometry, c: Columns) -> np.ndarray:
     """A bound of |scalar time - array time| / (2^-53 x time) per candidate. Every term is
     non-negative, so a sum of m terms added one by one is off by at most m roundings of the
-    total (plus a few per term). The scalar adds about three terms per run of its flattened
-    segments, nine runs at most for the orders with all input channels, ``9 n_p`` for a cut
-    of input channels (a run per input-channel tile kind per row tile, three blocks, each
-    pattern flattened twice and once more for its middle repeats): at most ``81 n_p + 30``;
-    the array sum adds at most ~70 contexts (each a few roundings): 200 covers both."""
+    total, plus a few roundings of each term (relative to the term: a few of the total in
+    all). The scalar flattens each of its at most 3 segments' pattern at most 3 times (twice,
+    and once more for the middle repeats) and adds about 3 terms per run: 81 additions for
+    the orders with all input channels (3 runs per pattern), ``81 n_p`` for a cut of input
+    channels (``3 n_p`` runs); the array sum adds at most ~70 contexts; 50 more cover the
+    terms' own roundings and the rounding to 6 decimals of the search's key: ``81 n_p + 120``
+    (``n_p = 1`` for the orders with all input channels)."""
     n_p = -(-g.P // c.pt) if g.P else np.ones_like(c.pt)
-    return np.where(c.kind == K_CUT, 81 * n_p, 0) + 200
+    return 81 * np.where(c.kind == K_CUT, n_p, 1) + 120
 
 
 def build_plan(found: Candidates) -> Plan:
