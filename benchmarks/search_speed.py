@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -124,15 +125,37 @@ def measure(shapes: list[ConvShape], batch: int, scalar_machines: int, seed: int
             "checked": scalar_n, "mismatches": mismatches}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options of this benchmark and of ``finish_speed.py`` (``doc``: its docstring)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--batches", type=int, nargs="*", default=[1, 32, 256])
     parser.add_argument("--networks", nargs="*", default=list(TARGET_NETWORKS))
     parser.add_argument("--scalar-machines", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=3,
                         help="batch calls per layer (the least is kept)")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def table(batches: list[int], measure_batch: Callable[[int], dict],
+          extra: tuple[tuple[str, str, int], ...]) -> int:
+    """Per batch size, a row of the scalar and batch times per (layer, machine), the
+    speed-up and the ``extra`` columns (header, key of the result, width); returns the
+    most of the last column (the count of wrong answers)."""
+    print(f"{'B':>5} {'scalar us':>10} {'batch us':>9} {'speed-up':>8}"
+          + "".join(f" {head:>{width}}" for head, _key, width in extra))
+    worst = 0
+    for batch in batches:
+        r = measure_batch(batch)
+        worst = max(worst, r[extra[-1][1]])
+        print(f"{batch:>5} {r['scalar_us']:>10.1f} {r['batch_us']:>9.1f} "
+              f"{r['scalar_us'] / r['batch_us']:>7.1f}x"
+              + "".join(f" {r[key]:>{width}}" for _head, key, width in extra))
+    return worst
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(__doc__ or "", argv)
     shapes = distinct_shapes(args.networks)
     for shape in shapes:  # candidates cached (the sweep meets each shape many times)
         candidates(shape, *UNITS, None, PASSES)
@@ -144,15 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(shapes)} distinct layers of {len(args.networks)} networks, "
           f"{count / len(shapes):.0f} candidates per layer on average; a candidate set's "
           f"plan takes {plan_ms:.1f} ms to build (once per shape and array granularity)")
-    print(f"{'B':>5} {'scalar us':>10} {'batch us':>9} {'speed-up':>8} "
-          f"{'to scalar':>9} {'checked':>8} {'differ':>6}")
-    worst = 0
-    for batch in args.batches:
-        r = measure(shapes, batch, args.scalar_machines, args.seed, args.repeat)
-        worst = max(worst, r["mismatches"])
-        print(f"{batch:>5} {r['scalar_us']:>10.1f} {r['batch_us']:>9.1f} "
-              f"{r['scalar_us'] / r['batch_us']:>7.1f}x "
-              f"{r['fallbacks']:>9} {r['checked']:>8} {r['mismatches']:>6}")
+    worst = table(args.batches, lambda batch: measure(shapes, batch, args.scalar_machines,
+                                                      args.seed, args.repeat),
+                  (("to scalar", "fallbacks", 9), ("checked", "checked", 8),
+                   ("differ", "mismatches", 6)))
     print("times per (layer, machine); to scalar: machines whose tie near a rounding "
           "boundary the scalar timing settled; differ: choices unlike best_tiling's")
     return 1 if worst else 0

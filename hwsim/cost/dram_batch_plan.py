@@ -32,6 +32,7 @@ the reference builders use them, so fusion epilogues (input share, operand, pool
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -205,6 +206,24 @@ def _cut(g: LayerGeometry, z: Sizes, ct: Any) -> _Seq:
     return _then(_repeat(block(z.kt), z.n_full), _repeat(block(z.k_last), (z.k_last != z.kt) * 1))
 
 
+class TileContexts(NamedTuple):
+    """The contexts of :class:`Plan` before ``times`` is folded in (int64, sorted by
+    candidate, candidate i's from ``Plan.starts[i]``, equal (work, moves, words) of a
+    candidate merged): per context this tile's ``work``, the neighbours' ``moves`` (0 to 2)
+    and ``words``, and how many tiles meet it (``times``; the ``A_1 + D_n`` context is one
+    of work 0); per candidate its first tile's ``first_work`` and the second tile's load
+    words ``second_load`` (0 with one tile). Timing whole cycles per tile
+    (:mod:`hwsim.cost.dram_batch_finish`) needs them apart: a share rounded down per tile
+    times ``times`` is not the share of ``times`` tiles rounded down."""
+
+    work: np.ndarray
+    moves: np.ndarray
+    words: np.ndarray
+    times: np.ndarray
+    first_work: np.ndarray
+    second_load: np.ndarray
+
+
 class Plan(NamedTuple):
     """The time of a layer's candidates, machine-free (module docstring).
 
@@ -219,7 +238,8 @@ class Plan(NamedTuple):
     words, tiles, order, largest kt, pt, ct), ``by_rank`` the candidates in that order.
     ``error``: a bound of how far the scalar
     :func:`~hwsim.cost.dram_search.tiling_time` and these sums may differ, relative to the
-    time (:func:`error_units` x 2^-53)."""
+    time (:func:`error_units` x 2^-53). ``tiles``: the contexts unfolded
+    (:class:`TileContexts`)."""
 
     work: np.ndarray
     transfer: np.ndarray
@@ -230,6 +250,7 @@ class Plan(NamedTuple):
     rank: np.ndarray
     by_rank: np.ndarray
     error: np.ndarray
+    tiles: TileContexts
 
 
 def _sizes(g: LayerGeometry, grid: Sizes, kt: np.ndarray, pt: np.ndarray) -> Sizes:
@@ -321,7 +342,8 @@ def build_plan(found: Candidates) -> Plan:
     return Plan(work * times * 1.0, np.stack([moves * times, words * times]) * 1.0,
                 np.searchsorted(cand, np.arange(n)), first_work * 1.0,
                 np.stack([(first_load > 0) * 1, first_load]) * 1.0, totals * 1.0,
-                rank, np.argsort(rank), error_units(g, c) * 2.0 ** -53)
+                rank, np.argsort(rank), error_units(g, c) * 2.0 ** -53,
+                TileContexts(work, moves, words, times, first_work, first_load))
 
 
 #: Plans kept, by the identity of their (cached) candidate set, with the set itself so the
@@ -332,17 +354,26 @@ _PLANS: OrderedDict[int, tuple[Candidates, Plan]] = OrderedDict()
 
 def plan_of(found: Candidates) -> Plan:
     """The :class:`Plan` of ``found``, cached (least recently used out)."""
-    key = id(found)
-    entry = _PLANS.get(key)
-    if entry is not None and entry[0] is found:
-        _PLANS.move_to_end(key)
-        return entry[1]
-    plan = build_plan(found)
-    _PLANS[key] = (found, plan)
-    while len(_PLANS) > PLAN_CACHE_SIZE:
-        _PLANS.popitem(last=False)
+    plan: Plan = cached(_PLANS, found, build_plan)
     return plan
 
 
-__all__ = ["Plan", "build_plan", "plan_of", "tie_rank", "error_units",
+def cached(cache: OrderedDict[int, tuple[Candidates, Any]], found: Candidates,
+           build: Callable[[Candidates], Any]) -> Any:
+    """``build(found)`` kept in ``cache`` by the identity of ``found`` (with ``found``
+    itself, so the identity is not reused while kept), the least recently used of more
+    than :data:`PLAN_CACHE_SIZE` out."""
+    key = id(found)
+    entry = cache.get(key)
+    if entry is not None and entry[0] is found:
+        cache.move_to_end(key)
+        return entry[1]
+    value = build(found)
+    cache[key] = (found, value)
+    while len(cache) > PLAN_CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
+
+
+__all__ = ["Plan", "TileContexts", "cached", "build_plan", "plan_of", "tie_rank", "error_units",
            "PLAN_CACHE_SIZE"]
