@@ -37,8 +37,8 @@ from typing import NamedTuple
 import numpy as np
 
 from hwsim.cost import model
-from hwsim.cost.dram_candidates import P_ALL, Candidates, candidates
-from hwsim.cost.dram_tiles import P_OUTER, DramTiling
+from hwsim.cost.dram_candidates import Candidates, candidates
+from hwsim.cost.dram_tiles import DramTiling
 from hwsim.cost.model import NONE, VECTOR, LayerCost
 from hwsim.cost.tiling import TilingError, search_dram_tiles
 from hwsim.cost.timing import Timing
@@ -257,11 +257,11 @@ def _search_group(found: Candidates, machines: Sequence[MachineParams],
     """The tiling the scalar search chooses for one layer on each machine of a group that
     shares the candidate set ``found``; None where no tile fits.
 
-    Written around ``hwsim.cost.dram_batch.batch_best_tilings(found, *search_arrays(...))``
-    (each machine's tiling as an index into ``found``, -1 where nothing fits), which is to
-    replace :func:`_scalar_best_tilings` (the stand-in) once it lands."""
-    index = _scalar_best_tilings(found, plans[0].selector, *search_arrays(machines, plans))
-    return [found.tiling(i) if i >= 0 else None for i in index]
+    Written around ``hwsim.cost.dram_batch.batch_best_tilings(found, *search_arrays(...))``,
+    which gives each machine's tiling as an index into ``found`` (-1 where nothing fits):
+    once it lands it replaces the stand-in :func:`_scalar_best_tilings`, and the indices
+    become tilings by ``found.tiling(i)``."""
+    return _scalar_best_tilings(found, plans[0].selector, *search_arrays(machines, plans))
 
 
 def search_arrays(machines: Sequence[MachineParams], plans: Sequence[Search]
@@ -283,28 +283,23 @@ def search_arrays(machines: Sequence[MachineParams], plans: Sequence[Search]
 def _scalar_best_tilings(found: Candidates, selector: Selector, half_budget_words: np.ndarray,
                          whole_budget_words: np.ndarray, compute: np.ndarray,
                          setup: np.ndarray, word_bytes: np.ndarray, latency: np.ndarray,
-                         bytes_per_cycle: np.ndarray, double_buffering: np.ndarray) -> list[int]:
-    """Stand-in for ``batch_best_tilings`` (same arguments, plus the ``selector`` the
-    scalar search needs to find ``found``): the scalar search
-    (``tiling.search_dram_tiles``, what ``model.search_tiles`` calls) per machine, its
-    tiling's index in ``found``."""
+                         bytes_per_cycle: np.ndarray, double_buffering: np.ndarray
+                         ) -> list[DramTiling | None]:
+    """Stand-in for ``batch_best_tilings`` (its arguments, plus the ``selector`` the scalar
+    search needs to find ``found``): the scalar search (``tiling.search_dram_tiles``, what
+    ``model.search_tiles`` calls) per machine, its tiling itself rather than its index (the
+    search built its tiles already), None where nothing fits."""
     shape = found.geometry.shape
-    out = []
+    out: list[DramTiling | None] = []
     for i in range(len(compute)):
         timing = Timing(int(word_bytes[i]), float(bytes_per_cycle[i]), int(latency[i]),
                         bool(double_buffering[i]))
         try:
-            t = search_dram_tiles(shape, int(half_budget_words[i]), *selector[0],
-                                  float(compute[i]), timing, int(whole_budget_words[i]),
-                                  float(setup[i]), None, selector[1])
+            out.append(search_dram_tiles(shape, int(half_budget_words[i]), *selector[0],
+                                         float(compute[i]), timing, int(whole_budget_words[i]),
+                                         float(setup[i]), None, selector[1]))
         except TilingError:
-            out.append(-1)
-            continue
-        c = found.columns
-        at = np.flatnonzero((c.kt == t.kt) & (c.pt == t.pt) & (c.ct == t.ct)
-                            & ((c.kind == P_ALL) == (t.order == P_OUTER)))
-        assert len(at) == 1, "one candidate per (order, kt, pt, ct)"
-        out.append(int(at[0]))
+            out.append(None)
     return out
 
 
