@@ -16,10 +16,11 @@ module-level function (it is pickled to the workers).
 Executors: ``local`` (a process pool of ``jobs`` processes, each sent batches of neighbouring
 tasks, see :func:`hwsim.sweep.executors.batch_size`; ``jobs=1`` runs in this process; the
 default evaluator's batches are costed together, :func:`hwsim.sweep.batch.evaluate_batch`,
-and a batch's rows are written when it finishes) and ``dask`` (a ``dask.distributed`` cluster at ``scheduler``, or a local one). Both keep a
-bounded number of tasks in flight and hand results back in completion order; rows are written
-and flushed one by one, so an interrupted sweep keeps everything finished, and rerunning the
-same sweep skips the (configuration, network, engine) rows already in the files.
+and a batch's rows are written when it finishes) and ``dask`` (a ``dask.distributed``
+cluster at ``scheduler``, or a local one). Both keep a bounded number of tasks in flight and
+hand results back in completion order; rows are written and flushed one by one, so an
+interrupted sweep keeps everything finished, and rerunning the same sweep skips the
+(configuration, network, engine) rows already in the files.
 """
 
 from __future__ import annotations
