@@ -2,17 +2,21 @@
 
 Issue 17's target: 10,000 configurations x 13 networks with the analytic engine in under
 60 seconds on a 2-core machine (about 2,200 simulations per second). This script writes a
-sweep file drawing ``--configs`` random configurations (array size, registers per PE, global
-buffer, DRAM bandwidth, dataflow) around ``accelerators/squeezelerator.yaml``, runs it with
-the default evaluator into a temporary CSV, and prints the rate, the time the target's
-130,000 simulations would take at that rate, and whether the target was met. It then runs
-``--cache-sample`` configurations in this process and prints the share of cache hits of each
-stage of the cost model (mapping and DRAM tiling per layer, the tiling candidates per layer
-shape and array granularity).
+sweep file drawing ``--configs`` distinct random configurations (array size, registers per
+PE, global buffer, DRAM bandwidth and latency, dataflow: a grid of 11,232 points) around
+``accelerators/squeezelerator.yaml``, runs it with the default evaluator (configurations in
+batches, ``hwsim.sweep.batch``; ``--scalar``: one task at a time, ``evaluate_task``, for the
+speed-up over it) into a temporary CSV, and prints the rate, the time the target's 130,000
+simulations would take at that rate, and whether the target was met. It then runs
+``--cache-sample`` configurations in this process (the same path) and prints the share of
+cache hits of each stage of the cost model (the mapping per layer and array; the layer's
+record per layer and machine, which only the scalar path caches; the DRAM tiling per layer,
+budget and timing; the tiling candidates per layer shape and array granularity).
 
     python3 benchmarks/sweep_speed.py                      # 10,000 configs x 13 networks, -j all
     python3 benchmarks/sweep_speed.py --quick              # 100 configs (a few minutes)
     python3 benchmarks/sweep_speed.py --configs 100 --jobs 1
+    python3 benchmarks/sweep_speed.py --configs 100 --jobs 1 --scalar   # one task at a time
     python3 benchmarks/sweep_speed.py --executor dask      # the same on a local Dask cluster
 
 Timing goals live here, not in the tests (which must stay fast and deterministic).
@@ -21,10 +25,13 @@ Timing goals live here, not in the tests (which must stay fast and deterministic
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -50,6 +57,7 @@ def write_spec(directory: Path, accelerator: Path, networks: list[Path], configs
             {"name": "glb_kib", "path": "buffer.global_kib",
              "range": {"from": 32, "to": 1024, "times": 2}},
             {"name": "dram_gb_per_s", "path": "dram.bandwidth_gb_per_s", "values": [8, 16, 32]},
+            {"name": "dram_latency", "path": "dram.latency_cycles", "values": [50, 100, 200, 400]},
             {"path": "dataflow", "values": ["ws", "os", "hybrid"]},
         ],
         "mode": "random", "samples": configs, "seed": seed,
@@ -73,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--networks", type=Path, nargs="*", default=None,
                         help="default: the target's 13 bundled networks")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scalar", action="store_true",
+                        help="evaluate one task at a time (evaluate_task), not in batches")
     args = parser.parse_args(argv)
 
     from hwsim.sweep.progress import ProgressBar
@@ -88,16 +98,17 @@ def main(argv: list[str] | None = None) -> int:
         spec = load_sweep(write_spec(Path(tmp), args.accelerator.resolve(), networks,
                                      args.configs, args.seed))
         started = time.perf_counter()
-        summary = run_sweep(spec, Path(tmp) / "speed.csv", engine=args.engine,
-                            executor=args.executor, jobs=jobs,
+        summary = run_sweep(spec, Path(tmp) / "speed.csv", evaluate=evaluator(args.scalar),
+                            engine=args.engine, executor=args.executor, jobs=jobs,
                             progress=ProgressBar(sys.stderr, label="benchmark"))
         elapsed = time.perf_counter() - started
     print(file=sys.stderr)
     rows = summary.evaluated_rows
-    print(f"{spec.config_count} configurations x {len(spec.networks)} networks = {rows} "
-          f"evaluations ({summary.ok_rows} ok, {summary.invalid_rows} invalid, "
-          f"{summary.internal_rows} internal errors)")
-    print(f"{args.engine} engine, {args.executor} executor, {jobs} jobs: {elapsed:.1f} s, "
+    print(f"{spec.config_count:,} distinct configurations (of a grid of {spec.grid_size:,}) "
+          f"x {len(spec.networks)} networks = {rows} evaluations ({summary.ok_rows} ok, "
+          f"{summary.invalid_rows} invalid, {summary.internal_rows} internal errors)")
+    path = "per task (--scalar)" if args.scalar else "in batches"
+    print(f"{args.engine} engine, {args.executor} executor, {jobs} jobs, {path}: {elapsed:.1f} s, "
           f"{rows / elapsed:.1f} evaluations/s, {spec.config_count / elapsed:.1f} "
           f"configurations/s")
     target_rows = TARGET_CONFIGS * len(TARGET_NETWORKS)
@@ -112,14 +123,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def print_cache_shares(args: argparse.Namespace, networks: list[Path]) -> None:
-    """Run a few configurations in this process and print each stage's cache hits."""
-    from hwsim.cost import dram_candidates, model, tiling
+def evaluator(scalar: bool) -> Callable[[Any], Any]:
+    """The sweep's evaluator: the default (``evaluate_task``, which the executors send in
+    batches to ``evaluate_batch``), or with ``scalar`` the same function wrapped, which
+    they call per task (a partial pickles to the workers like the function)."""
     from hwsim.sweep.evaluate import evaluate_task
+
+    return functools.partial(evaluate_task) if scalar else evaluate_task
+
+
+def print_cache_shares(args: argparse.Namespace, networks: list[Path]) -> None:
+    """Run a few configurations in this process (in one batch, or per task with
+    ``--scalar``) and print each stage's cache hits."""
+    from hwsim.cost import dram_candidates, model, tiling
+    from hwsim.sweep.batch import evaluate_batch
     from hwsim.sweep.runner import plan
     from hwsim.sweep.spec import load_sweep
 
-    stages = {"layer cost (mapping + tiling), per layer and machine": [model._array_cost,
+    stages = {"mapping, per layer and array": [model._array_plan],
+              "layer cost (mapping + tiling), per layer and machine": [model._array_cost,
                                                                         model._vector_cost],
               "fastest DRAM tiling, per shape, budget and timing": [tiling.search_dram_tiles],
               "tiling candidates, per shape and array granularity": [dram_candidates.CANDIDATE_CACHE]}
@@ -127,13 +149,18 @@ def print_cache_shares(args: argparse.Namespace, networks: list[Path]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         spec = load_sweep(write_spec(Path(tmp), args.accelerator.resolve(), networks,
                                      args.cache_sample, args.seed + 1))
-        for task in plan(spec, args.engine, set())[0]:
-            evaluate_task(task)
+        tasks = plan(spec, args.engine, set())[0]
+        if args.scalar:
+            for task in tasks:
+                evaluator(True)(task)
+        else:
+            evaluate_batch(tasks)
     print(f"cache hits in {args.cache_sample} configurations run in one process:")
     for name, functions in stages.items():
         hits = sum(f.cache_info().hits for f in functions)
         calls = hits + sum(f.cache_info().misses for f in functions)
-        print(f"  {name}: {hits:,} of {calls:,} ({hits / calls if calls else 0:.0%})")
+        share = f"({hits / calls:.0%})" if calls else "(not used on this path)"
+        print(f"  {name}: {hits:,} of {calls:,} {share}")
 
 
 if __name__ == "__main__":

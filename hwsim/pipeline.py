@@ -45,7 +45,7 @@ def _provenance(network: Network, acc: Accelerator, dataflow: str, engine: str) 
             "dataflow": dataflow, "engine": engine}
 
 
-def _check(layer_name: str, cost: LayerCost, macs: int) -> None:
+def check_cost(layer_name: str, cost: LayerCost, macs: int) -> None:
     """The model's invariants for one layer; ModelError names the layer and the value."""
     def fail(what: str) -> None:
         raise ModelError(f"layer '{layer_name}' ({cost.dataflow}): {what}")
@@ -122,7 +122,7 @@ def _prefetched(costs: list[LayerCost], plan: FusionPlan | None,
 def _costs(network: Network, accelerator: Accelerator, dataflow: str | None
            ) -> tuple[list[LayerCost], FusionPlan | None]:
     """Every layer's cost and, on a fusing machine, the fusion plan they follow."""
-    df = _resolve_dataflow(accelerator, dataflow)
+    df = resolve_dataflow(accelerator, dataflow)
     machine = MachineParams.from_accelerator(accelerator)
     where = accelerator.path or accelerator.name
     fusion = accelerator.fusion
@@ -136,23 +136,33 @@ def _costs(network: Network, accelerator: Accelerator, dataflow: str | None
         except TilingError as exc:
             raise InputError([Problem(where, "buffer.global_kib", f"{exc}")]) from None
         for layer, cost in zip(network.layers, plan.costs):
-            _check(layer.name, cost, layer.macs)
+            check_cost(layer.name, cost, layer.macs)
         return list(plan.costs), plan
     costs = []
     for layer in network.layers:
         try:
             cost = cost_layer(layer, machine, df)
-        except KeyError as exc:
-            raise InputError([Problem(where, "microarchitecture", f"{exc.args[0]}")]) from None
-        except TilingError as exc:
-            raise InputError([Problem(where, "buffer.global_kib",
-                                      f"layer '{layer.name}': {exc}")]) from None
-        _check(layer.name, cost, layer.macs)
+        except (KeyError, TilingError) as exc:
+            raise layer_error(where, layer.name, exc) from None
+        check_cost(layer.name, cost, layer.macs)
         costs.append(cost)
     return costs, None
 
 
-def _resolve_dataflow(accelerator: Accelerator, dataflow: str | None) -> str:
+def layer_error(where: str, layer_name: str, exc: BaseException) -> BaseException:
+    """What a run raises when costing layer ``layer_name`` of a machine from ``where``
+    raised ``exc``: InputError for a dataflow without a strategy (KeyError) and a layer no
+    tile of which fits the buffer (TilingError), else ``exc`` itself."""
+    if isinstance(exc, KeyError):
+        return InputError([Problem(where, "microarchitecture", f"{exc.args[0]}")])
+    if isinstance(exc, TilingError):
+        return InputError([Problem(where, "buffer.global_kib", f"layer '{layer_name}': {exc}")])
+    return exc
+
+
+def resolve_dataflow(accelerator: Accelerator, dataflow: str | None = None) -> str:
+    """The run's dataflow (``dataflow``, else the accelerator's); InputError if the array
+    has no such dataflow."""
     df = dataflow or accelerator.dataflow
     allowed = accepted_dataflows(accelerator.microarchitecture)
     if df not in allowed:
@@ -174,7 +184,7 @@ def simulate(network: Network, accelerator: Accelerator, dataflow: str | None = 
     if engine not in ENGINES:
         raise InputError(f"unknown engine '{engine}' (accepted: {', '.join(ENGINES)})")
     engine = Engine(engine)
-    df = _resolve_dataflow(accelerator, dataflow)
+    df = resolve_dataflow(accelerator, dataflow)
     costs, plan = _costs(network, accelerator, df)
     timed = costs if engine == Engine.EVENT else _prefetched(costs, plan, accelerator)
     layers = [_layer_result(layer, cost, accelerator) for layer, cost in zip(network.layers, timed)]
@@ -239,4 +249,5 @@ def _event_schedule(network: Network, accelerator: Accelerator, costs: Sequence[
     return out, schedule
 
 
-__all__ = ["simulate", "layer_costs", "analytic_layer_costs"]
+__all__ = ["simulate", "layer_costs", "analytic_layer_costs", "check_cost", "layer_error",
+           "resolve_dataflow"]

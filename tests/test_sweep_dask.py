@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 
 import pytest
-from sweep_fixtures import stub_evaluate, write_files
+from sweep_fixtures import stub_evaluate, write_files, write_real_sweep
 
 from hwsim.errors import InputError
+from hwsim.sweep.evaluate import evaluate_task
 from hwsim.sweep.results import errors_path
 from hwsim.sweep.runner import run_sweep
 from hwsim.sweep.spec import load_sweep
@@ -71,3 +73,22 @@ def test_without_an_address_a_local_cluster_is_started(tmp_path):
     run_sweep(spec, tmp_path / "local.csv", evaluate=stub_evaluate, jobs=1)
     run_sweep(spec, tmp_path / "dask.csv", evaluate=stub_evaluate, executor="dask", jobs=1)
     assert _row_set(tmp_path / "dask.csv") == _row_set(tmp_path / "local.csv")
+
+
+def test_dask_runs_the_default_evaluator_in_batches_with_the_same_rows(tmp_path, cluster):
+    # the real cost model (evaluate_task, sent to the workers in batches: evaluate_batch)
+    # against one task at a time in this process; a quarter KiB fits no tile of tiny.yaml
+    spec = load_sweep(write_real_sweep(tmp_path, [
+        {"name": "glb_kib", "path": "buffer.global_kib", "values": [0.25, 16, 128]},
+        {"path": "dataflow", "values": ["ws", "hybrid"]},
+        {"path": "buffer.weight_prefetch", "values": [False, True]}]))
+    local = run_sweep(spec, tmp_path / "local.csv", evaluate=functools.partial(evaluate_task),
+                      jobs=1)
+    summary = run_sweep(spec, tmp_path / "dask.csv", executor="dask",
+                        scheduler=cluster.scheduler_address)
+    assert local.invalid_rows > 0 and local.ok_rows > 0
+    assert (summary.ok_rows, summary.invalid_rows, summary.internal_rows) == \
+        (local.ok_rows, local.invalid_rows, 0)
+    assert _row_set(tmp_path / "dask.csv") == _row_set(tmp_path / "local.csv")
+    assert _row_set(errors_path(tmp_path / "dask.csv")) == \
+        _row_set(errors_path(tmp_path / "local.csv"))

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from hwsim.errors import InputError
 from hwsim.result import ENGINES, Engine
-from hwsim.sweep.runner import EXECUTORS, SweepSummary, check_jobs, default_jobs, run_sweep
+from hwsim.sweep.runner import (
+    EXECUTORS,
+    ROWS_PER_WORKER,
+    SweepSummary,
+    check_jobs,
+    default_jobs,
+    run_sweep,
+)
 from hwsim.sweep.spec import load_sweep
 from hwsim.sweep.tasks import Outcome, Task
 
@@ -38,8 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("spec", metavar="SPEC.yaml", help="sweep description (see README)")
     parser.add_argument("--out", required=True, metavar="CSV", help="results file (appended to)")
     parser.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                        help="worker processes (default: all cores, here "
-                             f"{default_jobs()}, or 1 for a sweep of at most "
+                        help="worker processes (default: one per "
+                             f"{ROWS_PER_WORKER} analytic rows to run, at most all cores, "
+                             f"here {default_jobs()}, and 1 for a sweep of at most "
                              f"{SMALL_SWEEP_ROWS} rows; 0: all cores)")
     parser.add_argument("--engine", choices=ENGINES, default=Engine.ANALYTIC,
                         help="simulation engine (default: analytic)")

@@ -191,12 +191,21 @@ def _free_cost() -> LayerCost:
 @lru_cache(maxsize=16384)
 def _hybrid_cost(shape: ConvShape, vector_ops: int, machine: MachineParams,
                  epi: Epilogue | None = None) -> LayerCost:
-    modes = [d for d in registered_dataflows(machine.microarchitecture) if d != hybrid.NAME]
-    costs = [_array_cost(shape, vector_ops, machine, d, epi)
-             for d in sorted(modes, key=_mode_order)]
+    return hybrid_pick([_array_cost(shape, vector_ops, machine, d, epi)
+                        for d in hybrid_modes(machine.microarchitecture)])
+
+
+def hybrid_modes(microarchitecture: str) -> list[str]:
+    """The modes hybrid tries on ``microarchitecture``, in the order it tries them."""
+    modes = [d for d in registered_dataflows(microarchitecture) if d != hybrid.NAME]
+    return sorted(modes, key=_mode_order)
+
+
+def hybrid_pick(costs: Sequence[LayerCost]) -> LayerCost:
+    """Hybrid's record from each mode's (in :func:`hybrid_modes` order): the chosen one,
+    with every mode's cycles as its ``alternatives``."""
     best = hybrid.choose(costs)
-    alternatives = {c.dataflow: c.cycles for c in costs}
-    return _replace_alternatives(best, alternatives)
+    return _replace_alternatives(best, {c.dataflow: c.cycles for c in costs})
 
 
 #: The order in which hybrid tries the modes (a tie goes to the one tried first).
@@ -246,11 +255,16 @@ def search_tiles(shape: ConvShape, m: MachineParams, k_unit: int, p_unit: int, c
                  whole_passes: tuple[bool, bool, bool] = (False, False, False)) -> DramTiling:
     """The search stage: the fastest DRAM tiling (:func:`~hwsim.cost.tiling.search_dram_tiles`,
     cached on its arguments)."""
-    wb = m.word_bytes
+    half, whole = tile_budgets(m)
+    return search_dram_tiles(shape, half, k_unit, p_unit, c_unit, float(compute),
+                             Timing.from_machine(m), whole, float(setup), epi, whole_passes)
+
+
+def tile_budgets(m: MachineParams) -> tuple[int, int]:
+    """The search's budgets in words: any tile's, and a one-tile layer's (the whole buffer
+    with double buffering)."""
     whole = m.tile_budget_bytes * 2 if m.double_buffering else m.tile_budget_bytes
-    return search_dram_tiles(shape, m.tile_budget_bytes // wb, k_unit, p_unit, c_unit,
-                             float(compute), Timing.from_machine(m), whole // wb, float(setup),
-                             epi, whole_passes)
+    return m.tile_budget_bytes // m.word_bytes, whole // m.word_bytes
 
 
 class Finished(NamedTuple):

@@ -59,7 +59,8 @@ def sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path | No
     ``spec``: a sweep file's path, its parsed :class:`SweepSpec`, or the same content as a
     mapping (paths relative to the working directory). ``out``: the results CSV to stream
     rows to (and resume from); None writes a temporary file. ``jobs``: worker processes (1,
-    the default, runs in this process; 0 or None: all cores); ``engine``, ``executor`` and
+    the default, runs in this process; 0: all cores; None: from the amount of work,
+    ``hwsim.sweep.runner.workers_for``); ``engine``, ``executor`` and
     ``scheduler`` as the command's ``--engine``, ``--executor`` and ``--scheduler``.
 
     The DataFrame has the rows of ``out`` for ``engine`` (with a resumed ``out``, the rows

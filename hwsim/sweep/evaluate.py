@@ -31,7 +31,7 @@ table of ``hwsim.hardware.area`` (empty for a data width the table lacks).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from hwsim.config.accelerator_file import parse_accelerator
 from hwsim.config.network_file import parse_network
 from hwsim.cost import dram_candidates
 from hwsim.cost.energy import EnergyBreakdown, price
+from hwsim.cost.model import LayerCost
 from hwsim.cost.tiling import TilingError
 from hwsim.errors import InputError, Problem
 from hwsim.hardware.accelerator import Accelerator
@@ -137,14 +138,24 @@ def fast_path_applies(accelerator: Accelerator, engine: str) -> bool:
 def analytic_totals(network: Network, accelerator: Accelerator) -> RunTotals:
     """The analytic run's totals, summed in the order and with the operations of
     ``simulate(...).total_cycles``, ``.energy``, ... (so equal to the last bit)."""
-    costs = analytic_layer_costs(network, accelerator)
+    return sum_totals(analytic_layer_costs(network, accelerator), accelerator)
+
+
+def sum_totals(costs: Sequence[LayerCost], accelerator: Accelerator) -> RunTotals:
+    """The totals of a run whose layers (in order) have ``costs``: see
+    :func:`analytic_totals`. A record repeated in ``costs`` (the cost model's caches return
+    the same object for a repeated layer) is priced once."""
     table = accelerator.energy
     energy = EnergyBreakdown()
     cycles: float = 0
     macs = effective = read = write = dram = weighted_macs = 0
     weighted: float = 0
+    priced: dict[int, EnergyBreakdown] = {}
     for cost in costs:
-        energy = energy + price(cost.counts, cost.cycles, table)
+        layer_energy = priced.get(id(cost))
+        if layer_energy is None:
+            layer_energy = priced[id(cost)] = price(cost.counts, cost.cycles, table)
+        energy = energy + layer_energy
         cycles += cost.cycles
         layer_macs = cost.counts.macs
         macs += layer_macs
@@ -188,24 +199,31 @@ def evaluate_task(task: Task) -> list[Outcome]:
         accelerator = build_accelerator(task)
     except InputError as exc:
         return [Outcome(n.label, R.INVALID, error=str(exc)) for n in task.networks]
-    outcomes = []
-    for ref in task.networks:
-        try:
-            network = load_network_ref(ref, task.config.network_params,
-                                       task.config.network_input_size)
-            result: SimulationResult | RunTotals
-            if fast_path_applies(accelerator, task.engine):
-                result = analytic_totals(network, accelerator)
-            else:
-                result = simulate(network, accelerator, engine=task.engine)
-            outcomes.append(Outcome(ref.label, metrics={**metrics(result, accelerator),
-                                                        **network_metrics(network)}))
-        except _INVALID_ERRORS as exc:
-            outcomes.append(Outcome(ref.label, R.INVALID, error=str(exc)))
-        except Exception as exc:  # noqa: BLE001 - recorded as an internal error, retried
-            log.debug("simulation failed: %s on %s", ref.label, task.config.key, exc_info=True)
-            outcomes.append(Outcome(ref.label, R.INTERNAL, error=f"{type(exc).__name__}: {exc}"))
-    return outcomes
+    fast = fast_path_applies(accelerator, task.engine)
+
+    def run(network: Network) -> SimulationResult | RunTotals:
+        if fast:
+            return analytic_totals(network, accelerator)
+        return simulate(network, accelerator, engine=task.engine)
+
+    return [network_outcome(task, ref, accelerator, run) for ref in task.networks]
+
+
+def network_outcome(task: Task, ref: NetworkRef, accelerator: Accelerator,
+                    run: Callable[[Network], SimulationResult | RunTotals]) -> Outcome:
+    """The outcome of network ``ref`` of ``task`` on its machine ``accelerator``: the
+    metrics of ``run(network)``, or what it raised (module docstring: invalid or internal)."""
+    try:
+        network = load_network_ref(ref, task.config.network_params,
+                                   task.config.network_input_size)
+        result = run(network)
+        return Outcome(ref.label, metrics={**metrics(result, accelerator),
+                                           **network_metrics(network)})
+    except _INVALID_ERRORS as exc:
+        return Outcome(ref.label, R.INVALID, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - recorded as an internal error, retried
+        log.debug("simulation failed: %s on %s", ref.label, task.config.key, exc_info=True)
+        return Outcome(ref.label, R.INTERNAL, error=f"{type(exc).__name__}: {exc}")
 
 
 def preflight(spec: SweepSpec) -> None:
@@ -290,6 +308,7 @@ def _within(place: str, path: str) -> bool:
     return place == path or path.startswith(place + ".") or path.startswith(place + "[")
 
 
-__all__ = ["evaluate_task", "keep_sweep_caches", "preflight", "metrics", "analytic_totals", "RunTotals",
+__all__ = ["evaluate_task", "keep_sweep_caches", "preflight", "metrics", "analytic_totals",
+           "sum_totals", "RunTotals",
            "fast_path_applies", "network_metrics", "area_buffer_bytes", "build_accelerator",
-           "load_network_ref"]
+           "load_network_ref", "network_outcome"]

@@ -4,7 +4,9 @@ chooses one and records the rows).
 Both keep a bounded number of tasks in flight (:data:`IN_FLIGHT_PER_WORKER` per worker) and
 hand each finished task's outcomes to ``record`` in completion order, in this process. The
 pool's workers get the sweep's networks once at start-up (tasks then carry only references),
-batches of neighbouring configurations (:func:`batch_size`), ignore Ctrl-C (the parent
+batches of neighbouring configurations (:func:`batch_size`; the default evaluator's
+batches are costed together, :func:`evaluate_tasks`; Dask sends other evaluators single
+tasks), ignore Ctrl-C (the parent
 stops handing out work and closes the files) and exit when the parent dies. An evaluator's
 exception, or a result that cannot come back, becomes that task's internal errors
 (:func:`failed_outcomes`); a worker process that dies ends the sweep with the rows finished
@@ -20,11 +22,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from hwsim.errors import HwsimError, InputError, Problem
 from hwsim.sweep import results as R
+from hwsim.sweep.batch import evaluate_batch
+from hwsim.sweep.evaluate import evaluate_task
 from hwsim.sweep.spec import NetworkRef
 from hwsim.sweep.tasks import Evaluator, Outcome, Task
 
@@ -74,21 +78,35 @@ def _light(task: Task) -> Task:
         dataclasses.replace(n, data=None) if n.digest else n for n in task.networks))
 
 
-def _run_light(evaluate: Evaluator, task: Task) -> Sequence[Outcome]:
-    """In a pool worker: put the preloaded networks back into ``task`` and evaluate it."""
+def _restored(task: Task) -> Task:
+    """In a pool worker: ``task`` with the preloaded networks put back."""
     networks = tuple(_PRELOADED.get((n.file, n.digest), n) if n.data is None else n
                      for n in task.networks)
-    return evaluate(dataclasses.replace(task, networks=networks))
+    return dataclasses.replace(task, networks=networks)
 
 
 def _run_batch(evaluate: Evaluator, tasks: Sequence[Task]) -> list[Sequence[Outcome]]:
-    """In a pool worker: the outcomes of each task of a batch, in order; an evaluator's
-    exception becomes that task's internal errors (as in the runner's in-process call)."""
+    """In a pool worker: the outcomes of each task of a batch (:func:`evaluate_tasks`)."""
+    return evaluate_tasks(evaluate, [_restored(task) for task in tasks])
+
+
+def evaluate_tasks(evaluate: Evaluator, tasks: Sequence[Task]) -> list[Sequence[Outcome]]:
+    """The outcomes of each task, in order: the default evaluator costs the batch together
+    (:func:`~hwsim.sweep.batch.evaluate_batch`, the same outcomes), any other is called per
+    task; an evaluator's exception becomes its task's internal errors (the whole batch's
+    for ``evaluate_batch``)."""
+    if evaluate is evaluate_task:
+        try:
+            return list(evaluate_batch(tasks))
+        except Exception as exc:  # noqa: BLE001 - a bug must not end the sweep
+            log.debug("batch evaluation failed", exc_info=True)
+            return [failed_outcomes(task, exc) for task in tasks]
     out: list[Sequence[Outcome]] = []
     for task in tasks:
         try:
-            out.append(_run_light(evaluate, task))
+            out.append(evaluate(task))
         except Exception as exc:  # noqa: BLE001 - a bug in one task must not end the batch
+            log.debug("evaluator failed on %s", task.config.key, exc_info=True)
             out.append(failed_outcomes(task, exc))
     return out
 
@@ -98,15 +116,28 @@ def _run_batch(evaluate: Evaluator, tasks: Sequence[Task]) -> list[Sequence[Outc
 #: :data:`MAX_BATCH` tasks (a batch's rows are written when it finishes).
 BATCHES_PER_WORKER = 16
 MAX_BATCH = 8
+#: The default evaluator's batches (:func:`~hwsim.sweep.batch.evaluate_batch` costs a
+#: batch's machines together: the more machines share a layer's candidate set, the more one
+#: search call covers): about this many per worker, of at most :data:`MAX_MODEL_BATCH`.
+MODEL_BATCHES_PER_WORKER = 4
+MAX_MODEL_BATCH = 64
 
 
-def batch_size(tasks: int, jobs: int) -> int:
+def batch_size(tasks: int, jobs: int, evaluate: Evaluator | None = None) -> int:
     """Tasks per batch sent to a worker: configurations next to each other in the sweep
     (in grid order the last axis changes fastest, e.g. the dataflow: hybrid reuses the
     layer costs of ws and os on the same machine) run in one process and share its
     caches, while every worker still gets :data:`BATCHES_PER_WORKER` batches to balance
-    the load."""
+    the load. The default evaluator (``evaluate_task``) gets larger batches:
+    :data:`MODEL_BATCHES_PER_WORKER` per worker, up to :data:`MAX_MODEL_BATCH` tasks."""
+    if evaluate is evaluate_task:
+        return max(1, min(MAX_MODEL_BATCH, -(-tasks // (jobs * MODEL_BATCHES_PER_WORKER))))
     return max(1, min(MAX_BATCH, tasks // (jobs * BATCHES_PER_WORKER)))
+
+
+def batches(tasks: Sequence[Task], size: int) -> Iterator[list[Task]]:
+    """``tasks`` in consecutive batches of ``size`` (the last one shorter)."""
+    return (list(tasks[i:i + size]) for i in range(0, len(tasks), size))
 
 
 def run_pool(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, record: Record) -> None:
@@ -114,13 +145,12 @@ def run_pool(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, record: Reco
     pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                                   initargs=(tuple(networks.values()),))
     pending: dict[cf.Future, list[Task]] = {}
-    size = batch_size(len(tasks), jobs)
-    batches = (list(tasks[i:i + size]) for i in range(0, len(tasks), size))
+    queue = batches(tasks, batch_size(len(tasks), jobs, evaluate))
     limit = jobs * IN_FLIGHT_PER_WORKER
     try:
         while True:
             while len(pending) < limit:
-                batch = next(batches, None)
+                batch = next(queue, None)
                 if batch is None:
                     break
                 future = pool.submit(_run_batch, evaluate, [_light(t) for t in batch])
@@ -181,37 +211,45 @@ def _run_dask_client(tasks: Sequence[Task], evaluate: Evaluator, jobs: int,
         client = Client(cluster)
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
-        limit = workers * IN_FLIGHT_PER_WORKER
-        queue = iter(tasks)
-        by_key: dict[str, Task] = {}
-        running = as_completed()
-
-        def submit_next() -> bool:
-            task = next(queue, None)
-            if task is None:
-                return False
-            future = client.submit(evaluate, task, pure=False)
-            by_key[future.key] = task
-            running.add(future)
-            return True
-
-        for _ in range(limit):
-            if not submit_next():
-                break
-        for future in running:
-            task = by_key.pop(future.key)
-            try:
-                outcomes = future.result()
-            except Exception as exc:  # noqa: BLE001 - the worker raised or was lost
-                outcomes = failed_outcomes(task, exc)
-            future.release()
-            record(task, outcomes)
-            submit_next()
+        _run_dask_batches(client, as_completed(), tasks, evaluate, workers, record)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-__all__ = ["run_pool", "run_dask", "batch_size", "failed_outcomes", "Record",
+def _run_dask_batches(client: Any, running: Any, tasks: Sequence[Task], evaluate: Evaluator,
+                      workers: int, record: Record) -> None:
+    """Keep :data:`IN_FLIGHT_PER_WORKER` submissions per worker: batches for the default
+    evaluator (:func:`evaluate_tasks` on the worker), single tasks for any other."""
+    batched = evaluate is evaluate_task
+    queue = batches(tasks, batch_size(len(tasks), workers, evaluate) if batched else 1)
+    by_key: dict[str, list[Task]] = {}
+
+    def submit_next() -> bool:
+        batch = next(queue, None)
+        if batch is None:
+            return False
+        future = (client.submit(evaluate_tasks, evaluate, batch, pure=False) if batched
+                  else client.submit(evaluate, batch[0], pure=False))
+        by_key[future.key] = batch
+        running.add(future)
+        return True
+
+    for _ in range(workers * IN_FLIGHT_PER_WORKER):
+        if not submit_next():
+            break
+    for future in running:
+        batch = by_key.pop(future.key)
+        try:
+            results = future.result() if batched else [future.result()]
+        except Exception as exc:  # noqa: BLE001 - the worker raised or was lost
+            results = [failed_outcomes(task, exc) for task in batch]
+        future.release()
+        for task, outcomes in zip(batch, results):
+            record(task, outcomes)
+        submit_next()
+
+
+__all__ = ["run_pool", "run_dask", "batch_size", "batches", "evaluate_tasks", "failed_outcomes", "Record",
            "IN_FLIGHT_PER_WORKER", "PARENT_POLL_S"]

@@ -1,0 +1,353 @@
+"""Evaluating a batch of a sweep's configurations together: :func:`evaluate_batch`.
+
+Every configuration of a sweep is a new machine, so the cost model's per-machine caches
+miss for every distinct layer of every network; what machines share is the work of the
+stages (``hwsim.cost.model``): the mapping depends on the array side only, and the DRAM
+tiling candidates on the layer's shape and the mapping's granularity. The batch path costs
+each distinct layer (shape, vector operations, moved words) of the batch's networks once per
+machine and mode, stage by stage across the machines:
+
+1. the mapping (``model.array_plan``, cached on the fields it reads) per machine and mode;
+2. machines grouped by what selects the candidate set (the mapping's units and whole-pass
+   flags; a vector layer's are all output channels, one row, all input channels), one
+   search per group (:func:`_search_group`);
+3. the record (``model.array_cost`` / ``model.vector_cost``) per machine from its tiling;
+   hybrid picks among its modes' records as ``model._hybrid_cost`` does
+   (``model.hybrid_pick``);
+
+then each configuration's totals are summed over its networks' layers in order by the fast
+path's own :func:`~hwsim.sweep.evaluate.sum_totals`, and each network's outcome made by
+:func:`~hwsim.sweep.evaluate.network_outcome`: the same operations on the same records as
+:func:`~hwsim.sweep.evaluate.evaluate_task`, so the same outcomes to the last bit, with the
+same invalid messages (the first layer in network order that fails, as ``hwsim.pipeline``
+words it). Configurations the fast path does not cover (``fast_path_applies`` false, e.g.
+the event engine or fusion, and ``buffer.weight_prefetch`` on) go through ``evaluate_task``.
+
+Assumptions: the fast path never fuses (so no epilogue: the candidate set is the plain
+one), and a layer's record depends only on its kind, shape, vector operations and (vector
+layers) moved words, and on the machine and mode, which is what ``cost_layer`` reads.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from hwsim.cost import model
+from hwsim.cost.dram_candidates import Candidates, candidates
+from hwsim.cost.dram_tiles import DramTiling
+from hwsim.cost.model import NONE, VECTOR, LayerCost
+from hwsim.cost.tiling import TilingError, search_dram_tiles
+from hwsim.cost.timing import Timing
+from hwsim.dataflow import hybrid
+from hwsim.dataflow.base import ConvShape, MachineParams
+from hwsim.errors import InputError
+from hwsim.hardware.accelerator import Accelerator
+from hwsim.pipeline import check_cost, layer_error, resolve_dataflow
+from hwsim.sweep import evaluate
+from hwsim.sweep import results as R
+from hwsim.sweep.tasks import Outcome, Task
+from hwsim.workload.layer import Layer
+from hwsim.workload.network import Network
+
+#: A distinct layer: kind, shape, vector operations, moved words (vector layers; else 0).
+LayerKey = tuple[str, ConvShape | None, int, int]
+#: A record, or what costing it raised (raised again for the first layer that needs it).
+Costed = LayerCost | BaseException
+#: What selects a layer's candidate set besides its shape: units and whole-pass flags.
+Selector = tuple[tuple[int, int, int], tuple[bool, bool, bool]]
+
+
+class _Machine(NamedTuple):
+    """A configuration of the batch on the fast path: its place in the batch, its task,
+    machine, the model's parameters of it and its dataflow (or why it has none)."""
+
+    position: int
+    task: Task
+    accelerator: Accelerator
+    params: MachineParams
+    dataflow: str | InputError
+
+
+class _Layers(NamedTuple):
+    """A network's distinct layers (their keys, the first layer of each) and, per layer of
+    the network, the index of its distinct layer."""
+
+    keys: list[LayerKey]
+    first: list[Layer]
+    of_layer: list[int]
+
+
+class Search(NamedTuple):
+    """What one machine's DRAM tiling search of a layer reads besides the machine and the
+    layer's shape: the candidate set's selector, the compute and the setup cycles."""
+
+    selector: Selector
+    compute: int
+    setup: int
+
+
+#: The batch's records: (machine, mode or ``vector``, distinct layer) -> record.
+Table = dict[tuple[MachineParams, str, LayerKey], Costed]
+
+
+def layer_key(layer: Layer) -> LayerKey:
+    """What a layer's record depends on besides the machine and mode (module docstring)."""
+    kind = model.layer_kind(layer)
+    if kind == NONE:
+        return (NONE, None, 0, 0)
+    moved = layer.moved_words if kind == VECTOR else 0
+    return (kind, ConvShape.from_layer(layer), layer.vector_ops, moved)
+
+
+def network_layers(network: Network) -> _Layers:
+    """``network``'s distinct layers, in the order they first appear."""
+    at: dict[LayerKey, int] = {}
+    layers = _Layers([], [], [])
+    for layer in network.layers:
+        key = layer_key(layer)
+        i = at.get(key)
+        if i is None:
+            i = at[key] = len(layers.keys)
+            layers.keys.append(key)
+            layers.first.append(layer)
+        layers.of_layer.append(i)
+    return layers
+
+
+def evaluate_batch(tasks: Sequence[Task]) -> list[list[Outcome]]:
+    """The outcomes of each task, equal to ``evaluate_task(task)``'s (module docstring)."""
+    evaluate.keep_sweep_caches()
+    out: list[list[Outcome]] = [[] for _ in tasks]
+    machines: list[_Machine] = []
+    for i, task in enumerate(tasks):
+        try:
+            accelerator = evaluate.build_accelerator(task)
+        except InputError as exc:
+            out[i] = [Outcome(n.label, R.INVALID, error=str(exc)) for n in task.networks]
+            continue
+        if (not evaluate.fast_path_applies(accelerator, task.engine)
+                or accelerator.buffer.weight_prefetch):
+            out[i] = evaluate.evaluate_task(task)
+            continue
+        try:
+            dataflow: str | InputError = resolve_dataflow(accelerator)
+        except InputError as exc:
+            dataflow = exc
+        machines.append(_Machine(i, task, accelerator,
+                                 MachineParams.from_accelerator(accelerator), dataflow))
+    loaded = {m.position: _loaded(m.task) for m in machines}
+    layers = {id(n): network_layers(n) for networks in loaded.values() for n in networks}
+    table = _cost_all(machines, loaded, layers)
+    for machine in machines:
+        out[machine.position] = _outcomes(machine, layers, table)
+    return out
+
+
+def _loaded(task: Task) -> list[Network]:
+    """The networks of ``task`` that load (kept loaded by ``evaluate.load_network_ref``;
+    the others fail again in :func:`_outcomes`, as they do in ``evaluate_task``)."""
+    found = []
+    for ref in task.networks:
+        try:
+            found.append(evaluate.load_network_ref(ref, task.config.network_params,
+                                                   task.config.network_input_size))
+        except Exception:  # noqa: BLE001 - reported by network_outcome
+            continue
+    return found
+
+
+def _modes(machine: _Machine, kind: str) -> list[str]:
+    """The modes in which ``machine`` costs a layer of ``kind`` (hybrid: all it tries)."""
+    if kind == VECTOR:
+        return [VECTOR]
+    if machine.dataflow == hybrid.NAME:
+        return model.hybrid_modes(machine.params.microarchitecture)
+    return [str(machine.dataflow)]
+
+
+def _cost_all(machines: Sequence[_Machine], loaded: dict[int, list[Network]],
+              layers: dict[int, _Layers]) -> Table:
+    """Every (machine, mode, distinct layer) the batch's networks need, costed one
+    distinct layer at a time across the machines (module docstring)."""
+    wanted: dict[LayerKey, dict[tuple[MachineParams, str], None]] = defaultdict(dict)
+    for machine in machines:
+        if isinstance(machine.dataflow, InputError):
+            continue
+        for network in loaded[machine.position]:
+            for key in layers[id(network)].keys:
+                if key[0] != NONE:
+                    wanted[key].update(dict.fromkeys((machine.params, mode)
+                                                     for mode in _modes(machine, key[0])))
+    table: Table = {}
+    for key, pairs in wanted.items():
+        params = [p for p, _ in pairs]
+        modes = [mode for _, mode in pairs]
+        costed = _cost_vector(key, params) if key[0] == VECTOR else _cost_array(key, params, modes)
+        table.update(((p, mode, key), c) for p, mode, c in zip(params, modes, costed))
+    return table
+
+
+def _cost_array(key: LayerKey, machines: list[MachineParams], modes: list[str]) -> list[Costed]:
+    """An array layer's record on each machine in its mode: the mappings, the machines
+    grouped by their candidate set, one search per group, the records."""
+    _, shape, ops, _ = key
+    assert shape is not None
+    out: list[Costed] = [ValueError("not costed")] * len(machines)
+    plans: dict[int, model.ArrayPlan] = {}
+    groups: dict[Selector, list[int]] = defaultdict(list)
+    for i, (m, mode) in enumerate(zip(machines, modes)):
+        try:
+            plan = plans[i] = model.array_plan(shape, ops, m, mode)
+        except Exception as exc:  # noqa: BLE001 - the scalar path raises it for this layer
+            out[i] = exc
+            continue
+        mp = plan.mapping
+        groups[((mp.k_unit, mp.p_unit, mp.c_unit), mp.whole_passes)].append(i)
+    for selector, members in groups.items():
+        group = [machines[i] for i in members]
+        searches = [Search(selector, plans[i].compute, m.layer_setup_cycles)
+                    for i, m in zip(members, group)]
+        chosen = _search_group(candidates(shape, *selector[0], None, selector[1]), group,
+                               searches)
+        for i, m, search, t in zip(members, group, searches, chosen):
+            try:
+                out[i] = (model.array_cost(shape, ops, m, plans[i], t) if t is not None
+                          else _tiling_error(shape, m, search))
+            except Exception as exc:  # noqa: BLE001 - the scalar path raises it for this layer
+                out[i] = exc
+    return out
+
+
+def _cost_vector(key: LayerKey, machines: list[MachineParams]) -> list[Costed]:
+    """A vector layer's record on each machine: its compute cycles, one search over all
+    the machines (they share the candidate set), the records."""
+    _, shape, ops, moved = key
+    assert shape is not None
+    selector: Selector = ((shape.out_channels, 1, shape.in_channels), (False, False, False))
+    searches = [Search(selector, model.vector_compute(ops, moved, m), 0) for m in machines]
+    chosen = _search_group(candidates(shape, *selector[0], None, selector[1]), machines,
+                           searches)
+    out: list[Costed] = []
+    for m, search, t in zip(machines, searches, chosen):
+        try:
+            out.append(model.vector_cost(shape, ops, m, search.compute, t) if t is not None
+                       else _tiling_error(shape, m, search))
+        except Exception as exc:  # noqa: BLE001 - the scalar path raises it for this layer
+            out.append(exc)
+    return out
+
+
+def _tiling_error(shape: ConvShape, m: MachineParams, search: Search) -> BaseException:
+    """The TilingError of the scalar search where no tile fits (its message names the
+    smallest tile and the budget)."""
+    try:
+        model.search_tiles(shape, m, *search.selector[0], search.compute, search.setup, None,
+                           search.selector[1])
+    except TilingError as exc:
+        return exc
+    return AssertionError("the scalar search found a tiling where the batch found none")
+
+
+def _search_group(found: Candidates, machines: Sequence[MachineParams],
+                  plans: Sequence[Search]) -> list[DramTiling | None]:
+    """The tiling the scalar search chooses for one layer on each machine of a group that
+    shares the candidate set ``found``; None where no tile fits.
+
+    Written around ``hwsim.cost.dram_batch.batch_best_tilings(found, *search_arrays(...))``,
+    which gives each machine's tiling as an index into ``found`` (-1 where nothing fits):
+    once it lands it replaces the stand-in :func:`_scalar_best_tilings`, and the indices
+    become tilings by ``found.tiling(i)``."""
+    return _scalar_best_tilings(found, plans[0].selector, *search_arrays(machines, plans))
+
+
+def search_arrays(machines: Sequence[MachineParams], plans: Sequence[Search]
+                  ) -> tuple[np.ndarray, ...]:
+    """The per-machine arguments of ``batch_best_tilings`` (1-D arrays): budgets in words
+    (any tile's, a one-tile layer's: ``model.tile_budgets``), compute and setup cycles,
+    word bytes, DRAM latency cycles, DRAM bytes per cycle, double buffering."""
+    budgets = [model.tile_budgets(m) for m in machines]
+    return (np.array([b[0] for b in budgets], dtype=np.int64),
+            np.array([b[1] for b in budgets], dtype=np.int64),
+            np.array([p.compute for p in plans], dtype=np.float64),
+            np.array([p.setup for p in plans], dtype=np.float64),
+            np.array([m.word_bytes for m in machines], dtype=np.int64),
+            np.array([m.dram_latency_cycles for m in machines], dtype=np.float64),
+            np.array([m.dram_bytes_per_cycle for m in machines], dtype=np.float64),
+            np.array([m.double_buffering for m in machines], dtype=bool))
+
+
+def _scalar_best_tilings(found: Candidates, selector: Selector, half_budget_words: np.ndarray,
+                         whole_budget_words: np.ndarray, compute: np.ndarray,
+                         setup: np.ndarray, word_bytes: np.ndarray, latency: np.ndarray,
+                         bytes_per_cycle: np.ndarray, double_buffering: np.ndarray
+                         ) -> list[DramTiling | None]:
+    """Stand-in for ``batch_best_tilings`` (its arguments, plus the ``selector`` the scalar
+    search needs to find ``found``): the scalar search (``tiling.search_dram_tiles``, what
+    ``model.search_tiles`` calls) per machine, its tiling itself rather than its index (the
+    search built its tiles already), None where nothing fits."""
+    shape = found.geometry.shape
+    out: list[DramTiling | None] = []
+    for i in range(len(compute)):
+        timing = Timing(int(word_bytes[i]), float(bytes_per_cycle[i]), int(latency[i]),
+                        bool(double_buffering[i]))
+        try:
+            out.append(search_dram_tiles(shape, int(half_budget_words[i]), *selector[0],
+                                         float(compute[i]), timing, int(whole_budget_words[i]),
+                                         float(setup[i]), None, selector[1]))
+        except TilingError:
+            out.append(None)
+    return out
+
+
+def _outcomes(machine: _Machine, layers: dict[int, _Layers], table: Table) -> list[Outcome]:
+    """Each network's outcome on ``machine``, from the batch's records."""
+    accelerator = machine.accelerator
+
+    def run(network: Network) -> evaluate.RunTotals:
+        if isinstance(machine.dataflow, InputError):
+            raise machine.dataflow
+        return evaluate.sum_totals(_network_costs(machine, network, layers[id(network)], table),
+                                   accelerator)
+
+    return [evaluate.network_outcome(machine.task, ref, accelerator, run)
+            for ref in machine.task.networks]
+
+
+def _network_costs(machine: _Machine, network: Network, nl: _Layers, table: Table
+                   ) -> list[LayerCost]:
+    """The records of ``network``'s layers in order, checked as ``hwsim.pipeline`` checks
+    them; the first layer whose costing failed raises its run's error."""
+    where = machine.accelerator.path or machine.accelerator.name
+    distinct = [_record(machine, key, layer, table) for key, layer in zip(nl.keys, nl.first)]
+    checked: set[tuple[int, int]] = set()
+    costs = []
+    for layer, i in zip(network.layers, nl.of_layer):
+        cost = distinct[i]
+        if not isinstance(cost, LayerCost):
+            raise layer_error(where, layer.name, cost)
+        if (i, layer.macs) not in checked:  # a repeated layer passes as its first did
+            check_cost(layer.name, cost, layer.macs)
+            checked.add((i, layer.macs))
+        costs.append(cost)
+    return costs
+
+
+def _record(machine: _Machine, key: LayerKey, layer: Layer, table: Table) -> Costed:
+    """The record of distinct layer ``key`` (``layer`` its first) on ``machine``: hybrid
+    picks among its modes' records (the first failing mode's error is the layer's)."""
+    kind = key[0]
+    if kind == NONE:
+        return model.cost_layer(layer, machine.params, str(machine.dataflow))
+    if machine.dataflow != hybrid.NAME or kind == VECTOR:
+        return table[(machine.params, _modes(machine, kind)[0], key)]
+    picked = table.get((machine.params, hybrid.NAME, key))
+    if picked is None:
+        modes = [table[(machine.params, mode, key)] for mode in _modes(machine, kind)]
+        failed = [c for c in modes if not isinstance(c, LayerCost)]
+        picked = failed[0] if failed else model.hybrid_pick(modes)  # type: ignore[arg-type]
+        table[(machine.params, hybrid.NAME, key)] = picked
+    return picked
