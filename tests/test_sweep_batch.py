@@ -8,6 +8,7 @@ rows either way."""
 from __future__ import annotations
 
 import functools
+import math
 import random
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sweep_fixtures import write_real_sweep
 
 from hwsim.cost import model
 from hwsim.cost.dram_candidates import candidates
+from hwsim.cost.finish import finish_tiles
 from hwsim.cost.tiling import Tiling, TilingError
 from hwsim.dataflow.base import ConvShape, MachineParams
 from hwsim.sweep import batch, executors, runner
@@ -57,6 +59,55 @@ NETWORK_GROUPS = [["mobilenet_v1", "shufflenet_v1"], ["resnet18"], ["sqnxt23v5"]
                   ["squeezenet_v1.0"]]
 
 
+def assert_same_outcomes(batched: list, reference: list) -> None:
+    """The same outcomes: kinds, errors and every integer metric exactly, the float metrics
+    (cycles and what follows from them) to rounding (the batched timing stage adds the same
+    terms in another order)."""
+    assert len(batched) == len(reference)
+    for got_task, want_task in zip(batched, reference):
+        assert [(o.network, o.kind, o.error) for o in got_task] == \
+            [(o.network, o.kind, o.error) for o in want_task]
+        for got, want in zip(got_task, want_task):
+            if want.metrics is None:
+                continue
+            assert got.metrics is not None and got.metrics.keys() == want.metrics.keys()
+            for column, value in want.metrics.items():
+                if isinstance(value, float):
+                    assert math.isclose(got.metrics[column], value, rel_tol=1e-12), column
+                else:
+                    assert got.metrics[column] == value, column
+
+
+# one array size: every layer's machines share its candidate set, so every group is large
+# enough for the batched search and timing
+DRAM_AXES = [
+    {"path": "buffer.global_kib", "values": [16, 64, 256]},
+    {"path": "dram.bandwidth_gb_per_s", "values": [4, 8, 16, 32]},
+    {"path": "dram.latency_cycles", "values": [0, 50, 400]},
+    {"path": "buffer.double_buffering", "values": [True, False]},
+    {"path": "dataflow", "values": ["ws", "os", "hybrid"]},
+]
+
+
+def test_large_groups_go_through_the_batched_stages_with_the_same_outcomes(tmp_path,
+                                                                           monkeypatch):
+    calls = []
+    original = batch.batch_finish
+
+    def counting(*args):
+        calls.append(len(args[1]))
+        return original(*args)
+
+    monkeypatch.setattr(batch, "batch_finish", counting)
+    tasks = sampled_tasks(tmp_path, "dram", "squeezelerator.yaml",
+                          ["sqnxt23v5", "mobilenet_v1"], DRAM_AXES, 24)
+    model.clear_caches()
+    batched = batch.evaluate_batch(tasks)
+    model.clear_caches()
+    assert_same_outcomes(batched, [evaluate_task(t) for t in tasks])
+    assert calls and max(calls) >= batch.BATCH_SEARCH_MIN
+
+
 @pytest.mark.parametrize("networks", NETWORK_GROUPS, ids="+".join)
 def test_batch_outcomes_equal_the_per_task_outcomes(tmp_path, networks):
     tasks = (sampled_tasks(tmp_path, "broadcast", "squeezelerator.yaml", networks,
@@ -67,7 +118,7 @@ def test_batch_outcomes_equal_the_per_task_outcomes(tmp_path, networks):
     batched = batch.evaluate_batch(tasks)
     model.clear_caches()
     reference = [evaluate_task(t) for t in tasks]
-    assert batched == reference
+    assert_same_outcomes(batched, reference)
     # the sample covers what it claims: ok rows, layers that fit no tile, machines the
     # loader rejects, and each path (systolic, hybrid, prefetch's fallback)
     outcomes = [o for task_outcomes in reference for o in task_outcomes]
@@ -95,7 +146,7 @@ def test_search_group_chooses_what_the_scalar_search_chooses():
     searches = [batch.Search((units, whole), 50_000 + 1000 * i, m.layer_setup_cycles)
                 for i, m in enumerate(machines)]
     chosen = batch._search_group(candidates(shape, *units, None, whole), machines, searches)
-    for m, search, t in zip(machines, searches, chosen):
+    for m, search, (t, f) in zip(machines, searches, chosen):
         try:
             expected = model.search_tiles(shape, m, *units, search.compute, search.setup,
                                           None, whole)
@@ -103,7 +154,12 @@ def test_search_group_chooses_what_the_scalar_search_chooses():
             assert t is None
             continue
         assert t is not None and Tiling.of(t) == Tiling.of(expected)
-    assert chosen[1] is None and chosen[0] is not None
+        # the batched timing stage: the scalar one's values, the cycles to rounding
+        assert f is not None
+        ref = finish_tiles(expected, m, search.compute, search.writeback, search.setup)
+        assert f[:5] == ref[:5] and f.fill == ref.fill and f.drain == ref.drain
+        assert math.isclose(f.cycles, ref.cycles, rel_tol=1e-12)
+    assert chosen[1][0] is None and chosen[0][0] is not None
 
 
 def _rows(path: Path) -> list[dict]:

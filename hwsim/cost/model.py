@@ -51,14 +51,15 @@ import dataclasses
 from collections.abc import Mapping as TMapping
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import NamedTuple
 
 from hwsim.cost.dram_candidates import CANDIDATE_CACHE
-from hwsim.cost.dram_tiles import DramTiling, Epilogue, tile_runs_of
-from hwsim.cost.tiles import LazyRuns, TileRun
+from hwsim.cost.dram_tiles import DramTiling, Epilogue
+from hwsim.cost.finish import Finished, finish_tiles
+from hwsim.cost.tiles import TileRun
 from hwsim.cost.tiling import Tiling, TilingError, search_dram_tiles
-from hwsim.cost.timing import Timing, tiling_timing
+from hwsim.cost.timing import Timing
 from hwsim.dataflow import hybrid
 from hwsim.dataflow.base import ConvShape, MachineParams, Mapping
 from hwsim.dataflow.registry import registered_dataflows, strategy_for
@@ -267,37 +268,6 @@ def tile_budgets(m: MachineParams) -> tuple[int, int]:
     return m.tile_budget_bytes // m.word_bytes, whole // m.word_bytes
 
 
-class Finished(NamedTuple):
-    """A layer's chosen tiling timed: its record, its tiles (built when read), the compute and
-    write-back cycles as the tiles run them, and memory time, time, fill and drain."""
-
-    tiling: Tiling
-    tiles: LazyRuns
-    compute: int
-    writeback: int
-    memory: float
-    cycles: float
-    fill: float
-    drain: float
-
-
-def finish_tiles(t: DramTiling, m: MachineParams, compute: int, writeback: int,
-                 setup: int) -> Finished:
-    """The timing stage: the layer's cycles with tiling ``t`` (more than ``compute`` when a
-    tile leaves part of an array pass idle), in closed form
-    (:func:`~hwsim.cost.timing.tiling_timing`); the tile runs are built only when read."""
-    if t.work_sum > t.work_total:  # idle PEs in partly filled passes: more array cycles
-        extra = ceil_div((compute - setup) * (t.work_sum - t.work_total), t.work_total)
-        writeback = writeback * t.work_sum // t.work_total
-        compute += extra
-    wb = m.word_bytes
-    memory, cycles, fill, drain = tiling_timing(t, compute, writeback, setup,
-                                                Timing.from_machine(m))
-    runs = LazyRuns(partial(tile_runs_of, t, compute, writeback, setup, wb,
-                            t.footprint_words * wb))
-    return Finished(Tiling.of(t), runs, compute, writeback, memory, cycles, fill, drain)
-
-
 @lru_cache(maxsize=16384)
 def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: str,
                 epi: Epilogue | None = None) -> LayerCost:
@@ -309,11 +279,14 @@ def _array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, dataflow: s
 
 
 def array_cost(shape: ConvShape, vector_ops: int, m: MachineParams, plan: ArrayPlan,
-               t: DramTiling, epi: Epilogue | None = None) -> LayerCost:
-    """The record of an array layer mapped by ``plan`` and cut by ``t``."""
+               t: DramTiling, epi: Epilogue | None = None,
+               finished: Finished | None = None) -> LayerCost:
+    """The record of an array layer mapped by ``plan`` and cut by ``t`` (timed by
+    :func:`~hwsim.cost.finish.finish_tiles` unless ``finished`` gives its timing)."""
     mp = plan.mapping
     wb = m.word_bytes
-    f = finish_tiles(t, m, plan.compute, mp.writeback_cycles, m.layer_setup_cycles)
+    f = finished or finish_tiles(t, m, plan.compute, mp.writeback_cycles,
+                                 m.layer_setup_cycles)
     tiling = f.tiling
     read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb
     counts = AccessCounts(
@@ -354,10 +327,12 @@ def _vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams,
 
 
 def vector_cost(shape: ConvShape, vector_ops: int, m: MachineParams, compute: int,
-                t: DramTiling, epi: Epilogue | None = None) -> LayerCost:
-    """The record of a vector layer of ``compute`` cycles cut by ``t``."""
+                t: DramTiling, epi: Epilogue | None = None,
+                finished: Finished | None = None) -> LayerCost:
+    """The record of a vector layer of ``compute`` cycles cut by ``t`` (``finished``: as
+    for :func:`array_cost`)."""
     wb = m.word_bytes
-    f = finish_tiles(t, m, compute, 0, 0)
+    f = finished or finish_tiles(t, m, compute, 0, 0)
     tiling = f.tiling
     read_bytes, write_bytes = tiling.read_words * wb, tiling.output_write_words * wb
     counts = AccessCounts(

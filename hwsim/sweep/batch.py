@@ -37,8 +37,11 @@ from typing import NamedTuple
 import numpy as np
 
 from hwsim.cost import model
+from hwsim.cost.dram_batch import batch_best_tilings
+from hwsim.cost.dram_batch_finish import batch_finish
 from hwsim.cost.dram_candidates import Candidates, candidates
 from hwsim.cost.dram_tiles import DramTiling
+from hwsim.cost.finish import Finished, finished_of
 from hwsim.cost.model import NONE, VECTOR, LayerCost
 from hwsim.cost.tiling import TilingError, search_dram_tiles
 from hwsim.cost.timing import Timing
@@ -88,6 +91,8 @@ class Search(NamedTuple):
     selector: Selector
     compute: int
     setup: int
+    #: the write-back cycles among ``compute`` (the timing stage shares them out by tile)
+    writeback: int = 0
 
 
 #: The batch's records: (machine, mode or ``vector``, distinct layer) -> record.
@@ -103,8 +108,20 @@ def layer_key(layer: Layer) -> LayerKey:
     return (kind, ConvShape.from_layer(layer), layer.vector_ops, moved)
 
 
+# Each network's distinct layers, found once per network object (kept with it).
+_LAYERS: dict[int, tuple[Network, _Layers]] = {}
+
+
 def network_layers(network: Network) -> _Layers:
-    """``network``'s distinct layers, in the order they first appear."""
+    """``network``'s distinct layers, in the order they first appear (found once per network
+    object: the sweep's networks are parsed once per process)."""
+    held = _LAYERS.get(id(network))
+    if held is None or held[0] is not network:
+        held = _LAYERS[id(network)] = (network, _distinct_layers(network))
+    return held[1]
+
+
+def _distinct_layers(network: Network) -> _Layers:
     at: dict[LayerKey, int] = {}
     layers = _Layers([], [], [])
     for layer in network.layers:
@@ -209,13 +226,13 @@ def _cost_array(key: LayerKey, machines: list[MachineParams], modes: list[str]) 
         groups[((mp.k_unit, mp.p_unit, mp.c_unit), mp.whole_passes)].append(i)
     for selector, members in groups.items():
         group = [machines[i] for i in members]
-        searches = [Search(selector, plans[i].compute, m.layer_setup_cycles)
-                    for i, m in zip(members, group)]
+        searches = [Search(selector, plans[i].compute, m.layer_setup_cycles,
+                           plans[i].mapping.writeback_cycles) for i, m in zip(members, group)]
         chosen = _search_group(candidates(shape, *selector[0], None, selector[1]), group,
                                searches)
-        for i, m, search, t in zip(members, group, searches, chosen):
+        for i, m, search, (t, f) in zip(members, group, searches, chosen):
             try:
-                out[i] = (model.array_cost(shape, ops, m, plans[i], t) if t is not None
+                out[i] = (model.array_cost(shape, ops, m, plans[i], t, None, f) if t is not None
                           else _tiling_error(shape, m, search))
             except Exception as exc:  # noqa: BLE001 - the scalar path raises it for this layer
                 out[i] = exc
@@ -232,10 +249,10 @@ def _cost_vector(key: LayerKey, machines: list[MachineParams]) -> list[Costed]:
     chosen = _search_group(candidates(shape, *selector[0], None, selector[1]), machines,
                            searches)
     out: list[Costed] = []
-    for m, search, t in zip(machines, searches, chosen):
+    for m, search, (t, f) in zip(machines, searches, chosen):
         try:
-            out.append(model.vector_cost(shape, ops, m, search.compute, t) if t is not None
-                       else _tiling_error(shape, m, search))
+            out.append(model.vector_cost(shape, ops, m, search.compute, t, None, f)
+                       if t is not None else _tiling_error(shape, m, search))
         except Exception as exc:  # noqa: BLE001 - the scalar path raises it for this layer
             out.append(exc)
     return out
@@ -252,16 +269,50 @@ def _tiling_error(shape: ConvShape, m: MachineParams, search: Search) -> BaseExc
     return AssertionError("the scalar search found a tiling where the batch found none")
 
 
-def _search_group(found: Candidates, machines: Sequence[MachineParams],
-                  plans: Sequence[Search]) -> list[DramTiling | None]:
-    """The tiling the scalar search chooses for one layer on each machine of a group that
-    shares the candidate set ``found``; None where no tile fits.
+#: Groups of fewer machines are searched one machine at a time: the batched search first
+#: derives its plan of the candidate set (a few ms, then cached), which pays from about
+#: this many machines (``benchmarks/search_speed.py``).
+BATCH_SEARCH_MIN = 4
 
-    Written around ``hwsim.cost.dram_batch.batch_best_tilings(found, *search_arrays(...))``,
-    which gives each machine's tiling as an index into ``found`` (-1 where nothing fits):
-    once it lands it replaces the stand-in :func:`_scalar_best_tilings`, and the indices
-    become tilings by ``found.tiling(i)``."""
-    return _scalar_best_tilings(found, plans[0].selector, *search_arrays(machines, plans))
+
+#: What the search gives a machine: its tiling (None: no tile fits) and, from the batched
+#: timing stage, its timing (None: the record's own ``finish_tiles`` times it).
+Chosen = tuple[DramTiling | None, Finished | None]
+
+
+def _search_group(found: Candidates, machines: Sequence[MachineParams],
+                  plans: Sequence[Search]) -> list[Chosen]:
+    """The tiling the scalar search chooses for one layer on each machine of a group that
+    shares the candidate set ``found`` (None where no tile fits), and its timing. Groups of
+    :data:`BATCH_SEARCH_MIN` machines or more are searched and timed over arrays
+    (:func:`~hwsim.cost.dram_batch.batch_best_tilings`, the same choice, and
+    :func:`~hwsim.cost.dram_batch_finish.batch_finish`, the same timing, the cycles to
+    rounding; both tested against the scalar stages), smaller ones by the scalar search
+    (their records timed by ``finish_tiles``); a candidate chosen by several machines is
+    built once."""
+    arrays = search_arrays(machines, plans)
+    if len(machines) < BATCH_SEARCH_MIN:
+        return [(t, None) for t in _scalar_best_tilings(found, plans[0].selector, *arrays)]
+    index = batch_best_tilings(found, *arrays)
+    out: list[Chosen] = [(None, None)] * len(machines)
+    rows = np.flatnonzero(index >= 0)
+    if not len(rows):
+        return out
+    half, whole, compute, setup, word_bytes, latency, bandwidth, double = arrays
+    writeback = np.array([plans[i].writeback for i in rows.tolist()], dtype=np.int64)
+    times = batch_finish(found, index[rows], compute[rows].astype(np.int64), writeback,
+                         setup[rows].astype(np.int64), word_bytes[rows], latency[rows],
+                         bandwidth[rows], double[rows])
+    built: dict[int, DramTiling] = {}
+    for j, (row, chosen) in enumerate(zip(rows.tolist(), index[rows].tolist())):
+        t = built.get(chosen)
+        if t is None:
+            t = built[chosen] = found.tiling(chosen)
+        out[row] = (t, finished_of(t, machines[row], int(times.compute[j]),
+                                   int(times.writeback[j]), plans[row].setup,
+                                   float(times.memory[j]), float(times.cycles[j]),
+                                   float(times.fill[j]), float(times.drain[j])))
+    return out
 
 
 def search_arrays(machines: Sequence[MachineParams], plans: Sequence[Search]
@@ -285,8 +336,8 @@ def _scalar_best_tilings(found: Candidates, selector: Selector, half_budget_word
                          setup: np.ndarray, word_bytes: np.ndarray, latency: np.ndarray,
                          bytes_per_cycle: np.ndarray, double_buffering: np.ndarray
                          ) -> list[DramTiling | None]:
-    """Stand-in for ``batch_best_tilings`` (its arguments, plus the ``selector`` the scalar
-    search needs to find ``found``): the scalar search (``tiling.search_dram_tiles``, what
+    """The small groups' search, with ``batch_best_tilings``' arguments (plus the
+    ``selector`` the scalar search needs to find ``found``): the scalar search (``tiling.search_dram_tiles``, what
     ``model.search_tiles`` calls) per machine, its tiling itself rather than its index (the
     search built its tiles already), None where nothing fits."""
     shape = found.geometry.shape

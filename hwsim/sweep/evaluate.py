@@ -84,12 +84,21 @@ def load_network_ref(ref: NetworkRef, params: Mapping[str, Any] | None = None,
     return network
 
 
+# A network's own columns, computed once per network object (kept with it: its id is not
+# reused while it is held here).
+_NETWORK_COLUMNS: dict[int, tuple[Network, dict[str, Any]]] = {}
+
+
 def network_metrics(network: Network) -> dict[str, Any]:
     """The network's columns of a row: its name as loaded, its parameter count and its
     published accuracy at exactly these parameter values and input size (empty where none is
     published)."""
-    return {"network_name": network.name, "param_count": network.params,
-            "top1": network.accuracy.get("top1"), "top5": network.accuracy.get("top5")}
+    held = _NETWORK_COLUMNS.get(id(network))
+    if held is None or held[0] is not network:
+        held = _NETWORK_COLUMNS[id(network)] = (network, {
+            "network_name": network.name, "param_count": network.params,
+            "top1": network.accuracy.get("top1"), "top5": network.accuracy.get("top5")})
+    return dict(held[1])
 
 
 def build_accelerator(task: Task) -> Accelerator:
