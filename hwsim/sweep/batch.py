@@ -82,6 +82,11 @@ class _Layers(NamedTuple):
     keys: list[LayerKey]
     first: list[Layer]
     of_layer: list[int]
+    #: the position of each distinct layer's first layer
+    at: list[int]
+    #: the layers the invariants are checked on, in order: (position, distinct layer, name,
+    #: MACs) of the first layer of each (distinct layer, MACs)
+    checks: list[tuple[int, int, str, int]]
 
 
 class Search(NamedTuple):
@@ -122,16 +127,21 @@ def network_layers(network: Network) -> _Layers:
 
 
 def _distinct_layers(network: Network) -> _Layers:
-    at: dict[LayerKey, int] = {}
-    layers = _Layers([], [], [])
-    for layer in network.layers:
+    index: dict[LayerKey, int] = {}
+    checked: set[tuple[int, int]] = set()
+    layers = _Layers([], [], [], [], [])
+    for position, layer in enumerate(network.layers):
         key = layer_key(layer)
-        i = at.get(key)
+        i = index.get(key)
         if i is None:
-            i = at[key] = len(layers.keys)
+            i = index[key] = len(layers.keys)
             layers.keys.append(key)
             layers.first.append(layer)
+            layers.at.append(position)
         layers.of_layer.append(i)
+        if (i, layer.macs) not in checked:
+            checked.add((i, layer.macs))
+            layers.checks.append((position, i, layer.name, layer.macs))
     return layers
 
 
@@ -371,20 +381,19 @@ def _outcomes(machine: _Machine, layers: dict[int, _Layers], table: Table) -> li
 def _network_costs(machine: _Machine, network: Network, nl: _Layers, table: Table
                    ) -> list[LayerCost]:
     """The records of ``network``'s layers in order, checked as ``hwsim.pipeline`` checks
-    them; the first layer whose costing failed raises its run's error."""
+    them; the first layer whose costing failed raises its run's error (distinct layers are
+    listed in the order they first appear, so the first failing one is the first layer)."""
     where = machine.accelerator.path or machine.accelerator.name
     distinct = [_record(machine, key, layer, table) for key, layer in zip(nl.keys, nl.first)]
-    checked: set[tuple[int, int]] = set()
-    costs = []
-    for layer, i in zip(network.layers, nl.of_layer):
-        cost = distinct[i]
-        if not isinstance(cost, LayerCost):
-            raise layer_error(where, layer.name, cost)
-        if (i, layer.macs) not in checked:  # a repeated layer passes as its first did
-            check_cost(layer.name, cost, layer.macs)
-            checked.add((i, layer.macs))
-        costs.append(cost)
-    return costs
+    failed = next(((nl.at[i], layer, cost) for i, (cost, layer) in
+                   enumerate(zip(distinct, nl.first)) if not isinstance(cost, LayerCost)), None)
+    for position, i, name, macs in nl.checks:  # a repeated layer passes as its first did
+        if failed is not None and position >= failed[0]:
+            break
+        check_cost(name, distinct[i], macs)  # type: ignore[arg-type]
+    if failed is not None:
+        raise layer_error(where, failed[1].name, failed[2])
+    return [distinct[i] for i in nl.of_layer]  # type: ignore[misc]
 
 
 def _record(machine: _Machine, key: LayerKey, layer: Layer, table: Table) -> Costed:

@@ -155,16 +155,22 @@ def sum_totals(costs: Sequence[LayerCost], accelerator: Accelerator) -> RunTotal
     :func:`analytic_totals`. A record repeated in ``costs`` (the cost model's caches return
     the same object for a repeated layer) is priced once."""
     table = accelerator.energy
-    energy = EnergyBreakdown()
+    # the energy components summed layer by layer, each on its own (as EnergyBreakdown's +)
+    e_mac = e_rf = e_array = e_glb = e_dram = e_leak = 0.0
     cycles: float = 0
     macs = effective = read = write = dram = weighted_macs = 0
     weighted: float = 0
     priced: dict[int, EnergyBreakdown] = {}
     for cost in costs:
-        layer_energy = priced.get(id(cost))
-        if layer_energy is None:
-            layer_energy = priced[id(cost)] = price(cost.counts, cost.cycles, table)
-        energy = energy + layer_energy
+        e = priced.get(id(cost))
+        if e is None:
+            e = priced[id(cost)] = price(cost.counts, cost.cycles, table)
+        e_mac += e.mac
+        e_rf += e.rf
+        e_array += e.array
+        e_glb += e.glb
+        e_dram += e.dram
+        e_leak += e.leakage
         cycles += cost.cycles
         layer_macs = cost.counts.macs
         macs += layer_macs
@@ -175,6 +181,7 @@ def sum_totals(costs: Sequence[LayerCost], accelerator: Accelerator) -> RunTotal
         if layer_macs:
             weighted += cost.utilization * layer_macs
             weighted_macs += layer_macs
+    energy = EnergyBreakdown(e_mac, e_rf, e_array, e_glb, e_dram, e_leak)
     total_cycles = float(cycles)
     return RunTotals(
         total_cycles=total_cycles, latency_ms=total_cycles / (accelerator.clock_mhz * 1e3),
