@@ -73,6 +73,8 @@ class _Machine(NamedTuple):
     accelerator: Accelerator
     params: MachineParams
     dataflow: str | InputError
+    #: the batch's number for ``params`` (machines of equal parameters share their records)
+    pid: int = 0
 
 
 class _Layers(NamedTuple):
@@ -87,6 +89,8 @@ class _Layers(NamedTuple):
     #: the layers the invariants are checked on, in order: (position, distinct layer, name,
     #: MACs) of the first layer of each (distinct layer, MACs)
     checks: list[tuple[int, int, str, int]]
+    #: each distinct layer's number in this process (:data:`_KEY_IDS`)
+    kids: list[int]
 
 
 class Search(NamedTuple):
@@ -100,8 +104,21 @@ class Search(NamedTuple):
     writeback: int = 0
 
 
-#: The batch's records: (machine, mode or ``vector``, distinct layer) -> record.
-Table = dict[tuple[MachineParams, str, LayerKey], Costed]
+#: The batch's records: (machine's number, mode or ``vector``, distinct layer's number) ->
+#: record (small numbers as keys: a lookup hashes no machine or shape).
+Table = dict[tuple[int, str, int], Costed]
+
+#: Every distinct layer met in this process, numbered (and the keys by number).
+_KEY_IDS: dict[LayerKey, int] = {}
+_KEYS: list[LayerKey] = []
+
+
+def _key_id(key: LayerKey) -> int:
+    kid = _KEY_IDS.get(key)
+    if kid is None:
+        kid = _KEY_IDS[key] = len(_KEYS)
+        _KEYS.append(key)
+    return kid
 
 
 def layer_key(layer: Layer) -> LayerKey:
@@ -129,7 +146,7 @@ def network_layers(network: Network) -> _Layers:
 def _distinct_layers(network: Network) -> _Layers:
     index: dict[LayerKey, int] = {}
     checked: set[tuple[int, int]] = set()
-    layers = _Layers([], [], [], [], [])
+    layers = _Layers([], [], [], [], [], [])
     for position, layer in enumerate(network.layers):
         key = layer_key(layer)
         i = index.get(key)
@@ -138,6 +155,7 @@ def _distinct_layers(network: Network) -> _Layers:
             layers.keys.append(key)
             layers.first.append(layer)
             layers.at.append(position)
+            layers.kids.append(_key_id(key))
         layers.of_layer.append(i)
         if (i, layer.macs) not in checked:
             checked.add((i, layer.macs))
@@ -150,6 +168,7 @@ def evaluate_batch(tasks: Sequence[Task]) -> list[list[Outcome]]:
     evaluate.keep_sweep_caches()
     out: list[list[Outcome]] = [[] for _ in tasks]
     machines: list[_Machine] = []
+    pids: dict[MachineParams, int] = {}
     for i, task in enumerate(tasks):
         try:
             accelerator = evaluate.build_accelerator(task)
@@ -164,8 +183,9 @@ def evaluate_batch(tasks: Sequence[Task]) -> list[list[Outcome]]:
             dataflow: str | InputError = resolve_dataflow(accelerator)
         except InputError as exc:
             dataflow = exc
-        machines.append(_Machine(i, task, accelerator,
-                                 MachineParams.from_accelerator(accelerator), dataflow))
+        params = MachineParams.from_accelerator(accelerator)
+        machines.append(_Machine(i, task, accelerator, params, dataflow,
+                                 pids.setdefault(params, len(pids))))
     loaded = {m.position: _loaded(m.task) for m in machines}
     layers = {id(n): network_layers(n) for networks in loaded.values() for n in networks}
     table = _cost_all(machines, loaded, layers)
@@ -200,21 +220,25 @@ def _cost_all(machines: Sequence[_Machine], loaded: dict[int, list[Network]],
               layers: dict[int, _Layers]) -> Table:
     """Every (machine, mode, distinct layer) the batch's networks need, costed one
     distinct layer at a time across the machines (module docstring)."""
-    wanted: dict[LayerKey, dict[tuple[MachineParams, str], None]] = defaultdict(dict)
+    wanted: dict[int, dict[tuple[int, str], None]] = defaultdict(dict)
+    params_of: dict[int, MachineParams] = {}
     for machine in machines:
         if isinstance(machine.dataflow, InputError):
             continue
+        params_of[machine.pid] = machine.params
         for network in loaded[machine.position]:
-            for key in layers[id(network)].keys:
+            nl = layers[id(network)]
+            for key, kid in zip(nl.keys, nl.kids):
                 if key[0] != NONE:
-                    wanted[key].update(dict.fromkeys((machine.params, mode)
+                    wanted[kid].update(dict.fromkeys((machine.pid, mode)
                                                      for mode in _modes(machine, key[0])))
     table: Table = {}
-    for key, pairs in wanted.items():
-        params = [p for p, _ in pairs]
+    for kid, pairs in wanted.items():
+        key = _KEYS[kid]
+        params = [params_of[p] for p, _ in pairs]
         modes = [mode for _, mode in pairs]
         costed = _cost_vector(key, params) if key[0] == VECTOR else _cost_array(key, params, modes)
-        table.update(((p, mode, key), c) for p, mode, c in zip(params, modes, costed))
+        table.update(((p, mode, kid), c) for (p, mode), c in zip(pairs, costed))
     return table
 
 
@@ -384,7 +408,8 @@ def _network_costs(machine: _Machine, network: Network, nl: _Layers, table: Tabl
     them; the first layer whose costing failed raises its run's error (distinct layers are
     listed in the order they first appear, so the first failing one is the first layer)."""
     where = machine.accelerator.path or machine.accelerator.name
-    distinct = [_record(machine, key, layer, table) for key, layer in zip(nl.keys, nl.first)]
+    distinct = [_record(machine, key, kid, layer, table)
+                for key, kid, layer in zip(nl.keys, nl.kids, nl.first)]
     failed = next(((nl.at[i], layer, cost) for i, (cost, layer) in
                    enumerate(zip(distinct, nl.first)) if not isinstance(cost, LayerCost)), None)
     for position, i, name, macs in nl.checks:  # a repeated layer passes as its first did
@@ -396,18 +421,19 @@ def _network_costs(machine: _Machine, network: Network, nl: _Layers, table: Tabl
     return [distinct[i] for i in nl.of_layer]  # type: ignore[misc]
 
 
-def _record(machine: _Machine, key: LayerKey, layer: Layer, table: Table) -> Costed:
-    """The record of distinct layer ``key`` (``layer`` its first) on ``machine``: hybrid
-    picks among its modes' records (the first failing mode's error is the layer's)."""
+def _record(machine: _Machine, key: LayerKey, kid: int, layer: Layer, table: Table) -> Costed:
+    """The record of distinct layer ``key`` (number ``kid``, ``layer`` its first) on
+    ``machine``: hybrid picks among its modes' records (the first failing mode's error is
+    the layer's)."""
     kind = key[0]
     if kind == NONE:
         return model.cost_layer(layer, machine.params, str(machine.dataflow))
     if machine.dataflow != hybrid.NAME or kind == VECTOR:
-        return table[(machine.params, _modes(machine, kind)[0], key)]
-    picked = table.get((machine.params, hybrid.NAME, key))
+        return table[(machine.pid, _modes(machine, kind)[0], kid)]
+    picked = table.get((machine.pid, hybrid.NAME, kid))
     if picked is None:
-        modes = [table[(machine.params, mode, key)] for mode in _modes(machine, kind)]
+        modes = [table[(machine.pid, mode, kid)] for mode in _modes(machine, kind)]
         failed = [c for c in modes if not isinstance(c, LayerCost)]
         picked = failed[0] if failed else model.hybrid_pick(modes)  # type: ignore[arg-type]
-        table[(machine.params, hybrid.NAME, key)] = picked
+        table[(machine.pid, hybrid.NAME, kid)] = picked
     return picked
