@@ -51,13 +51,16 @@ def finish_tiles(t: DramTiling, m: MachineParams, compute: int, writeback: int,
 
 
 def finished_of(t: DramTiling, m: MachineParams, compute: int, writeback: int, setup: int,
-                memory: float, cycles: float, fill: float, drain: float) -> Finished:
+                memory: float, cycles: float, fill: float, drain: float,
+                tiling: Tiling | None = None) -> Finished:
     """The :class:`Finished` record of tiling ``t`` timed elsewhere (``compute`` and
-    ``writeback`` already corrected for idle passes), its runs built when first read."""
+    ``writeback`` already corrected for idle passes), its runs built when first read
+    (``tiling``: ``Tiling.of(t)`` when the caller has it)."""
     wb = m.word_bytes
     runs = LazyRuns(partial(tile_runs_of, t, compute, writeback, setup, wb,
                             t.footprint_words * wb))
-    return Finished(Tiling.of(t), runs, compute, writeback, memory, cycles, fill, drain)
+    return Finished(tiling or Tiling.of(t), runs, compute, writeback, memory, cycles, fill,
+                    drain)
 
 
 __all__ = ["Finished", "finish_tiles", "finished_of"]

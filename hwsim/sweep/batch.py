@@ -43,7 +43,7 @@ from hwsim.cost.dram_candidates import Candidates, candidates
 from hwsim.cost.dram_tiles import DramTiling
 from hwsim.cost.finish import Finished, finished_of
 from hwsim.cost.model import NONE, VECTOR, LayerCost
-from hwsim.cost.tiling import TilingError, search_dram_tiles
+from hwsim.cost.tiling import Tiling, TilingError, search_dram_tiles
 from hwsim.cost.timing import Timing
 from hwsim.dataflow import hybrid
 from hwsim.dataflow.base import ConvShape, MachineParams
@@ -75,6 +75,8 @@ class _Machine(NamedTuple):
     dataflow: str | InputError
     #: the batch's number for ``params`` (machines of equal parameters share their records)
     pid: int = 0
+    #: the modes it costs an array layer in (hybrid: every mode it tries)
+    array_modes: tuple[str, ...] = ()
 
 
 class _Layers(NamedTuple):
@@ -185,7 +187,8 @@ def evaluate_batch(tasks: Sequence[Task]) -> list[list[Outcome]]:
             dataflow = exc
         params = MachineParams.from_accelerator(accelerator)
         machines.append(_Machine(i, task, accelerator, params, dataflow,
-                                 pids.setdefault(params, len(pids))))
+                                 pids.setdefault(params, len(pids)),
+                                 _array_modes(params, dataflow)))
     loaded = {m.position: _loaded(m.task) for m in machines}
     layers = {id(n): network_layers(n) for networks in loaded.values() for n in networks}
     table = _cost_all(machines, loaded, layers)
@@ -207,13 +210,18 @@ def _loaded(task: Task) -> list[Network]:
     return found
 
 
-def _modes(machine: _Machine, kind: str) -> list[str]:
+_VECTOR_MODES = (VECTOR,)
+
+
+def _modes(machine: _Machine, kind: str) -> tuple[str, ...]:
     """The modes in which ``machine`` costs a layer of ``kind`` (hybrid: all it tries)."""
-    if kind == VECTOR:
-        return [VECTOR]
-    if machine.dataflow == hybrid.NAME:
-        return model.hybrid_modes(machine.params.microarchitecture)
-    return [str(machine.dataflow)]
+    return _VECTOR_MODES if kind == VECTOR else machine.array_modes
+
+
+def _array_modes(params: MachineParams, dataflow: str | InputError) -> tuple[str, ...]:
+    if dataflow == hybrid.NAME:
+        return tuple(model.hybrid_modes(params.microarchitecture))
+    return (str(dataflow),)
 
 
 def _cost_all(machines: Sequence[_Machine], loaded: dict[int, list[Network]],
@@ -337,15 +345,18 @@ def _search_group(found: Candidates, machines: Sequence[MachineParams],
     times = batch_finish(found, index[rows], compute[rows].astype(np.int64), writeback,
                          setup[rows].astype(np.int64), word_bytes[rows], latency[rows],
                          bandwidth[rows], double[rows])
-    built: dict[int, DramTiling] = {}
-    for j, (row, chosen) in enumerate(zip(rows.tolist(), index[rows].tolist())):
-        t = built.get(chosen)
-        if t is None:
-            t = built[chosen] = found.tiling(chosen)
-        out[row] = (t, finished_of(t, machines[row], int(times.compute[j]),
-                                   int(times.writeback[j]), plans[row].setup,
-                                   float(times.memory[j]), float(times.cycles[j]),
-                                   float(times.fill[j]), float(times.drain[j])))
+    built: dict[int, tuple[DramTiling, Tiling]] = {}
+    columns = zip(rows.tolist(), index[rows].tolist(), times.compute.tolist(),
+                  times.writeback.tolist(), times.memory.tolist(), times.cycles.tolist(),
+                  times.fill.tolist(), times.drain.tolist())
+    for row, chosen, compute_, writeback_, memory, cycles, fill, drain in columns:
+        pair = built.get(chosen)
+        if pair is None:
+            t = found.tiling(chosen)
+            pair = built[chosen] = (t, Tiling.of(t))
+        out[row] = (pair[0], finished_of(pair[0], machines[row], compute_, writeback_,
+                                         plans[row].setup, memory, cycles, fill, drain,
+                                         pair[1]))
     return out
 
 
