@@ -21,7 +21,7 @@ from hwsim.cost.dram_candidates import candidates
 from hwsim.cost.finish import finish_tiles
 from hwsim.cost.tiling import Tiling, TilingError
 from hwsim.dataflow.base import ConvShape, MachineParams
-from hwsim.sweep import batch, executors, runner
+from hwsim.sweep import batch, batch_search, executors, runner
 from hwsim.sweep.evaluate import build_accelerator, evaluate_task
 from hwsim.sweep.results import errors_path, read_rows
 from hwsim.sweep.runner import plan, run_sweep
@@ -92,20 +92,20 @@ DRAM_AXES = [
 def test_large_groups_go_through_the_batched_stages_with_the_same_outcomes(tmp_path,
                                                                            monkeypatch):
     calls = []
-    original = batch.batch_finish
+    original = batch_search.batch_finish
 
     def counting(*args):
         calls.append(len(args[1]))
         return original(*args)
 
-    monkeypatch.setattr(batch, "batch_finish", counting)
+    monkeypatch.setattr(batch_search, "batch_finish", counting)
     tasks = sampled_tasks(tmp_path, "dram", "squeezelerator.yaml",
                           ["sqnxt23v5", "mobilenet_v1"], DRAM_AXES, 24)
     model.clear_caches()
     batched = batch.evaluate_batch(tasks)
     model.clear_caches()
     assert_same_outcomes(batched, [evaluate_task(t) for t in tasks])
-    assert calls and max(calls) >= batch.BATCH_SEARCH_MIN
+    assert calls and max(calls) >= batch_search.BATCH_SEARCH_MIN
 
 
 @pytest.mark.parametrize("networks", NETWORK_GROUPS, ids="+".join)
@@ -143,9 +143,9 @@ def test_search_group_chooses_what_the_scalar_search_chooses():
                 base._replace(dram_bytes_per_cycle=2.0, dram_latency_cycles=400),
                 base._replace(tile_budget_bytes=8 * 1024, word_bytes=1)]
     units, whole = (16, 1, 16), (True, False, True)
-    searches = [batch.Search((units, whole), 50_000 + 1000 * i, m.layer_setup_cycles)
+    searches = [batch_search.Search((units, whole), 50_000 + 1000 * i, m.layer_setup_cycles)
                 for i, m in enumerate(machines)]
-    chosen = batch._search_group(candidates(shape, *units, None, whole), machines, searches)
+    chosen = batch_search.search_group(candidates(shape, *units, None, whole), machines, searches)
     for m, search, (t, f) in zip(machines, searches, chosen):
         try:
             expected = model.search_tiles(shape, m, *units, search.compute, search.setup,

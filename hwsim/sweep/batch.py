@@ -34,17 +34,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import numpy as np
-
 from hwsim.cost import model
-from hwsim.cost.dram_batch import batch_best_tilings
-from hwsim.cost.dram_batch_finish import batch_finish
-from hwsim.cost.dram_candidates import Candidates, candidates
-from hwsim.cost.dram_tiles import DramTiling
-from hwsim.cost.finish import Finished, finished_of
+from hwsim.cost.dram_candidates import candidates
 from hwsim.cost.model import NONE, VECTOR, LayerCost
-from hwsim.cost.tiling import Tiling, TilingError, search_dram_tiles
-from hwsim.cost.timing import Timing
 from hwsim.dataflow import hybrid
 from hwsim.dataflow.base import ConvShape, MachineParams
 from hwsim.errors import InputError
@@ -52,6 +44,7 @@ from hwsim.hardware.accelerator import Accelerator
 from hwsim.pipeline import check_cost, layer_error, resolve_dataflow
 from hwsim.sweep import evaluate
 from hwsim.sweep import results as R
+from hwsim.sweep.batch_search import Search, Selector, search_group, tiling_error
 from hwsim.sweep.tasks import Outcome, Task
 from hwsim.workload.layer import Layer
 from hwsim.workload.network import Network
@@ -60,8 +53,6 @@ from hwsim.workload.network import Network
 LayerKey = tuple[str, ConvShape | None, int, int]
 #: A record, or what costing it raised (raised again for the first layer that needs it).
 Costed = LayerCost | BaseException
-#: What selects a layer's candidate set besides its shape: units and whole-pass flags.
-Selector = tuple[tuple[int, int, int], tuple[bool, bool, bool]]
 
 
 class _Machine(NamedTuple):
@@ -93,17 +84,6 @@ class _Layers(NamedTuple):
     checks: list[tuple[int, int, str, int]]
     #: each distinct layer's number in this process (:data:`_KEY_IDS`)
     kids: list[int]
-
-
-class Search(NamedTuple):
-    """What one machine's DRAM tiling search of a layer reads besides the machine and the
-    layer's shape: the candidate set's selector, the compute and the setup cycles."""
-
-    selector: Selector
-    compute: int
-    setup: int
-    #: the write-back cycles among ``compute`` (the timing stage shares them out by tile)
-    writeback: int = 0
 
 
 #: The batch's records: (machine's number, mode or ``vector``, distinct layer's number) ->
@@ -270,12 +250,12 @@ def _cost_array(key: LayerKey, machines: list[MachineParams], modes: list[str]) 
         group = [machines[i] for i in members]
         searches = [Search(selector, plans[i].compute, m.layer_setup_cycles,
                            plans[i].mapping.writeback_cycles) for i, m in zip(members, group)]
-        chosen = _search_group(candidates(shape, *selector[0], None, selector[1]), group,
+        chosen = search_group(candidates(shape, *selector[0], None, selector[1]), group,
                                searches)
         for i, m, search, (t, f) in zip(members, group, searches, chosen):
             try:
                 out[i] = (model.array_cost(shape, ops, m, plans[i], t, None, f) if t is not None
-                          else _tiling_error(shape, m, search))
+                          else tiling_error(shape, m, search))
             except Exception as exc:  # noqa: BLE001 - the scalar path raises it for this layer
                 out[i] = exc
     return out
@@ -288,114 +268,15 @@ def _cost_vector(key: LayerKey, machines: list[MachineParams]) -> list[Costed]:
     assert shape is not None
     selector: Selector = ((shape.out_channels, 1, shape.in_channels), (False, False, False))
     searches = [Search(selector, model.vector_compute(ops, moved, m), 0) for m in machines]
-    chosen = _search_group(candidates(shape, *selector[0], None, selector[1]), machines,
+    chosen = search_group(candidates(shape, *selector[0], None, selector[1]), machines,
                            searches)
     out: list[Costed] = []
     for m, search, (t, f) in zip(machines, searches, chosen):
         try:
             out.append(model.vector_cost(shape, ops, m, search.compute, t, None, f)
-                       if t is not None else _tiling_error(shape, m, search))
+                       if t is not None else tiling_error(shape, m, search))
         except Exception as exc:  # noqa: BLE001 - the scalar path raises it for this layer
             out.append(exc)
-    return out
-
-
-def _tiling_error(shape: ConvShape, m: MachineParams, search: Search) -> BaseException:
-    """The TilingError of the scalar search where no tile fits (its message names the
-    smallest tile and the budget)."""
-    try:
-        model.search_tiles(shape, m, *search.selector[0], search.compute, search.setup, None,
-                           search.selector[1])
-    except TilingError as exc:
-        return exc
-    return AssertionError("the scalar search found a tiling where the batch found none")
-
-
-#: Groups of fewer machines are searched one machine at a time: the batched search first
-#: derives its plan of the candidate set (a few ms, then cached), which pays from about
-#: this many machines (``benchmarks/search_speed.py``).
-BATCH_SEARCH_MIN = 4
-
-
-#: What the search gives a machine: its tiling (None: no tile fits) and, from the batched
-#: timing stage, its timing (None: the record's own ``finish_tiles`` times it).
-Chosen = tuple[DramTiling | None, Finished | None]
-
-
-def _search_group(found: Candidates, machines: Sequence[MachineParams],
-                  plans: Sequence[Search]) -> list[Chosen]:
-    """The tiling the scalar search chooses for one layer on each machine of a group that
-    shares the candidate set ``found`` (None where no tile fits), and its timing. Groups of
-    :data:`BATCH_SEARCH_MIN` machines or more are searched and timed over arrays
-    (:func:`~hwsim.cost.dram_batch.batch_best_tilings`, the same choice, and
-    :func:`~hwsim.cost.dram_batch_finish.batch_finish`, the same timing, the cycles to
-    rounding; both tested against the scalar stages), smaller ones by the scalar search
-    (their records timed by ``finish_tiles``); a candidate chosen by several machines is
-    built once."""
-    arrays = search_arrays(machines, plans)
-    if len(machines) < BATCH_SEARCH_MIN:
-        return [(t, None) for t in _scalar_best_tilings(found, plans[0].selector, *arrays)]
-    index = batch_best_tilings(found, *arrays)
-    out: list[Chosen] = [(None, None)] * len(machines)
-    rows = np.flatnonzero(index >= 0)
-    if not len(rows):
-        return out
-    half, whole, compute, setup, word_bytes, latency, bandwidth, double = arrays
-    writeback = np.array([plans[i].writeback for i in rows.tolist()], dtype=np.int64)
-    times = batch_finish(found, index[rows], compute[rows].astype(np.int64), writeback,
-                         setup[rows].astype(np.int64), word_bytes[rows], latency[rows],
-                         bandwidth[rows], double[rows])
-    built: dict[int, tuple[DramTiling, Tiling]] = {}
-    columns = zip(rows.tolist(), index[rows].tolist(), times.compute.tolist(),
-                  times.writeback.tolist(), times.memory.tolist(), times.cycles.tolist(),
-                  times.fill.tolist(), times.drain.tolist())
-    for row, chosen, compute_, writeback_, memory, cycles, fill, drain in columns:
-        pair = built.get(chosen)
-        if pair is None:
-            t = found.tiling(chosen)
-            pair = built[chosen] = (t, Tiling.of(t))
-        out[row] = (pair[0], finished_of(pair[0], machines[row], compute_, writeback_,
-                                         plans[row].setup, memory, cycles, fill, drain,
-                                         pair[1]))
-    return out
-
-
-def search_arrays(machines: Sequence[MachineParams], plans: Sequence[Search]
-                  ) -> tuple[np.ndarray, ...]:
-    """The per-machine arguments of ``batch_best_tilings`` (1-D arrays): budgets in words
-    (any tile's, a one-tile layer's: ``model.tile_budgets``), compute and setup cycles,
-    word bytes, DRAM latency cycles, DRAM bytes per cycle, double buffering."""
-    budgets = [model.tile_budgets(m) for m in machines]
-    return (np.array([b[0] for b in budgets], dtype=np.int64),
-            np.array([b[1] for b in budgets], dtype=np.int64),
-            np.array([p.compute for p in plans], dtype=np.float64),
-            np.array([p.setup for p in plans], dtype=np.float64),
-            np.array([m.word_bytes for m in machines], dtype=np.int64),
-            np.array([m.dram_latency_cycles for m in machines], dtype=np.float64),
-            np.array([m.dram_bytes_per_cycle for m in machines], dtype=np.float64),
-            np.array([m.double_buffering for m in machines], dtype=bool))
-
-
-def _scalar_best_tilings(found: Candidates, selector: Selector, half_budget_words: np.ndarray,
-                         whole_budget_words: np.ndarray, compute: np.ndarray,
-                         setup: np.ndarray, word_bytes: np.ndarray, latency: np.ndarray,
-                         bytes_per_cycle: np.ndarray, double_buffering: np.ndarray
-                         ) -> list[DramTiling | None]:
-    """The small groups' search, with ``batch_best_tilings``' arguments (plus the
-    ``selector`` the scalar search needs to find ``found``): the scalar search (``tiling.search_dram_tiles``, what
-    ``model.search_tiles`` calls) per machine, its tiling itself rather than its index (the
-    search built its tiles already), None where nothing fits."""
-    shape = found.geometry.shape
-    out: list[DramTiling | None] = []
-    for i in range(len(compute)):
-        timing = Timing(int(word_bytes[i]), float(bytes_per_cycle[i]), int(latency[i]),
-                        bool(double_buffering[i]))
-        try:
-            out.append(search_dram_tiles(shape, int(half_budget_words[i]), *selector[0],
-                                         float(compute[i]), timing, int(whole_budget_words[i]),
-                                         float(setup[i]), None, selector[1]))
-        except TilingError:
-            out.append(None)
     return out
 
 
