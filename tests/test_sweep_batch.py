@@ -221,3 +221,16 @@ def test_batch_sizes_and_default_workers(monkeypatch):
     assert runner.workers_for(5 * 24) == 5
     assert runner.workers_for(100_000) == 8
     assert runner.workers_for(10, engine="event") == 8
+
+
+def test_each_worker_runs_its_own_stretch_of_the_sweep_then_the_others_ends():
+    # 10 batches of 3 tasks (the last of 1) for 2 workers: lanes of about 14 tasks each,
+    # contiguous; a worker done with its lane takes the far end of the other one
+    work = [[f"t{i}"] * (3 if i < 9 else 1) for i in range(10)]
+    queues = executors.lanes(work, 2)  # type: ignore[arg-type]
+    assert [len(q) for q in queues] == [5, 5]
+    assert list(queues[0]) == work[:5] and list(queues[1]) == work[5:]
+    taken = [executors._next_batch(queues, 0) for _ in range(5)]
+    assert taken == work[:5]
+    assert executors._next_batch(queues, 0) == work[9]  # stolen from the back of lane 1
+    assert executors._next_batch(queues, 1) == work[5]

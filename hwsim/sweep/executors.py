@@ -6,8 +6,8 @@ hand each finished task's outcomes to ``record`` in completion order, in this pr
 pool's workers get the sweep's networks once at start-up (tasks then carry only references),
 batches of neighbouring configurations (:func:`batch_size`; the default evaluator's
 batches are costed together, :func:`evaluate_tasks`; Dask sends other evaluators single
-tasks), ignore Ctrl-C (the parent
-stops handing out work and closes the files) and exit when the parent dies. An evaluator's
+tasks), each pool worker from its own stretch of the sweep (:func:`lanes`), ignore Ctrl-C
+(the parent stops handing out work and closes the files) and exit when the parent dies. An evaluator's
 exception, or a result that cannot come back, becomes that task's internal errors
 (:func:`failed_outcomes`); a worker process that dies ends the sweep with the rows finished
 so far saved.
@@ -15,6 +15,7 @@ so far saved.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import dataclasses
 import logging
@@ -140,26 +141,54 @@ def batches(tasks: Sequence[Task], size: int) -> Iterator[list[Task]]:
     return (list(tasks[i:i + size]) for i in range(0, len(tasks), size))
 
 
+def lanes(work: Sequence[list[Task]], jobs: int) -> list[collections.deque[list[Task]]]:
+    """``work`` (batches in sweep order) cut into ``jobs`` contiguous lanes of about equal
+    numbers of tasks, one per worker: neighbouring configurations share the mapping axes'
+    values, so a worker running one stretch of the sweep derives each layer's candidate
+    sets once, where batches dealt out in turn would make every worker derive them all."""
+    total = sum(len(b) for b in work)
+    out: list[collections.deque[list[Task]]] = [collections.deque() for _ in range(jobs)]
+    done = 0
+    for batch in work:
+        out[min(jobs - 1, done * jobs // max(1, total))].append(batch)
+        done += len(batch)
+    return out
+
+
+def _next_batch(queues: list[collections.deque[list[Task]]], worker: int) -> list[Task] | None:
+    """The worker's next batch: the front of its lane, or, once its lane is done, the back of
+    the longest other lane (the far end from where that lane's worker is)."""
+    if queues[worker]:
+        return queues[worker].popleft()
+    longest = max(queues, key=len)
+    return longest.pop() if longest else None
+
+
 def run_pool(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, record: Record) -> None:
+    """``tasks`` on ``jobs`` worker processes (module docstring), each fed its own lane of
+    the sweep (:func:`lanes`) and, when done, the rest of the others'."""
     networks = {(n.file, n.digest): n for t in tasks for n in t.networks if n.digest}
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                  initargs=(tuple(networks.values()),))
-    pending: dict[cf.Future, list[Task]] = {}
-    queue = batches(tasks, batch_size(len(tasks), jobs, evaluate))
-    limit = jobs * IN_FLIGHT_PER_WORKER
+    pools = [cf.ProcessPoolExecutor(max_workers=1, initializer=_init_worker,
+                                    initargs=(tuple(networks.values()),)) for _ in range(jobs)]
+    pending: dict[cf.Future, tuple[int, list[Task]]] = {}
+    queues = lanes(list(batches(tasks, batch_size(len(tasks), jobs, evaluate))), jobs)
+    in_flight = [0] * jobs
     try:
         while True:
-            while len(pending) < limit:
-                batch = next(queue, None)
-                if batch is None:
-                    break
-                future = pool.submit(_run_batch, evaluate, [_light(t) for t in batch])
-                pending[future] = batch
+            for worker, pool in enumerate(pools):
+                while in_flight[worker] < IN_FLIGHT_PER_WORKER:
+                    batch = _next_batch(queues, worker)
+                    if batch is None:
+                        break
+                    future = pool.submit(_run_batch, evaluate, [_light(t) for t in batch])
+                    pending[future] = (worker, batch)
+                    in_flight[worker] += 1
             if not pending:
                 break
             finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for future in finished:
-                batch = pending.pop(future)
+                worker, batch = pending.pop(future)
+                in_flight[worker] -= 1
                 try:
                     results = future.result()
                 except cf.process.BrokenProcessPool as exc:
@@ -170,7 +199,8 @@ def run_pool(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, record: Reco
                 for task, outcomes in zip(batch, results):
                     record(task, outcomes)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_dask(tasks: Sequence[Task], evaluate: Evaluator, jobs: int, scheduler: str | None,
@@ -251,5 +281,5 @@ def _run_dask_batches(client: Any, running: Any, tasks: Sequence[Task], evaluate
         submit_next()
 
 
-__all__ = ["run_pool", "run_dask", "batch_size", "batches", "evaluate_tasks", "failed_outcomes", "Record",
+__all__ = ["run_pool", "lanes", "run_dask", "batch_size", "batches", "evaluate_tasks", "failed_outcomes", "Record",
            "IN_FLIGHT_PER_WORKER", "PARENT_POLL_S"]
