@@ -7,8 +7,8 @@ pool's workers get the sweep's networks once at start-up (tasks then carry only 
 batches of neighbouring configurations (:func:`batch_size`; the default evaluator's
 batches are costed together, :func:`evaluate_tasks`; Dask sends other evaluators single
 tasks), each pool worker from its own stretch of the sweep (:func:`lanes`), ignore Ctrl-C
-(the parent stops handing out work and closes the files) and exit when the parent dies. An evaluator's
-exception, or a result that cannot come back, becomes that task's internal errors
+(the parent stops handing out work and closes the files) and exit when the parent dies. An
+evaluator's exception, or a result that cannot come back, becomes that task's internal errors
 (:func:`failed_outcomes`); a worker process that dies ends the sweep with the rows finished
 so far saved.
 """
