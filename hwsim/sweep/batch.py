@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 from hwsim.cost import model
 from hwsim.cost.dram_candidates import candidates
+from hwsim.cost.energy import EnergyBreakdown
 from hwsim.cost.model import NONE, VECTOR, LayerCost
 from hwsim.dataflow import hybrid
 from hwsim.dataflow.base import ConvShape, MachineParams
@@ -283,19 +284,21 @@ def _cost_vector(key: LayerKey, machines: list[MachineParams]) -> list[Costed]:
 def _outcomes(machine: _Machine, layers: dict[int, _Layers], table: Table) -> list[Outcome]:
     """Each network's outcome on ``machine``, from the batch's records."""
     accelerator = machine.accelerator
+    priced: dict[int, EnergyBreakdown] = {}  # the machine's records priced once
+    checked: set[tuple[int, int]] = set()  # (record, MACs) that passed the invariants
 
     def run(network: Network) -> evaluate.RunTotals:
         if isinstance(machine.dataflow, InputError):
             raise machine.dataflow
-        return evaluate.sum_totals(_network_costs(machine, network, layers[id(network)], table),
-                                   accelerator)
+        costs = _network_costs(machine, network, layers[id(network)], table, checked)
+        return evaluate.sum_totals(costs, accelerator, priced)
 
     return [evaluate.network_outcome(machine.task, ref, accelerator, run)
             for ref in machine.task.networks]
 
 
-def _network_costs(machine: _Machine, network: Network, nl: _Layers, table: Table
-                   ) -> list[LayerCost]:
+def _network_costs(machine: _Machine, network: Network, nl: _Layers, table: Table,
+                   checked: set[tuple[int, int]]) -> list[LayerCost]:
     """The records of ``network``'s layers in order, checked as ``hwsim.pipeline`` checks
     them; the first layer whose costing failed raises its run's error (distinct layers are
     listed in the order they first appear, so the first failing one is the first layer)."""
@@ -307,7 +310,9 @@ def _network_costs(machine: _Machine, network: Network, nl: _Layers, table: Tabl
     for position, i, name, macs in nl.checks:  # a repeated layer passes as its first did
         if failed is not None and position >= failed[0]:
             break
-        check_cost(name, distinct[i], macs)  # type: ignore[arg-type]
+        if (id(distinct[i]), macs) not in checked:  # a record passes as it passed before
+            check_cost(name, distinct[i], macs)  # type: ignore[arg-type]
+            checked.add((id(distinct[i]), macs))
     if failed is not None:
         raise layer_error(where, failed[1].name, failed[2])
     return [distinct[i] for i in nl.of_layer]  # type: ignore[misc]

@@ -150,17 +150,21 @@ def analytic_totals(network: Network, accelerator: Accelerator) -> RunTotals:
     return sum_totals(analytic_layer_costs(network, accelerator), accelerator)
 
 
-def sum_totals(costs: Sequence[LayerCost], accelerator: Accelerator) -> RunTotals:
+def sum_totals(costs: Sequence[LayerCost], accelerator: Accelerator,
+               priced: dict[int, EnergyBreakdown] | None = None) -> RunTotals:
     """The totals of a run whose layers (in order) have ``costs``: see
     :func:`analytic_totals`. A record repeated in ``costs`` (the cost model's caches return
-    the same object for a repeated layer) is priced once."""
+    the same object for a repeated layer) is priced once; ``priced`` (record id -> energy on
+    this accelerator) keeps the prices across calls (a sweep batch's networks on one
+    machine share records)."""
     table = accelerator.energy
     # the energy components summed layer by layer, each on its own (as EnergyBreakdown's +)
     e_mac = e_rf = e_array = e_glb = e_dram = e_leak = 0.0
     cycles: float = 0
     macs = effective = read = write = dram = weighted_macs = 0
     weighted: float = 0
-    priced: dict[int, EnergyBreakdown] = {}
+    if priced is None:
+        priced = {}
     for cost in costs:
         e = priced.get(id(cost))
         if e is None:
