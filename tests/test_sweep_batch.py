@@ -234,3 +234,19 @@ def test_each_worker_runs_its_own_stretch_of_the_sweep_then_the_others_ends():
     assert taken == work[:5]
     assert executors._next_batch(queues, 0) == work[9]  # stolen from the back of lane 1
     assert executors._next_batch(queues, 1) == work[5]
+
+
+def test_a_batch_pauses_the_cyclic_collector_and_restores_it(tmp_path):
+    import gc
+
+    tasks = sampled_tasks(tmp_path, "gc", "squeezelerator.yaml", ["sqnxt23v5"],
+                          BROADCAST_AXES[:3], 2)
+    assert gc.isenabled()
+    batch.evaluate_batch(tasks)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        batch.evaluate_batch(tasks)
+        assert not gc.isenabled()  # a caller's own choice is kept
+    finally:
+        gc.enable()

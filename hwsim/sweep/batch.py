@@ -30,6 +30,7 @@ layers) moved words, and on the machine and mode, which is what ``cost_layer`` r
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -147,7 +148,22 @@ def _distinct_layers(network: Network) -> _Layers:
 
 
 def evaluate_batch(tasks: Sequence[Task]) -> list[list[Outcome]]:
-    """The outcomes of each task, equal to ``evaluate_task(task)``'s (module docstring)."""
+    """The outcomes of each task, equal to ``evaluate_task(task)``'s (module docstring).
+
+    Python's cyclic garbage collector is paused while a batch runs (and restored after): a
+    batch makes tens of thousands of records, which are freed by reference counting (they
+    hold no cycles), and each collection the allocations trigger would scan all of them
+    and every cached candidate set again (a third of a batch's time, measured)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _evaluate_batch(tasks)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _evaluate_batch(tasks: Sequence[Task]) -> list[list[Outcome]]:
     evaluate.keep_sweep_caches()
     out: list[list[Outcome]] = [[] for _ in tasks]
     machines: list[_Machine] = []
