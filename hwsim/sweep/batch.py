@@ -337,7 +337,7 @@ def _network_costs(machine: _Machine, network: Network, nl: _Layers, table: Tabl
 def _record(machine: _Machine, key: LayerKey, kid: int, layer: Layer, table: Table) -> Costed:
     """The record of distinct layer ``key`` (number ``kid``, ``layer`` its first) on
     ``machine``: hybrid picks among its modes' records (the first failing mode's error is
-    the layer's)."""
+    the layer's; the picked record keeps no ``alternatives``)."""
     kind = key[0]
     if kind == NONE:
         return model.cost_layer(layer, machine.params, str(machine.dataflow))
@@ -347,6 +347,8 @@ def _record(machine: _Machine, key: LayerKey, kid: int, layer: Layer, table: Tab
     if picked is None:
         modes = [table[(machine.pid, mode, kid)] for mode in _modes(machine, kind)]
         failed = [c for c in modes if not isinstance(c, LayerCost)]
-        picked = failed[0] if failed else model.hybrid_pick(modes)  # type: ignore[arg-type]
+        # hybrid's choice (``model.hybrid_pick``) without its ``alternatives`` (each mode's
+        # cycles, which a row does not read)
+        picked = failed[0] if failed else hybrid.choose(modes)
         table[(machine.pid, hybrid.NAME, kid)] = picked
     return picked
