@@ -179,3 +179,15 @@ def test_keys_and_names_of_digits_stay_text(tmp_path):
     rows = read_rows(path)
     assert [r["config_key"] for r in rows] == ["0012345678901234", "12e4567890123456"]
     assert rows[0]["network"] == "2019" and rows[0]["array"] == 8
+
+
+def test_cells_are_written_as_plain_text():
+    import numpy as np
+
+    from hwsim.sweep.columns import format_cell, parse_cell
+
+    assert [format_cell(v) for v in (1.5, 3, True, False, None, "a\nb")] == \
+        ["1.5", "3", "true", "false", "", "a | b"]
+    # a numpy float (array arithmetic) is written as the plain float, and reads back equal
+    assert format_cell(np.float64(2.5)) == "2.5" and parse_cell("2.5") == 2.5
+    assert format_cell(0.1 + 0.2) == "0.30000000000000004"  # repr: round-trips exactly

@@ -73,12 +73,17 @@ def errors_path(out: str | Path) -> Path:
 
 def format_cell(value: Any) -> str:
     """CSV text of a value: '' for None, true/false for booleans, one line always."""
+    kind = type(value)
+    if kind is float:  # the common cells first (a row has ~30; never a line break)
+        return repr(value)
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = value if isinstance(value, str) else repr(value) if isinstance(value, float) \
-        else str(value)
+    text = value if isinstance(value, str) else repr(float(value)) \
+        if isinstance(value, float) else str(value)  # a numpy float as a plain one
     if "\n" in text or "\r" in text:
         text = " | ".join(part.strip() for part in text.splitlines() if part.strip())
     return text
