@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--networks", type=Path, nargs="*", default=None,
                         help="default: the target's 13 bundled networks")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--speedup-sample", type=int, default=256,
+                        help="configurations run both ways in this process for the speed-up")
     parser.add_argument("--scalar", action="store_true",
                         help="evaluate one task at a time (evaluate_task), not in batches")
     args = parser.parse_args(argv)
@@ -161,6 +163,36 @@ def print_cache_shares(args: argparse.Namespace, networks: list[Path]) -> None:
         calls = hits + sum(f.cache_info().misses for f in functions)
         share = f"({hits / calls:.0%})" if calls else "(not used on this path)"
         print(f"  {name}: {hits:,} of {calls:,} {share}")
+    print_speedup(args, networks)
+
+
+def print_speedup(args: argparse.Namespace, networks: list[Path]) -> None:
+    """The batched path against the scalar one (``evaluate_task`` per configuration) on the
+    same ``--speedup-sample`` neighbouring configurations of the benchmark's sweep, in this
+    process, each from cold caches (CPU seconds)."""
+    from hwsim.cost import model
+    from hwsim.sweep.batch import evaluate_batch
+    from hwsim.sweep.evaluate import evaluate_task
+    from hwsim.sweep.runner import plan
+    from hwsim.sweep.spec import load_sweep
+
+    if args.speedup_sample <= 0:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = load_sweep(write_spec(Path(tmp), args.accelerator.resolve(), networks,
+                                     args.configs, args.seed))
+        tasks = plan(spec, args.engine, set())[0][:args.speedup_sample]
+        evaluate_batch(tasks[:1])  # parse the networks first
+        times = []
+        for run in (lambda: [evaluate_task(t) for t in tasks], lambda: evaluate_batch(tasks)):
+            model.clear_caches()  # new candidate sets: their plans are derived again too
+            started = time.process_time()
+            run()
+            times.append(time.process_time() - started)
+    rows = len(tasks) * len(networks)
+    print(f"{len(tasks)} neighbouring configurations x {len(networks)} networks in this process: "
+          f"scalar path {times[0]:.1f} s of CPU ({rows / times[0]:.0f} per second), batched "
+          f"{times[1]:.1f} s ({rows / times[1]:.0f} per second): {times[0] / times[1]:.1f}x")
 
 
 if __name__ == "__main__":
