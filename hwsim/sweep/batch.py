@@ -10,18 +10,21 @@ machine and mode, stage by stage across the machines:
 1. the mapping (``model.array_plan``, cached on the fields it reads) per machine and mode;
 2. machines grouped by what selects the candidate set (the mapping's units and whole-pass
    flags; a vector layer's are all output channels, one row, all input channels), one
-   search per group (:func:`_search_group`);
-3. the record (``model.array_cost`` / ``model.vector_cost``) per machine from its tiling;
-   hybrid picks among its modes' records as ``model._hybrid_cost`` does
-   (``model.hybrid_pick``);
+   search and timing per group over arrays (:func:`~hwsim.sweep.batch_search.search_group`);
+3. the record (``model.array_cost`` / ``model.vector_cost``) per machine from its tiling
+   and timing; hybrid picks among its modes' records as ``model._hybrid_cost`` does
+   (``hybrid.choose``; the pick keeps no ``alternatives``, which a row does not read);
 
 then each configuration's totals are summed over its networks' layers in order by the fast
-path's own :func:`~hwsim.sweep.evaluate.sum_totals`, and each network's outcome made by
-:func:`~hwsim.sweep.evaluate.network_outcome`: the same operations on the same records as
-:func:`~hwsim.sweep.evaluate.evaluate_task`, so the same outcomes to the last bit, with the
-same invalid messages (the first layer in network order that fails, as ``hwsim.pipeline``
-words it). Configurations the fast path does not cover (``fast_path_applies`` false, e.g.
-the event engine or fusion, and ``buffer.weight_prefetch`` on) go through ``evaluate_task``.
+path's own :func:`~hwsim.sweep.evaluate.sum_totals` (a machine's records priced, and their
+invariants checked, once across its networks), and each network's outcome made by
+:func:`~hwsim.sweep.evaluate.network_outcome`: the outcomes of
+:func:`~hwsim.sweep.evaluate.evaluate_task`, the same tiling chosen, integer columns equal
+and float columns equal to rounding (the batched timing adds the same terms in another
+order), with the same invalid messages (the first layer in network order that fails, as
+``hwsim.pipeline`` words it). Configurations the fast path does not cover
+(``fast_path_applies`` false, e.g. the event engine or fusion, and ``buffer.weight_prefetch``
+on) go through ``evaluate_task``.
 
 Assumptions: the fast path never fuses (so no epilogue: the candidate set is the plain
 one), and a layer's record depends only on its kind, shape, vector operations and (vector
