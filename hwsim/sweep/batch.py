@@ -124,10 +124,7 @@ _LAYERS: dict[int, tuple[Network, _Layers]] = {}
 def network_layers(network: Network) -> _Layers:
     """``network``'s distinct layers, in the order they first appear (found once per network
     object: the sweep's networks are parsed once per process)."""
-    held = _LAYERS.get(id(network))
-    if held is None or held[0] is not network:
-        held = _LAYERS[id(network)] = (network, _distinct_layers(network))
-    return held[1]
+    return evaluate.per_network(_LAYERS, network, _distinct_layers)
 
 
 def _distinct_layers(network: Network) -> _Layers:

@@ -6,7 +6,7 @@ tiling and its timing: from :data:`BATCH_SEARCH_MIN` machines on, every candidat
 for all of them over arrays (:func:`~hwsim.cost.dram_batch.batch_best_tilings`, the scalar
 search's choice) and the chosen tilings timed together
 (:func:`~hwsim.cost.dram_batch_finish.batch_finish`, the scalar timing's values, the cycles
-to rounding); smaller groups go through the scalar search (``tiling.search_dram_tiles``),
+to rounding); smaller groups go through the scalar search (``model.search_tiles``),
 their records then timed by ``finish_tiles``.
 """
 
@@ -23,8 +23,7 @@ from hwsim.cost.dram_batch_finish import batch_finish
 from hwsim.cost.dram_candidates import Candidates
 from hwsim.cost.dram_tiles import DramTiling
 from hwsim.cost.finish import Finished, finished_of
-from hwsim.cost.tiling import Tiling, TilingError, search_dram_tiles
-from hwsim.cost.timing import Timing
+from hwsim.cost.tiling import Tiling, TilingError
 from hwsim.dataflow.base import ConvShape, MachineParams
 
 #: What selects a layer's candidate set besides its shape: units and whole-pass flags.
@@ -74,9 +73,9 @@ def search_group(found: Candidates, machines: Sequence[MachineParams],
     rounding; both tested against the scalar stages), smaller ones by the scalar search
     (their records timed by ``finish_tiles``); a candidate chosen by several machines is
     built once."""
-    arrays = search_arrays(machines, plans)
     if len(machines) < BATCH_SEARCH_MIN:
-        return [(t, None) for t in _scalar_best_tilings(found, plans[0].selector, *arrays)]
+        return [(t, None) for t in _scalar_best_tilings(found, machines, plans)]
+    arrays = search_arrays(machines, plans)
     index = batch_best_tilings(found, *arrays)
     out: list[Chosen] = [(None, None)] * len(machines)
     rows = np.flatnonzero(index >= 0)
@@ -118,24 +117,16 @@ def search_arrays(machines: Sequence[MachineParams], plans: Sequence[Search]
             np.array([m.double_buffering for m in machines], dtype=bool))
 
 
-def _scalar_best_tilings(found: Candidates, selector: Selector, half_budget_words: np.ndarray,
-                         whole_budget_words: np.ndarray, compute: np.ndarray,
-                         setup: np.ndarray, word_bytes: np.ndarray, latency: np.ndarray,
-                         bytes_per_cycle: np.ndarray, double_buffering: np.ndarray
-                         ) -> list[DramTiling | None]:
-    """The small groups' search, with ``batch_best_tilings``' arguments (plus the
-    ``selector`` the scalar search needs to find ``found``): the scalar search (``tiling.search_dram_tiles``, what
-    ``model.search_tiles`` calls) per machine, its tiling itself rather than its index (the
+def _scalar_best_tilings(found: Candidates, machines: Sequence[MachineParams],
+                         plans: Sequence[Search]) -> list[DramTiling | None]:
+    """The small groups' search: ``model.search_tiles`` per machine (its tiling itself, the
     search built its tiles already), None where nothing fits."""
     shape = found.geometry.shape
     out: list[DramTiling | None] = []
-    for i in range(len(compute)):
-        timing = Timing(int(word_bytes[i]), float(bytes_per_cycle[i]), int(latency[i]),
-                        bool(double_buffering[i]))
+    for m, p in zip(machines, plans):
         try:
-            out.append(search_dram_tiles(shape, int(half_budget_words[i]), *selector[0],
-                                         float(compute[i]), timing, int(whole_budget_words[i]),
-                                         float(setup[i]), None, selector[1]))
+            out.append(model.search_tiles(shape, m, *p.selector[0], p.compute, p.setup, None,
+                                          p.selector[1]))
         except TilingError:
             out.append(None)
     return out

@@ -34,7 +34,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hwsim.config.accelerator_file import parse_accelerator
 from hwsim.config.network_file import parse_network
@@ -84,8 +84,21 @@ def load_network_ref(ref: NetworkRef, params: Mapping[str, Any] | None = None,
     return network
 
 
-# A network's own columns, computed once per network object (kept with it: its id is not
-# reused while it is held here).
+T = TypeVar("T")
+
+
+def per_network(store: dict[int, tuple[Network, Any]], network: Network,
+                derive: Callable[[Network], T]) -> T:
+    """``derive(network)``, kept in ``store`` for this network object (with the object
+    itself, so its id is not reused while kept): what a sweep derives of a network once per
+    process (its networks are parsed once and kept)."""
+    held = store.get(id(network))
+    if held is None or held[0] is not network:
+        held = store[id(network)] = (network, derive(network))
+    value: T = held[1]
+    return value
+
+
 _NETWORK_COLUMNS: dict[int, tuple[Network, dict[str, Any]]] = {}
 
 
@@ -93,12 +106,12 @@ def network_metrics(network: Network) -> dict[str, Any]:
     """The network's columns of a row: its name as loaded, its parameter count and its
     published accuracy at exactly these parameter values and input size (empty where none is
     published)."""
-    held = _NETWORK_COLUMNS.get(id(network))
-    if held is None or held[0] is not network:
-        held = _NETWORK_COLUMNS[id(network)] = (network, {
-            "network_name": network.name, "param_count": network.params,
-            "top1": network.accuracy.get("top1"), "top5": network.accuracy.get("top5")})
-    return dict(held[1])
+    return dict(per_network(_NETWORK_COLUMNS, network, _network_columns))
+
+
+def _network_columns(network: Network) -> dict[str, Any]:
+    return {"network_name": network.name, "param_count": network.params,
+            "top1": network.accuracy.get("top1"), "top5": network.accuracy.get("top5")}
 
 
 def build_accelerator(task: Task) -> Accelerator:
@@ -328,7 +341,7 @@ def _within(place: str, path: str) -> bool:
     return place == path or path.startswith(place + ".") or path.startswith(place + "[")
 
 
-__all__ = ["evaluate_task", "keep_sweep_caches", "preflight", "metrics", "analytic_totals",
+__all__ = ["evaluate_task", "per_network", "keep_sweep_caches", "preflight", "metrics", "analytic_totals",
            "sum_totals", "RunTotals",
            "fast_path_applies", "network_metrics", "area_buffer_bytes", "build_accelerator",
            "load_network_ref", "network_outcome"]
